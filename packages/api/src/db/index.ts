@@ -1,0 +1,12 @@
+export * from './schema';
+export {
+  createDatabase,
+  dialectOf,
+  dialectOfUrl,
+  isUniqueViolation,
+  pingDatabase,
+  sqlitePathOfUrl,
+  type DatabaseOptions,
+  type DialectName,
+} from './dialect';
+export { migrateDown, migrateToLatest, migrationStatus, MigrationFailedError, type MigrationStatus } from './migrate';

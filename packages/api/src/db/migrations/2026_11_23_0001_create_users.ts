@@ -1,0 +1,23 @@
+// Frozen: never edit a migration that has shipped; add a new one.
+import { columnTypes, type AnyKysely } from '../dialect';
+
+export async function up(db: AnyKysely): Promise<void> {
+  const t = columnTypes(db);
+  await db.schema
+    .createTable('users')
+    .addColumn('id', t.id, (col) => col.primaryKey().autoIncrement())
+    .addColumn('openid', 'varchar(64)', (col) => col.notNull().unique())
+    .addColumn('unionid', 'varchar(64)')
+    .addColumn('nickname', 'varchar(64)')
+    .addColumn('avatar_url', 'varchar(512)')
+    .addColumn('phone', 'varchar(32)')
+    .addColumn('created_at', t.timestamp, (col) => col.notNull())
+    .addColumn('updated_at', t.timestamp, (col) => col.notNull())
+    .modifyEnd(t.tableOptions)
+    .execute();
+  await db.schema.createIndex('users_unionid_idx').on('users').column('unionid').execute();
+}
+
+export async function down(db: AnyKysely): Promise<void> {
+  await db.schema.dropTable('users').execute();
+}

@@ -1,0 +1,10 @@
+/**
+ * All migrations, imported statically so the bundled server carries them inside (no directory
+ * scan at run time). Names sort in the order they run: date first, then a sequence number.
+ */
+import type { Migration } from 'kysely';
+import * as createUsers from './2026_11_23_0001_create_users';
+
+export const migrations: Record<string, Migration> = {
+  '2026_11_23_0001_create_users': createUsers,
+};

@@ -1,0 +1,84 @@
+/**
+ * Application errors: a TRPCError that carries a code from the shared catalog. Procedures and
+ * services throw `new AppError('WECHAT_CODE_USED')`; the error formatter puts the code, the
+ * request id and any validation issues into `error.data`.
+ */
+import { errorCatalog, type AppErrorCode, type ErrorIssue } from '@app/shared';
+import { TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+
+const trpcCodeByStatus: Record<number, TRPC_ERROR_CODE_KEY> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_SUPPORTED',
+  408: 'TIMEOUT',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+export class AppError extends TRPCError {
+  readonly appCode: AppErrorCode;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(appCode: AppErrorCode, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+    const { status, message } = errorCatalog[appCode];
+    super({ code: trpcCodeByStatus[status] ?? 'INTERNAL_SERVER_ERROR', message, cause: options.cause });
+    this.name = 'AppError';
+    this.appCode = appCode;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** The application code for errors tRPC raises itself (bad JSON, unknown procedure, ...). */
+const appCodeByTrpcCode: Partial<Record<TRPC_ERROR_CODE_KEY, AppErrorCode>> = {
+  PARSE_ERROR: 'MALFORMED_REQUEST',
+  BAD_REQUEST: 'MALFORMED_REQUEST',
+  UNAUTHORIZED: 'AUTH_REQUIRED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_SUPPORTED: 'METHOD_NOT_ALLOWED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  TOO_MANY_REQUESTS: 'RATE_LIMITED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+};
+
+interface IssueLike {
+  path?: readonly PropertyKey[];
+  message?: unknown;
+}
+
+/** Validation issues from zod (or any Standard Schema error), flattened to `{ path, message }`. */
+export function validationIssuesOf(cause: unknown): ErrorIssue[] | null {
+  if (typeof cause !== 'object' || cause === null) return null;
+  const issues = (cause as { issues?: unknown }).issues;
+  if (!Array.isArray(issues)) return null;
+  return (issues as IssueLike[]).map((issue) => ({
+    path: (issue.path ?? []).map((segment) => String(segment)).join('.'),
+    message: typeof issue.message === 'string' ? issue.message : errorCatalog.VALIDATION_FAILED.message,
+  }));
+}
+
+export interface ClassifiedError {
+  appCode: AppErrorCode;
+  issues: ErrorIssue[] | null;
+  retryAfterSeconds: number | undefined;
+}
+
+export function classifyError(error: TRPCError): ClassifiedError {
+  if (error instanceof AppError) {
+    return { appCode: error.appCode, issues: null, retryAfterSeconds: error.retryAfterSeconds };
+  }
+  // Input that failed its schema: BAD_REQUEST with the validator's error as cause. Output that
+  // fails its schema is a server bug (INTERNAL_SERVER_ERROR) and its issues stay inside.
+  if (error.code === 'BAD_REQUEST') {
+    const issues = validationIssuesOf(error.cause);
+    if (issues) return { appCode: 'VALIDATION_FAILED', issues, retryAfterSeconds: undefined };
+  }
+  return { appCode: appCodeByTrpcCode[error.code] ?? 'INTERNAL_ERROR', issues: null, retryAfterSeconds: undefined };
+}

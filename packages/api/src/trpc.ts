@@ -1,0 +1,41 @@
+/**
+ * The one initTRPC of the project. Procedures are built only from what this file exports.
+ */
+import { initTRPC } from '@trpc/server';
+import superjson from 'superjson';
+import type { Context } from './context';
+import { AppError, classifyError } from './errors';
+import { errorCatalog, type AppErrorData } from '@app/shared';
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  // Stacks are added by the formatter below, only when the context allows it.
+  isDev: false,
+  errorFormatter({ shape, error, ctx }) {
+    const { appCode, issues, retryAfterSeconds } = classifyError(error);
+    const expose = ctx?.exposeErrors === true;
+    const data: AppErrorData & { httpStatus: number; path?: string; stack?: string } = {
+      appCode,
+      requestId: ctx?.requestId ?? null,
+      issues,
+      httpStatus: shape.data.httpStatus,
+      ...(shape.data.path === undefined ? {} : { path: shape.data.path }),
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      ...(expose && error.stack ? { stack: error.stack } : {}),
+    };
+    // Internal messages may name tables, hosts or secrets: clients get the catalog's text.
+    const message = appCode === 'INTERNAL_ERROR' && expose ? error.message : errorCatalog[appCode].message;
+    return { message, code: shape.code, data };
+  },
+});
+
+export const router = t.router;
+export const middleware = t.middleware;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure;
+
+/** Requires a verified session; narrows `ctx.session` to non-null for the procedure. */
+export const authedProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.session) throw new AppError('AUTH_REQUIRED');
+  return next({ ctx: { ...ctx, session: ctx.session } });
+});

@@ -1,0 +1,78 @@
+/**
+ * The one catalog of application error codes. The server attaches a code to every error it
+ * returns (`error.data.appCode`); the mini-program looks the code up here to show the message.
+ * Codes are stable API: rename one and every client in the field shows the fallback message.
+ */
+export interface ErrorDefinition {
+  /** HTTP status the server answers with. */
+  readonly status: number;
+  /** Message shown to end users (zh-CN). */
+  readonly message: string;
+}
+
+export const errorCatalog = {
+  // Request shape
+  VALIDATION_FAILED: { status: 400, message: '提交的内容不符合要求，请检查后重试' },
+  MALFORMED_REQUEST: { status: 400, message: '请求格式错误' },
+  NOT_FOUND: { status: 404, message: '请求的内容不存在' },
+  METHOD_NOT_ALLOWED: { status: 405, message: '不支持的请求方式' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: '提交的内容过大' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: '不支持的内容类型' },
+
+  // Authentication and authorisation
+  AUTH_REQUIRED: { status: 401, message: '请先登录' },
+  AUTH_TOKEN_INVALID: { status: 401, message: '登录凭证无效，请重新登录' },
+  AUTH_TOKEN_EXPIRED: { status: 401, message: '登录已过期' },
+  AUTH_SESSION_REVOKED: { status: 401, message: '登录已失效，请重新登录' },
+  AUTH_REFRESH_INVALID: { status: 401, message: '登录已失效，请重新登录' },
+  FORBIDDEN: { status: 403, message: '没有权限执行此操作' },
+  ORIGIN_NOT_ALLOWED: { status: 403, message: '不允许的来源' },
+
+  // Abuse control
+  RATE_LIMITED: { status: 429, message: '操作太频繁，请稍后再试' },
+
+  // WeChat
+  WECHAT_CODE_INVALID: { status: 400, message: '微信登录凭证无效，请重试' },
+  WECHAT_CODE_USED: { status: 400, message: '微信登录凭证已被使用，请重试' },
+  WECHAT_RATE_LIMITED: { status: 429, message: '微信登录太频繁，请稍后再试' },
+  WECHAT_USER_BLOCKED: { status: 403, message: '该微信账号暂时无法登录' },
+  WECHAT_BUSY: { status: 503, message: '微信服务繁忙，请稍后再试' },
+  WECHAT_UNAVAILABLE: { status: 503, message: '暂时无法连接微信服务，请稍后再试' },
+  WECHAT_PHONE_CODE_INVALID: { status: 400, message: '手机号授权已失效，请重新授权' },
+
+  // Server side
+  SERVICE_UNAVAILABLE: { status: 503, message: '服务暂时不可用，请稍后再试' },
+  INTERNAL_ERROR: { status: 500, message: '服务器开小差了，请稍后再试' },
+
+  // Client side only (the transport raises these; the server never sends them)
+  NETWORK_ERROR: { status: 0, message: '网络连接失败，请检查网络后重试' },
+  REQUEST_TIMEOUT: { status: 0, message: '请求超时，请稍后重试' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type AppErrorCode = keyof typeof errorCatalog;
+
+export const appErrorCodes = Object.keys(errorCatalog) as AppErrorCode[];
+
+export function isAppErrorCode(value: unknown): value is AppErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(errorCatalog, value);
+}
+
+/** The zh-CN message for a code; unknown codes (e.g. from a newer server) get the generic one. */
+export function errorMessageFor(code: unknown): string {
+  return isAppErrorCode(code) ? errorCatalog[code].message : errorCatalog.INTERNAL_ERROR.message;
+}
+
+/** One field-level problem, as the server reports validation failures. */
+export interface ErrorIssue {
+  /** Dotted path into the input, '' for the input as a whole. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** What the server puts in `error.data` of every tRPC error, and in plain HTTP error bodies. */
+export interface AppErrorData {
+  readonly appCode: AppErrorCode;
+  readonly requestId: string | null;
+  readonly issues: readonly ErrorIssue[] | null;
+  readonly retryAfterSeconds?: number;
+}

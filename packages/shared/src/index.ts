@@ -1,0 +1,5 @@
+export { z } from './zod';
+export * from './errors';
+export * from './env';
+export * from './schemas/health';
+export * from './schemas/user';

@@ -1,0 +1,44 @@
+import { z } from '../zod';
+
+/** WeChat allows nicknames of up to 64 bytes; we count characters and keep it to 20 for layout. */
+export const NICKNAME_MAX_LENGTH = 20;
+
+export const nicknameSchema = z
+  .string()
+  .trim()
+  .min(1, { message: '昵称不能为空' })
+  .max(NICKNAME_MAX_LENGTH, { message: `昵称最多 ${NICKNAME_MAX_LENGTH} 个字` })
+  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { message: '昵称包含不支持的字符' });
+
+export const avatarUrlSchema = z
+  .string()
+  .max(512, { message: '头像地址过长' })
+  .refine((value) => /^(https?:\/\/|\/)/.test(value), { message: '头像地址无效' });
+
+export const userSchema = z.object({
+  id: z.number().int().positive(),
+  nickname: z.string().nullable(),
+  avatarUrl: z.string().nullable(),
+  /** Masked for display, e.g. 138****8000; the full number never leaves the server. */
+  phoneMasked: z.string().nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type User = z.infer<typeof userSchema>;
+
+export const updateProfileInputSchema = z
+  .object({
+    nickname: nicknameSchema.optional(),
+    avatarUrl: avatarUrlSchema.optional(),
+  })
+  .refine((input) => input.nickname !== undefined || input.avatarUrl !== undefined, {
+    message: '请至少修改一项资料',
+  });
+export type UpdateProfileInput = z.infer<typeof updateProfileInputSchema>;
+
+/** 13800138000 → 138****8000. Anything that is not a plausible number is fully masked. */
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  if (digits.length < 7) return '****';
+  return `${digits.slice(0, 3)}****${digits.slice(-4)}`;
+}

@@ -1,0 +1,10 @@
+/**
+ * zod, configured once for both sides: validation messages in zh-CN, since they reach end users
+ * through the error shape and through the mini-program's forms.
+ */
+import { z } from 'zod';
+import { zhCN } from 'zod/locales';
+
+z.config(zhCN());
+
+export { z };

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine, idempotently:
+#   Debian packages (MariaDB, Redis, build tools for better-sqlite3) when missing,
+#   starts MariaDB and Redis when they are down, creates the test user, runs npm ci.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: bash scripts/setup.sh [--services-only] [--help]
+
+  --services-only   only install/start MariaDB and Redis and create the test user (no npm ci)
+  --help            show this help
+
+Environment:
+  TEST_DB_USER / TEST_DB_PASSWORD   MySQL test user (default app_test / app_test); it may
+                                    create and drop databases named app_test_*.
+USAGE
+}
+
+services_only=false
+for arg in "$@"; do
+  case "$arg" in
+    --services-only) services_only=true ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "setup: unknown option $arg" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- Debian packages ---------------------------------------------------------
+missing=()
+command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "Installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
+fi
+
+# --- MariaDB -----------------------------------------------------------------
+step "MariaDB"
+if mysqladmin ping --silent >/dev/null 2>&1; then
+  echo "already running"
+else
+  as_root mkdir -p /run/mysqld
+  as_root chown mysql:mysql /run/mysqld 2>/dev/null || true
+  as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  for _ in $(seq 1 60); do
+    mysqladmin ping --silent >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  mysqladmin ping --silent >/dev/null 2>&1 || { echo "MariaDB did not come up" >&2; exit 1; }
+  echo "started"
+fi
+
+db_user="${TEST_DB_USER:-app_test}"
+db_password="${TEST_DB_PASSWORD:-app_test}"
+# root uses unix_socket auth here; the tests connect over TCP with a password user.
+as_root mariadb -uroot <<SQL
+CREATE USER IF NOT EXISTS '${db_user}'@'localhost' IDENTIFIED BY '${db_password}';
+CREATE USER IF NOT EXISTS '${db_user}'@'127.0.0.1' IDENTIFIED BY '${db_password}';
+ALTER USER '${db_user}'@'localhost' IDENTIFIED BY '${db_password}';
+ALTER USER '${db_user}'@'127.0.0.1' IDENTIFIED BY '${db_password}';
+GRANT ALL PRIVILEGES ON \`app\\_test\\_%\`.* TO '${db_user}'@'localhost';
+GRANT ALL PRIVILEGES ON \`app\\_test\\_%\`.* TO '${db_user}'@'127.0.0.1';
+FLUSH PRIVILEGES;
+SQL
+echo "test user ${db_user} may create app_test_* databases"
+
+# --- Redis -------------------------------------------------------------------
+step "Redis"
+if redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+  echo "already running"
+else
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  for _ in $(seq 1 40); do
+    redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG && break
+    sleep 0.25
+  done
+  redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG || { echo "Redis did not come up" >&2; exit 1; }
+  echo "started"
+fi
+
+$services_only && exit 0
+
+# --- npm ---------------------------------------------------------------------
+step "npm ci"
+npm ci --no-audit --no-fund
+echo
+echo "Setup done. Run the tests with: npm test"
