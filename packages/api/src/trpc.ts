@@ -13,7 +13,8 @@ const t = initTRPC.context<Context>().create({
   isDev: false,
   errorFormatter({ shape, error, ctx }) {
     const { appCode, issues, retryAfterSeconds } = classifyError(error);
-    const expose = ctx?.exposeErrors === true;
+    // Stacks and internal messages only for server faults, and only where the context allows.
+    const expose = ctx?.exposeErrors === true && appCode === 'INTERNAL_ERROR';
     const data: AppErrorData & { httpStatus: number; path?: string; stack?: string } = {
       appCode,
       requestId: ctx?.requestId ?? null,
@@ -24,7 +25,7 @@ const t = initTRPC.context<Context>().create({
       ...(expose && error.stack ? { stack: error.stack } : {}),
     };
     // Internal messages may name tables, hosts or secrets: clients get the catalog's text.
-    const message = appCode === 'INTERNAL_ERROR' && expose ? error.message : errorCatalog[appCode].message;
+    const message = expose ? error.message : errorCatalog[appCode].message;
     return { message, code: shape.code, data };
   },
 });

@@ -26,7 +26,6 @@ export const errorCatalog = {
   AUTH_SESSION_REVOKED: { status: 401, message: '登录已失效，请重新登录' },
   AUTH_REFRESH_INVALID: { status: 401, message: '登录已失效，请重新登录' },
   FORBIDDEN: { status: 403, message: '没有权限执行此操作' },
-  ORIGIN_NOT_ALLOWED: { status: 403, message: '不允许的来源' },
 
   // Abuse control
   RATE_LIMITED: { status: 429, message: '操作太频繁，请稍后再试' },

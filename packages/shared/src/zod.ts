@@ -3,7 +3,7 @@
  * through the error shape and through the mini-program's forms.
  */
 import { z } from 'zod';
-import { zhCN } from 'zod/locales';
+import zhCN from 'zod/v4/locales/zh-CN.js';
 
 z.config(zhCN());
 

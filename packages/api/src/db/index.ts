@@ -4,6 +4,7 @@ export {
   dialectOf,
   dialectOfUrl,
   isUniqueViolation,
+  type AnyKysely,
   pingDatabase,
   sqlitePathOfUrl,
   type DatabaseOptions,

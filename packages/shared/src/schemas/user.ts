@@ -36,9 +36,13 @@ export const updateProfileInputSchema = z
   });
 export type UpdateProfileInput = z.infer<typeof updateProfileInputSchema>;
 
-/** 13800138000 → 138****8000. Anything that is not a plausible number is fully masked. */
+/**
+ * 13800138000 → 138****8000, of the national number (WeChat's `phoneNumber` carries +86).
+ * Anything that is not a plausible number is fully masked.
+ */
 export function maskPhone(phone: string): string {
-  const digits = phone.replace(/\D/g, '');
+  const all = phone.replace(/\D/g, '');
+  const digits = all.length === 13 && all.startsWith('86') ? all.slice(2) : all;
   if (digits.length < 7) return '****';
   return `${digits.slice(0, 3)}****${digits.slice(-4)}`;
 }

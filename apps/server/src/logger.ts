@@ -1,0 +1,50 @@
+/**
+ * pino, as JSON lines. Credentials and personal data are redacted by key wherever they appear
+ * in the first three levels of a log object (headers, WeChat responses, user rows).
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+const SENSITIVE_KEYS = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'token',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'refresh_token',
+  'session_key',
+  'sessionKey',
+  'secret',
+  'appSecret',
+  'password',
+  'phone',
+  'phoneNumber',
+  'purePhoneNumber',
+  'encryptedData',
+  'iv',
+] as const;
+
+export const REDACTED_PATHS: string[] = SENSITIVE_KEYS.flatMap((key) => {
+  const safe = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
+  const join = (prefix: string) => (safe.startsWith('[') ? `${prefix}${safe}` : `${prefix}.${safe}`);
+  return [safe.startsWith('[') ? safe.replace(/^\["|"\]$/g, '') : safe, join('*'), join('*.*')];
+});
+
+export interface LoggerOptions {
+  level: string;
+  version: string;
+}
+
+export function createLogger(options: LoggerOptions, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { service: 'server', version: options.version },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,43 @@
+/**
+ * Request ids and the one log line per request.
+ * The id comes from an incoming X-Request-Id when it is a sane value (so a trace spans the
+ * mini-program, a gateway and this server), else it is generated; it is echoed on every response.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export function requestIdFor(req: IncomingMessage): string {
+  const incoming = req.headers[REQUEST_ID_HEADER];
+  return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** `/trpc/user.me,health?batch=1&input=…` → `user.me,health`; the query (inputs) is never logged. */
+function procedureOf(path: string): string | undefined {
+  if (!path.startsWith('/trpc/')) return undefined;
+  return decodeURIComponent(path.slice('/trpc/'.length)).slice(0, 200);
+}
+
+export function installRequestContext(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? '/';
+    const procedure = procedureOf(path);
+    request.log.info(
+      {
+        method: request.method,
+        path,
+        ...(procedure === undefined ? {} : { procedure }),
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request',
+    );
+  });
+}

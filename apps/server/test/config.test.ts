@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config';
+import { PRODUCTION_SECRETS } from './support/app';
+
+function problemsOf(env: Record<string, string>): ConfigError['problems'] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('loadConfig', () => {
+  it('has defaults that run locally with nothing set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      isProduction: false,
+      host: '127.0.0.1',
+      port: 3000,
+      database: { url: 'sqlite:.data/app.sqlite' },
+      bodyLimitBytes: 1024 * 1024,
+    });
+    expect(config.corsOrigins).toContain('http://localhost:10086');
+    expect(config.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('parses and converts the variables it is given; empty means unset', () => {
+    const config = loadConfig({
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      DATABASE_URL: 'mysql://u:p@db:3306/app',
+      CORS_ORIGINS: 'https://h5.example.com, http://localhost:10086',
+      TRUST_PROXY: 'true',
+      LOG_LEVEL: '',
+    });
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 8080,
+      database: { url: 'mysql://u:p@db:3306/app' },
+      corsOrigins: ['https://h5.example.com', 'http://localhost:10086'],
+      trustProxy: true,
+      logLevel: 'info',
+    });
+  });
+
+  it('names every wrong variable at once, in English', () => {
+    const problems = problemsOf({ PORT: 'eighty', DATABASE_URL: 'postgres://x', CORS_ORIGINS: 'not an origin', LOG_LEVEL: 'loud' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['CORS_ORIGINS', 'DATABASE_URL', 'LOG_LEVEL', 'PORT']);
+    expect(problems.find((p) => p.variable === 'PORT')?.message).toBe('expected a port number');
+    expect(problems.find((p) => p.variable === 'LOG_LEVEL')?.message).toMatch(/expected one of/i);
+    expect(new ConfigError(problems).message).toContain('PORT: expected a port number');
+  });
+
+  it('refuses a missing secret in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([{ variable: 'JWT_SECRET', message: 'is required in production' }]);
+  });
+
+  it('refuses a short secret in production without echoing it', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'tooshort-secret-value' });
+    expect(problems[0]).toEqual({ variable: 'JWT_SECRET', message: 'must be at least 32 characters in production' });
+    expect(JSON.stringify(problems)).not.toContain('tooshort-secret-value');
+  });
+
+  it('refuses the example and development secrets in production', () => {
+    const fromExample = problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'change-me-to-a-random-string-of-at-least-48-characters' });
+    expect(fromExample[0]?.variable).toBe('JWT_SECRET');
+    expect(fromExample[0]?.message).toMatch(/placeholder/);
+    const devDefault = loadConfig({}).auth.jwtSecret;
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: devDefault })[0]?.message).toMatch(/placeholder/);
+  });
+
+  it('accepts a real secret in production and has no dev CORS origins there', () => {
+    const config = loadConfig({ NODE_ENV: 'production', ...PRODUCTION_SECRETS });
+    expect(config.isProduction).toBe(true);
+    expect(config.corsOrigins).toEqual([]);
+  });
+});

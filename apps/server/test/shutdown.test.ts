@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDatabase } from '@app/api/db';
+import { describe, expect, it } from 'vitest';
+import { createShutdown } from '../src/shutdown';
+import { buildTestApp } from './support/app';
+
+const serverDir = fileURLToPath(new URL('..', import.meta.url));
+const tsx = join(serverDir, '../../node_modules/.bin/tsx');
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('graceful shutdown (in process)', () => {
+  it('lets an in-flight request finish, refuses new connections, closes the database, exits 0', async () => {
+    const db = createDatabase({ url: 'sqlite::memory:' });
+    const { app } = await buildTestApp({}, { db });
+    app.addHook('onClose', async () => db.destroy());
+    app.get('/slow', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { done: true };
+    });
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+
+    // Kysely only opens (and so only closes) a database once it has been used.
+    expect((await get(`${address}/readyz`)).status).toBe(200);
+
+    const exits: number[] = [];
+    const shutdown = createShutdown(app, { timeoutMs: 5_000, exit: (code) => exits.push(code) });
+    const inFlight = get(`${address}/slow`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopping = shutdown('SIGTERM');
+
+    await expect(get(`${address}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
+    expect(await inFlight).toEqual({ status: 200, body: '{"done":true}' });
+    await stopping;
+    expect(exits).toEqual([0]);
+    await expect(db.selectNoFrom((eb) => eb.val(1).as('one')).execute()).rejects.toThrow(/destroyed/i);
+  });
+
+  it('exits 1 when in-flight work outlasts the timeout', async () => {
+    const { app } = await buildTestApp();
+    let release!: () => void;
+    app.get('/stuck', () => new Promise<string>((resolve) => (release = () => resolve('late'))));
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const exits: number[] = [];
+    const inFlight = get(`${address}/stuck`).catch(() => null);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const stopping = createShutdown(app, { timeoutMs: 100, exit: (code) => exits.push(code) })('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(exits).toEqual([1]);
+    release();
+    await stopping;
+    await inFlight;
+  });
+});
+
+describe('the server process', () => {
+  function startServer(env: Record<string, string>) {
+    const child = spawn(tsx, ['src/main.ts'], {
+      cwd: serverDir,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit').then(([code]) => code as number | null);
+    return { child, exited, output: () => ({ stdout, stderr }) };
+  }
+
+  it('stops with a message naming each wrong variable', async () => {
+    const server = startServer({ NODE_ENV: 'production', PORT: 'not-a-port' });
+    expect(await server.exited).toBe(1);
+    const { stderr } = server.output();
+    expect(stderr).toContain('PORT: expected a port number');
+    expect(stderr).toContain('JWT_SECRET: is required in production');
+  });
+
+  it('serves, then exits 0 on SIGTERM after logging the shutdown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'server-test-'));
+    try {
+      const server = startServer({ NODE_ENV: 'test', PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}` });
+      const address = await new Promise<string>((resolve, reject) => {
+        const timer = setInterval(() => {
+          const match = /Server listening at (http:\/\/[\d.:]+)/.exec(server.output().stdout);
+          if (match?.[1]) {
+            clearInterval(timer);
+            resolve(match[1]);
+          }
+        }, 50);
+        void server.exited.then(() => {
+          clearInterval(timer);
+          reject(new Error(`server exited early: ${server.output().stderr}`));
+        });
+      });
+      expect((await get(`${address}/healthz`)).status).toBe(200);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(server.output().stdout).toContain('"msg":"stopped"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,43 @@
+// `npm test`: runs every package's tests through turbo (typecheck and lint first), then prints
+// one summary over all packages from the JSON reports the runners wrote in this run.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const workspaceDirs = ['packages', 'apps'].flatMap((group) =>
+  existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : [],
+);
+const reportOf = (dir) => join(dir, '.test-results', 'vitest.json');
+
+if (process.argv.includes('--help')) {
+  console.log('Usage: npm test [-- <extra turbo args>]\nRuns typecheck, lint and the Vitest suites of every workspace; needs MySQL (npm run setup).');
+  process.exit(0);
+}
+
+for (const dir of workspaceDirs) rmSync(reportOf(dir), { force: true });
+
+const started = performance.now();
+const turbo = spawnSync('npx', ['turbo', 'run', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env },
+});
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const lines = [];
+for (const dir of workspaceDirs) {
+  if (!existsSync(reportOf(dir))) continue;
+  const report = JSON.parse(readFileSync(reportOf(dir), 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  skipped += report.numPendingTests + report.numTodoTests;
+  lines.push(`  ${dir.slice(root.length).padEnd(22)} ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+}
+const seconds = ((performance.now() - started) / 1000).toFixed(1);
+console.log(`\nTest summary (${seconds} s):\n${lines.join('\n')}`);
+console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(turbo.status === 0 && failed === 0 && passed > 0 ? 0 : 1);
