@@ -1,0 +1,119 @@
+/**
+ * The mock's HTTP face: the endpoints of api.weixin.qq.com we use, plus `/__dev/*` controls for
+ * dev and tests (login and phone codes for named test users, faults, stats). A node:http handler,
+ * so it runs as its own process or inside a test.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Faults, WeChatMockWorld } from './world';
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    // The H5 app fetches dev login codes from the browser.
+    'access-control-allow-origin': '*',
+  });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    chunks.push(chunk);
+  }
+  if (chunks.length === 0) return {};
+  const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('body must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204, {
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'GET,POST,DELETE',
+      'access-control-allow-headers': 'content-type',
+    });
+    res.end();
+    return;
+  }
+  const body = req.method === 'POST' ? await readJson(req) : {};
+  const route = `${req.method} ${path}`;
+  switch (route) {
+    case 'POST /__dev/login-code': {
+      const user = typeof body.user === 'string' && body.user.length > 0 ? body.user.slice(0, 64) : 'dev-user';
+      return send(res, 200, { code: world.issueLoginCode(user), openid: world.openidOf(user) });
+    }
+    case 'POST /__dev/phone-code': {
+      const phone = typeof body.phone === 'string' && /^\d{6,15}$/.test(body.phone) ? body.phone : '13800138000';
+      return send(res, 200, { code: world.issuePhoneCode(phone) });
+    }
+    case 'POST /__dev/faults':
+      world.setFaults(body as Partial<Faults>);
+      return send(res, 200, world.faults);
+    case 'DELETE /__dev/faults':
+      world.clearFaults();
+      return send(res, 200, world.faults);
+    case 'POST /__dev/block':
+      world.setBlocked(String(body.user ?? ''), body.blocked !== false);
+      return send(res, 200, { ok: true });
+    case 'GET /__dev/stats':
+      return send(res, 200, world.stats);
+    case 'POST /__dev/reset':
+      world.reset();
+      return send(res, 200, { ok: true });
+    default:
+      return send(res, 404, { error: 'unknown dev endpoint' });
+  }
+}
+
+async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const query = Object.fromEntries(url.searchParams);
+  const route = `${req.method} ${url.pathname}`;
+  const known = [
+    'GET /sns/jscode2session',
+    'POST /cgi-bin/stable_token',
+    'POST /wxa/business/getuserphonenumber',
+    'GET /wxa/checksession',
+  ];
+  if (!known.includes(route)) return send(res, 404, { errcode: 404, errmsg: 'not found' });
+
+  world.stats.requests += 1;
+  const { down, latencyMs } = world.faults;
+  if (down) {
+    req.socket.destroy();
+    return;
+  }
+  if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+  const injected = world.takeInjectedError();
+  if (injected) return send(res, 200, injected);
+
+  switch (route) {
+    case 'GET /sns/jscode2session':
+      return send(res, 200, world.jscode2session(query));
+    case 'POST /cgi-bin/stable_token':
+      return send(res, 200, world.stableToken(await readJson(req)));
+    case 'POST /wxa/business/getuserphonenumber':
+      return send(res, 200, world.getUserPhoneNumber(query.access_token, await readJson(req)));
+    default:
+      return send(res, 200, world.checkSession(query));
+  }
+}
+
+export function createWeChatMockHandler(world: WeChatMockWorld) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://mock.invalid');
+    const handled = url.pathname.startsWith('/__dev/')
+      ? handleDev(world, req, res, url.pathname)
+      : handleApi(world, req, res, url);
+    handled.catch((error: unknown) => {
+      if (!res.headersSent) send(res, 400, { errcode: 47001, errmsg: `data format error: ${error instanceof Error ? error.message : 'bad request'}` });
+    });
+  };
+}
