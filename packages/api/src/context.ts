@@ -6,19 +6,34 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from './clock';
 import type { Database } from './db/schema';
+import type { AccessTokens } from './modules/auth/access-tokens';
+import type { RevocationStore } from './modules/auth/revocations';
+import type { SessionKeyCipher } from './modules/auth/session-key-cipher';
+import type { RateLimits } from './rate-limits';
+import type { WeChatClient } from './wechat/client';
 
-/** Long-lived dependencies, created once at start-up and shared by all requests. */
+export interface AuthServices {
+  tokens: AccessTokens;
+  revocations: RevocationStore;
+  sessionKeys: SessionKeyCipher;
+  refreshTokenTtlSeconds: number;
+}
+
+/** Long-lived dependencies, created once at start-up (services.ts) and shared by all requests. */
 export interface Services {
   db: Kysely<Database>;
   clock: Clock;
   logger: Logger;
+  wechat: WeChatClient;
+  auth: AuthServices;
+  rateLimits: RateLimits;
   /** Application version reported by `health`. */
   version: string;
-  /** Send stacks and internal messages to clients: never in production. */
+  /** Send stacks and internal messages of server faults to clients: never in production. */
   exposeErrors: boolean;
 }
 
-/** Who is calling: set once the access token has been verified. */
+/** Who is calling: known once the access token has been verified. */
 export interface Session {
   userId: number;
   sessionId: string;
@@ -26,9 +41,12 @@ export interface Session {
 
 export interface RequestFacts {
   requestId: string;
-  session: Session | null;
   /** Client address, for rate limits and audit logs. */
   ip: string;
+  /** The raw Authorization header; verified only by procedures that need a session. */
+  authorization: string | null;
+  /** An already verified session (tests, internal callers); otherwise resolved from `authorization`. */
+  session: Session | null;
 }
 
 export interface Context extends Services, RequestFacts {}
@@ -37,7 +55,8 @@ export function createContextInner(services: Services, request: Partial<RequestF
   return {
     ...services,
     requestId: request.requestId ?? 'internal',
-    session: request.session ?? null,
     ip: request.ip ?? '127.0.0.1',
+    authorization: request.authorization ?? null,
+    session: request.session ?? null,
   };
 }

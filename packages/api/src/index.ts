@@ -1,4 +1,6 @@
 export { appRouter, createCaller, type AppRouter } from './root';
-export { createContextInner, type Context, type RequestFacts, type Services, type Session } from './context';
+export { createContextInner, type AuthServices, type Context, type RequestFacts, type Services, type Session } from './context';
+export { createServices, type ServicesConfig } from './services';
+export { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limits';
 export { systemClock, type Clock } from './clock';
 export { AppError, classifyError } from './errors';

@@ -1,10 +1,12 @@
 /** The API: composition only. Each module owns its procedures. */
+import { authRouter } from './modules/auth/auth.router';
 import { healthProcedure } from './modules/health/health.router';
 import { userRouter } from './modules/user/user.router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
   health: healthProcedure,
+  auth: authRouter,
   user: userRouter,
 });
 

@@ -4,7 +4,8 @@
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import type { Context } from './context';
-import { AppError, classifyError } from './errors';
+import { authenticate } from './modules/auth/authenticate';
+import { classifyError } from './errors';
 import { errorCatalog, type AppErrorData } from '@app/shared';
 
 const t = initTRPC.context<Context>().create({
@@ -35,8 +36,13 @@ export const middleware = t.middleware;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure;
 
-/** Requires a verified session; narrows `ctx.session` to non-null for the procedure. */
-export const authedProcedure = t.procedure.use(({ ctx, next }) => {
-  if (!ctx.session) throw new AppError('AUTH_REQUIRED');
-  return next({ ctx: { ...ctx, session: ctx.session } });
+/**
+ * Requires a valid access token for a live session; narrows `ctx.session` to non-null.
+ * The token is verified here, not per request, so public procedures never pay for it.
+ * Mutations are also rate limited per user.
+ */
+export const authedProcedure = t.procedure.use(async ({ ctx, type, next }) => {
+  const session = ctx.session ?? (await authenticate(ctx, ctx.authorization));
+  if (type === 'mutation') await ctx.rateLimits.consume('mutationsPerUser', String(session.userId));
+  return next({ ctx: { ...ctx, session } });
 });

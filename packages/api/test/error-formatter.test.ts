@@ -4,13 +4,13 @@
  */
 import { z } from '@app/shared';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import pino from 'pino';
 import superjson from 'superjson';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContextInner, type Services } from '../src/context';
 import { createDatabase } from '../src/db/dialect';
 import { AppError } from '../src/errors';
 import { publicProcedure, router } from '../src/trpc';
+import { createTestServices } from './support/services';
 
 const testRouter = router({
   boom: publicProcedure.query(() => {
@@ -24,11 +24,13 @@ const testRouter = router({
 });
 
 const db = createDatabase({ url: 'sqlite::memory:' });
+let production: Services;
+let development: Services;
+beforeAll(async () => {
+  production = await createTestServices({ db, exposeErrors: false });
+  development = { ...production, exposeErrors: true };
+});
 afterAll(() => db.destroy());
-
-function services(exposeErrors: boolean): Services {
-  return { db, clock: { now: () => new Date() }, logger: pino({ level: 'silent' }), version: 't', exposeErrors };
-}
 
 async function call(path: string, { exposeErrors = false, input }: { exposeErrors?: boolean; input?: unknown } = {}) {
   const query = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
@@ -36,7 +38,7 @@ async function call(path: string, { exposeErrors = false, input }: { exposeError
     endpoint: '/trpc',
     req: new Request(`http://localhost/trpc/${path}${query}`),
     router: testRouter,
-    createContext: () => createContextInner(services(exposeErrors), { requestId: 'rid-123' }),
+    createContext: () => createContextInner(exposeErrors ? development : production, { requestId: 'rid-123' }),
   });
   const text = await response.text();
   const body = JSON.parse(text) as { error: { json: { message: string; data: Record<string, unknown> } } };

@@ -21,10 +21,18 @@ export const errorCatalog = {
 
   // Authentication and authorisation
   AUTH_REQUIRED: { status: 401, message: '请先登录' },
-  AUTH_TOKEN_INVALID: { status: 401, message: '登录凭证无效，请重新登录' },
+  // Access token checks, one code per failure. AUTH_TOKEN_EXPIRED is the one clients answer
+  // with a refresh; every other one means "sign in again".
+  AUTH_TOKEN_MALFORMED: { status: 401, message: '登录凭证无效，请重新登录' },
+  AUTH_TOKEN_SIGNATURE_INVALID: { status: 401, message: '登录凭证无效，请重新登录' },
+  AUTH_TOKEN_ALGORITHM_INVALID: { status: 401, message: '登录凭证无效，请重新登录' },
+  AUTH_TOKEN_CLAIMS_INVALID: { status: 401, message: '登录凭证无效，请重新登录' },
   AUTH_TOKEN_EXPIRED: { status: 401, message: '登录已过期' },
   AUTH_SESSION_REVOKED: { status: 401, message: '登录已失效，请重新登录' },
+  // Refresh tokens: unknown or expired, or presented again after rotation (possible theft:
+  // the whole session is revoked).
   AUTH_REFRESH_INVALID: { status: 401, message: '登录已失效，请重新登录' },
+  AUTH_REFRESH_REUSED: { status: 401, message: '登录状态异常，请重新登录' },
   FORBIDDEN: { status: 403, message: '没有权限执行此操作' },
 
   // Abuse control

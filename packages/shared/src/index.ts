@@ -1,5 +1,6 @@
 export { z } from './zod';
 export * from './errors';
 export * from './env';
+export * from './schemas/auth';
 export * from './schemas/health';
 export * from './schemas/user';

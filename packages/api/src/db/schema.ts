@@ -19,6 +19,29 @@ export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserRowUpdate = Updateable<UsersTable>;
 
+export interface AuthSessionsTable {
+  id: string;
+  user_id: number;
+  session_key_ciphertext: string;
+  created_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+}
+export type AuthSessionRow = Selectable<AuthSessionsTable>;
+
+export interface RefreshTokensTable {
+  id: Generated<number>;
+  session_id: string;
+  token_hash: string;
+  created_at: Date;
+  expires_at: Date;
+  rotated_at: Date | null;
+}
+export type RefreshTokenRow = Selectable<RefreshTokensTable>;
+
 export interface Database {
   users: UsersTable;
+  auth_sessions: AuthSessionsTable;
+  refresh_tokens: RefreshTokensTable;
 }

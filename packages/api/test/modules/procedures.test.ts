@@ -2,7 +2,6 @@
  * Procedures through createCaller against a freshly migrated MySQL database.
  */
 import { TRPCError } from '@trpc/server';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/dialect';
 import { insertUser } from '../../src/modules/user/user.repository';
@@ -10,20 +9,16 @@ import { createCaller } from '../../src/root';
 import { createContextInner, type Services, type Session } from '../../src/context';
 import { AppError, classifyError } from '../../src/errors';
 import { createMysqlTestDatabase, UNREACHABLE_MYSQL_URL, type TestDatabase } from '../support/databases';
+import { createTestServices, testClock } from '../support/services';
 
 let testDb: TestDatabase;
-let now = new Date('2026-11-23T10:00:00.000Z');
+const clock = testClock();
+const now = () => clock.now();
 let services: Services;
 
 beforeAll(async () => {
   testDb = await createMysqlTestDatabase();
-  services = {
-    db: testDb.db,
-    clock: { now: () => now },
-    logger: pino({ level: 'silent' }),
-    version: '1.2.3-test',
-    exposeErrors: false,
-  };
+  services = await createTestServices({ db: testDb.db, clock });
 });
 afterAll(async () => {
   await testDb.destroy();
@@ -45,7 +40,7 @@ async function errorOf(promise: Promise<unknown>): Promise<TRPCError> {
 describe('health', () => {
   it('reports the version and a reachable database', async () => {
     const result = await callerAs(null).health();
-    expect(result).toEqual({ ok: true, version: '1.2.3-test', db: 'up', time: now });
+    expect(result).toEqual({ ok: true, version: '1.2.3-test', db: 'up', time: now() });
   });
 
   it('reports the database down without throwing', async () => {
@@ -68,7 +63,7 @@ describe('user.me', () => {
   });
 
   it('returns the signed-in user with the phone masked and no openid', async () => {
-    const row = await insertUser(testDb.db, { openid: 'me-openid', unionid: null }, now);
+    const row = await insertUser(testDb.db, { openid: 'me-openid', unionid: null }, now());
     await testDb.db.updateTable('users').set({ phone: '13800138000' }).where('id', '=', row.id).execute();
 
     const me = await callerAs({ userId: row.id, sessionId: 's1' }).user.me();
@@ -77,8 +72,8 @@ describe('user.me', () => {
       nickname: null,
       avatarUrl: null,
       phoneMasked: '138****8000',
-      createdAt: now,
-      updatedAt: now,
+      createdAt: now(),
+      updatedAt: now(),
     });
     expect(JSON.stringify(me)).not.toContain('me-openid');
   });
@@ -91,17 +86,17 @@ describe('user.me', () => {
 
 describe('user.updateProfile', () => {
   it('persists a valid nickname and avatar', async () => {
-    const row = await insertUser(testDb.db, { openid: 'profile-openid', unionid: null }, now);
-    now = new Date('2026-11-23T10:05:00.000Z');
+    const row = await insertUser(testDb.db, { openid: 'profile-openid', unionid: null }, now());
+    clock.advance(5 * 60_000);
     const caller = callerAs({ userId: row.id, sessionId: 's3' });
 
     const updated = await caller.user.updateProfile({ nickname: '  小红  ', avatarUrl: '/uploads/x.png' });
-    expect(updated).toMatchObject({ nickname: '小红', avatarUrl: '/uploads/x.png', updatedAt: now });
+    expect(updated).toMatchObject({ nickname: '小红', avatarUrl: '/uploads/x.png', updatedAt: now() });
     expect(await caller.user.me()).toMatchObject({ nickname: '小红', avatarUrl: '/uploads/x.png' });
   });
 
   it('rejects an invalid nickname with a zh-CN issue and writes nothing', async () => {
-    const row = await insertUser(testDb.db, { openid: 'invalid-openid', unionid: null }, now);
+    const row = await insertUser(testDb.db, { openid: 'invalid-openid', unionid: null }, now());
     const caller = callerAs({ userId: row.id, sessionId: 's4' });
 
     const tooLong = await errorOf(caller.user.updateProfile({ nickname: '长'.repeat(21) }));

@@ -4,7 +4,9 @@
  */
 import type { Migration } from 'kysely';
 import * as createUsers from './2026_11_23_0001_create_users';
+import * as createAuthSessions from './2026_11_23_0002_create_auth_sessions';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_0001_create_users': createUsers,
+  '2026_11_23_0002_create_auth_sessions': createAuthSessions,
 };

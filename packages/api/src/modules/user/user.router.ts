@@ -1,6 +1,6 @@
-import { updateProfileInputSchema, userSchema } from '@app/shared';
+import { bindPhoneInputSchema, updateProfileInputSchema, userSchema } from '@app/shared';
 import { authedProcedure, router } from '../../trpc';
-import { getUser, updateProfile } from './user.service';
+import { bindPhone, getUser, updateProfile } from './user.service';
 
 export const userRouter = router({
   me: authedProcedure.output(userSchema).query(({ ctx }) => getUser(ctx, ctx.session.userId)),
@@ -9,4 +9,9 @@ export const userRouter = router({
     .input(updateProfileInputSchema)
     .output(userSchema)
     .mutation(({ ctx, input }) => updateProfile(ctx, ctx.session.userId, input)),
+
+  bindPhone: authedProcedure
+    .input(bindPhoneInputSchema)
+    .output(userSchema)
+    .mutation(({ ctx, input }) => bindPhone(ctx, ctx.session.userId, input.code)),
 });

@@ -1,0 +1,54 @@
+/**
+ * Rate limits (rate-limiter-flexible): sign-in per IP and per code, mutations per user.
+ * Redis-backed when configured so limits hold across instances, with an in-memory insurance
+ * limiter if Redis fails; in memory otherwise.
+ */
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { AppError } from './errors';
+
+export interface RateLimitRule {
+  points: number;
+  durationSeconds: number;
+}
+
+export interface RateLimitConfig {
+  loginPerIp: RateLimitRule;
+  loginPerCode: RateLimitRule;
+  mutationsPerUser: RateLimitRule;
+}
+
+export type RateLimitName = keyof RateLimitConfig;
+
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+  loginPerIp: { points: 30, durationSeconds: 60 },
+  loginPerCode: { points: 3, durationSeconds: 300 },
+  mutationsPerUser: { points: 60, durationSeconds: 60 },
+};
+
+export class RateLimits {
+  readonly #limiters: Record<RateLimitName, RateLimiterAbstract>;
+
+  constructor(redis: Redis | null, config: RateLimitConfig = DEFAULT_RATE_LIMITS) {
+    const make = (name: RateLimitName): RateLimiterAbstract => {
+      const { points, durationSeconds: duration } = config[name];
+      const memory = new RateLimiterMemory({ keyPrefix: `rl:${name}`, points, duration });
+      return redis
+        ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points, duration, insuranceLimiter: memory })
+        : memory;
+    };
+    this.#limiters = { loginPerIp: make('loginPerIp'), loginPerCode: make('loginPerCode'), mutationsPerUser: make('mutationsPerUser') };
+  }
+
+  /** Takes one point; throws RATE_LIMITED with the seconds until the next point frees up. */
+  async consume(name: RateLimitName, key: string): Promise<void> {
+    try {
+      await this.#limiters[name].consume(key);
+    } catch (error) {
+      if (error instanceof RateLimiterRes) {
+        throw new AppError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) });
+      }
+      throw error;
+    }
+  }
+}

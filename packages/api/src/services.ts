@@ -1,0 +1,82 @@
+/**
+ * Builds the long-lived services from configuration: one place that decides Redis or memory,
+ * imports keys once, and connects the WeChat client.
+ */
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from './clock';
+import type { Services } from './context';
+import type { Database } from './db/schema';
+import { AccessTokens } from './modules/auth/access-tokens';
+import { findSessionsRevokedSince } from './modules/auth/auth.repository';
+import { MemoryRevocationStore, RedisRevocationStore, type RevocationStore } from './modules/auth/revocations';
+import { SessionKeyCipher } from './modules/auth/session-key-cipher';
+import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitConfig } from './rate-limits';
+import { MemoryAccessTokenStore, RedisAccessTokenStore } from './wechat/access-token';
+import { WeChatClient, type WeChatClientOptions } from './wechat/client';
+
+export interface ServicesConfig {
+  db: Kysely<Database>;
+  logger: Logger;
+  clock?: Clock;
+  version: string;
+  exposeErrors: boolean;
+  /** Shared state across instances; null = this process only. */
+  redis: Redis | null;
+  auth: {
+    jwtSecret: string;
+    issuer: string;
+    audience: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    /** 32 bytes. */
+    sessionKeyEncryptionKey: Buffer;
+  };
+  wechat: Omit<WeChatClientOptions, 'logger' | 'tokenStore' | 'now'>;
+  rateLimits?: RateLimitConfig;
+}
+
+/** Without Redis, recent logouts are re-read from the database so a restart does not forget them. */
+async function memoryRevocations(config: ServicesConfig, clock: Clock): Promise<RevocationStore> {
+  const store = new MemoryRevocationStore(() => clock.now().getTime());
+  const ttlSeconds = config.auth.accessTokenTtlSeconds + 60;
+  try {
+    const since = new Date(clock.now().getTime() - ttlSeconds * 1000);
+    for (const id of await findSessionsRevokedSince(config.db, since)) await store.revoke(id, ttlSeconds);
+  } catch (error) {
+    config.logger.warn({ err: error }, 'could not load recent session revocations (is the database migrated?)');
+  }
+  return store;
+}
+
+export async function createServices(config: ServicesConfig): Promise<Services> {
+  const clock = config.clock ?? systemClock;
+  const { redis } = config;
+  return {
+    db: config.db,
+    clock,
+    logger: config.logger,
+    version: config.version,
+    exposeErrors: config.exposeErrors,
+    wechat: new WeChatClient({
+      ...config.wechat,
+      logger: config.logger.child({ component: 'wechat' }),
+      tokenStore: redis ? new RedisAccessTokenStore(redis, config.wechat.appId) : new MemoryAccessTokenStore(),
+      now: () => clock.now().getTime(),
+    }),
+    auth: {
+      tokens: new AccessTokens({
+        secret: config.auth.jwtSecret,
+        issuer: config.auth.issuer,
+        audience: config.auth.audience,
+        ttlSeconds: config.auth.accessTokenTtlSeconds,
+        clock,
+      }),
+      revocations: redis ? new RedisRevocationStore(redis) : await memoryRevocations(config, clock),
+      sessionKeys: new SessionKeyCipher(config.auth.sessionKeyEncryptionKey),
+      refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+    },
+    rateLimits: new RateLimits(redis, config.rateLimits ?? DEFAULT_RATE_LIMITS),
+  };
+}
