@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import { statSync } from 'node:fs';
 
 const started = performance.now();
-const entries = { server: 'src/main.ts', migrate: 'src/cli/migrate.ts' };
+const entries = { server: 'src/main.ts', migrate: 'src/cli/migrate.ts', 'wechat-mock': 'src/cli/wechat-mock.ts' };
 
 await build({
   entryPoints: entries,

@@ -1,8 +1,10 @@
 /**
  * buildApp(config): the whole HTTP server as one Fastify instance, used by main.ts and the tests.
  */
-import { systemClock, type Clock, type Services } from '@app/api';
+import { createServices, type Clock, type RateLimitConfig } from '@app/api';
 import { createDatabase, type Database } from '@app/api/db';
+import { startWeChatMock } from '@app/api/wechat/mock';
+import { Redis } from 'ioredis';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DestinationStream } from 'pino';
@@ -20,6 +22,7 @@ export interface BuildAppOptions {
   /** Where log lines go (stdout by default); tests capture them here. */
   logStream?: DestinationStream;
   clock?: Clock;
+  rateLimits?: RateLimitConfig;
 }
 
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -39,13 +42,33 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const db = options.db ?? createDatabase({ url: config.database.url, poolSize: config.database.poolSize });
   if (!options.db) app.addHook('onClose', async () => db.destroy());
 
-  const services: Services = {
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 5_000 }) : null;
+  if (redis) {
+    redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+    app.addHook('onClose', async () => {
+      await redis.quit();
+    });
+  }
+
+  let wechatBaseUrl = config.wechat.baseUrl;
+  if (wechatBaseUrl === null) {
+    const mock = await startWeChatMock({ port: config.wechat.mockPort, appId: config.wechat.appId, appSecret: config.wechat.appSecret });
+    app.addHook('onClose', () => mock.close());
+    wechatBaseUrl = mock.url;
+    logger.warn({ url: mock.url }, 'using the built-in WeChat mock (dev login codes: POST /__dev/login-code)');
+  }
+
+  const services = await createServices({
     db,
-    clock: options.clock ?? systemClock,
     logger,
+    clock: options.clock,
     version: config.version,
     exposeErrors: !config.isProduction,
-  };
+    redis,
+    auth: config.auth,
+    wechat: { baseUrl: wechatBaseUrl, appId: config.wechat.appId, appSecret: config.wechat.appSecret, timeoutMs: config.wechat.timeoutMs },
+    rateLimits: options.rateLimits,
+  });
 
   installRequestContext(app);
   installErrorHandling(app);

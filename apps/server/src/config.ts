@@ -12,7 +12,13 @@ const MIN_SECRET_LENGTH = 32;
 const DEFAULT_DEV_CORS_ORIGINS = 'http://localhost:10086,http://127.0.0.1:10086';
 
 /** Secret variables: checked strictly in production, defaulted in development and test. */
-const SECRET_VARIABLES = { JWT_SECRET: 'dev-only-insecure-jwt-secret-do-not-use-in-production' } as const;
+const SECRET_VARIABLES = {
+  JWT_SECRET: 'dev-only-insecure-jwt-secret-do-not-use-in-production',
+  // base64 of 32 bytes, as the real one must be.
+  SESSION_KEY_ENCRYPTION_KEY: Buffer.from('dev-only-session-key-encryption!', 'utf8').toString('base64'),
+  WECHAT_APP_SECRET: 'dev-only-wechat-app-secret-for-the-mock',
+} as const;
+const DEV_WECHAT_APP_ID = 'wx0000000000000000';
 type SecretVariable = keyof typeof SECRET_VARIABLES;
 /** Development defaults are never acceptable in production; .env.example's values say "change-me". */
 const KNOWN_INSECURE_SECRETS = new Set<string>(Object.values(SECRET_VARIABLES));
@@ -46,6 +52,21 @@ const envSchema = z
       .default('sqlite:.data/app.sqlite'),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     JWT_SECRET: z.string().optional(),
+    JWT_ISSUER: z.string().min(1).default('wechat-miniprogram-api'),
+    JWT_AUDIENCE: z.string().min(1).default('wechat-miniprogram'),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+    REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(365 * 86_400).default(30 * 86_400),
+    SESSION_KEY_ENCRYPTION_KEY: z
+      .string()
+      .refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'expected 32 bytes in base64 (openssl rand -base64 32)' })
+      .optional(),
+    REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, { message: 'expected redis://host:port or rediss://…' }).optional(),
+    WECHAT_APP_ID: z.string().regex(/^wx[0-9a-f]{16}$/, { message: 'expected an appid like wx0123456789abcdef' }).optional(),
+    WECHAT_APP_SECRET: z.string().optional(),
+    WECHAT_API_BASE_URL: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional(),
+    WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+    WECHAT_MOCK: booleanFromString.optional(),
+    WECHAT_MOCK_PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3001),
     CORS_ORIGINS: originList.optional(),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
@@ -57,8 +78,17 @@ const envSchema = z
  * Production secret checks, on the raw environment: they must report alongside any other wrong
  * variable (zod skips refinements of an object whose fields failed).
  */
-function secretProblems(env: Record<string, string>): Array<{ variable: string; message: string }> {
+function productionProblems(env: Record<string, string>): Array<{ variable: string; message: string }> {
   if (env.NODE_ENV !== 'production') return [];
+  const problems: Array<{ variable: string; message: string }> = [];
+  if (env.WECHAT_APP_ID === undefined) problems.push({ variable: 'WECHAT_APP_ID', message: 'is required in production' });
+  if (env.WECHAT_MOCK !== undefined && ['true', '1', 'yes'].includes(env.WECHAT_MOCK)) {
+    problems.push({ variable: 'WECHAT_MOCK', message: 'the WeChat mock cannot be enabled in production' });
+  }
+  return problems.concat(secretProblems(env));
+}
+
+function secretProblems(env: Record<string, string>): Array<{ variable: string; message: string }> {
   return (Object.keys(SECRET_VARIABLES) as SecretVariable[]).flatMap((variable) => {
     const value = env[variable];
     const message =
@@ -80,7 +110,23 @@ export interface Config {
   port: number;
   logLevel: string;
   database: { url: string; poolSize: number };
-  auth: { jwtSecret: string };
+  auth: {
+    jwtSecret: string;
+    issuer: string;
+    audience: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    sessionKeyEncryptionKey: Buffer;
+  };
+  redisUrl: string | null;
+  wechat: {
+    appId: string;
+    appSecret: string;
+    /** The real API, or null to use the built-in mock (never in production). */
+    baseUrl: string | null;
+    mockPort: number;
+    timeoutMs: number;
+  };
   corsOrigins: string[];
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
@@ -111,7 +157,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       variable: String(issue.path[0] ?? '(environment)'),
       message: issue.message,
     })),
-    ...secretProblems(present),
+    ...productionProblems(present),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
@@ -122,7 +168,26 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     database: { url: env.DATABASE_URL, poolSize: env.DB_POOL_SIZE },
-    auth: { jwtSecret: env.JWT_SECRET ?? SECRET_VARIABLES.JWT_SECRET },
+    auth: {
+      jwtSecret: env.JWT_SECRET ?? SECRET_VARIABLES.JWT_SECRET,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+      sessionKeyEncryptionKey: Buffer.from(env.SESSION_KEY_ENCRYPTION_KEY ?? SECRET_VARIABLES.SESSION_KEY_ENCRYPTION_KEY, 'base64'),
+    },
+    redisUrl: env.REDIS_URL ?? null,
+    wechat: {
+      appId: env.WECHAT_APP_ID ?? DEV_WECHAT_APP_ID,
+      appSecret: env.WECHAT_APP_SECRET ?? SECRET_VARIABLES.WECHAT_APP_SECRET,
+      // Outside production, no API URL and no WECHAT_MOCK=false means: the built-in mock.
+      baseUrl:
+        env.NODE_ENV === 'production' || env.WECHAT_MOCK === false || env.WECHAT_API_BASE_URL !== undefined
+          ? (env.WECHAT_API_BASE_URL ?? 'https://api.weixin.qq.com')
+          : null,
+      mockPort: env.WECHAT_MOCK_PORT,
+      timeoutMs: env.WECHAT_TIMEOUT_MS,
+    },
     corsOrigins: env.CORS_ORIGINS ?? (env.NODE_ENV === 'production' ? [] : DEFAULT_DEV_CORS_ORIGINS.split(',')),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -54,22 +54,53 @@ describe('loadConfig', () => {
     expect(new ConfigError(problems).message).toContain('PORT: expected a port number');
   });
 
-  it('refuses a missing secret in production', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([{ variable: 'JWT_SECRET', message: 'is required in production' }]);
+  function production(overrides: Record<string, string | undefined>): Record<string, string> {
+    const env: Record<string, string | undefined> = { NODE_ENV: 'production', ...PRODUCTION_SECRETS, ...overrides };
+    return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  }
+
+  it('names every missing production secret and the missing appid at once', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      { variable: 'WECHAT_APP_ID', message: 'is required in production' },
+      { variable: 'JWT_SECRET', message: 'is required in production' },
+      { variable: 'SESSION_KEY_ENCRYPTION_KEY', message: 'is required in production' },
+      { variable: 'WECHAT_APP_SECRET', message: 'is required in production' },
+    ]);
   });
 
   it('refuses a short secret in production without echoing it', () => {
-    const problems = problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'tooshort-secret-value' });
-    expect(problems[0]).toEqual({ variable: 'JWT_SECRET', message: 'must be at least 32 characters in production' });
+    const problems = problemsOf(production({ JWT_SECRET: 'tooshort-secret-value' }));
+    expect(problems).toEqual([{ variable: 'JWT_SECRET', message: 'must be at least 32 characters in production' }]);
     expect(JSON.stringify(problems)).not.toContain('tooshort-secret-value');
   });
 
   it('refuses the example and development secrets in production', () => {
-    const fromExample = problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'change-me-to-a-random-string-of-at-least-48-characters' });
-    expect(fromExample[0]?.variable).toBe('JWT_SECRET');
-    expect(fromExample[0]?.message).toMatch(/placeholder/);
-    const devDefault = loadConfig({}).auth.jwtSecret;
-    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: devDefault })[0]?.message).toMatch(/placeholder/);
+    const fromExample = problemsOf(production({ JWT_SECRET: 'change-me-to-a-random-string-of-at-least-48-characters' }));
+    expect(fromExample).toEqual([{ variable: 'JWT_SECRET', message: expect.stringMatching(/placeholder/) }]);
+    const devDefaults = loadConfig({});
+    expect(problemsOf(production({ JWT_SECRET: devDefaults.auth.jwtSecret }))[0]?.message).toMatch(/placeholder/);
+    expect(problemsOf(production({ WECHAT_APP_SECRET: devDefaults.wechat.appSecret }))[0]?.message).toMatch(/placeholder/);
+    const devKey = devDefaults.auth.sessionKeyEncryptionKey.toString('base64');
+    expect(problemsOf(production({ SESSION_KEY_ENCRYPTION_KEY: devKey }))[0]).toMatchObject({ variable: 'SESSION_KEY_ENCRYPTION_KEY' });
+  });
+
+  it('refuses the WeChat mock in production', () => {
+    expect(problemsOf(production({ WECHAT_MOCK: 'true' }))).toEqual([
+      { variable: 'WECHAT_MOCK', message: 'the WeChat mock cannot be enabled in production' },
+    ]);
+  });
+
+  it('checks the shape of keys, appids and URLs in any environment', () => {
+    const problems = problemsOf({ SESSION_KEY_ENCRYPTION_KEY: 'c2hvcnQ=', WECHAT_APP_ID: 'not-an-appid', REDIS_URL: 'localhost:6379' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['REDIS_URL', 'SESSION_KEY_ENCRYPTION_KEY', 'WECHAT_APP_ID']);
+  });
+
+  it('uses the built-in WeChat mock in development unless told otherwise, the real API in production', () => {
+    expect(loadConfig({}).wechat.baseUrl).toBeNull();
+    expect(loadConfig({ WECHAT_MOCK: 'false' }).wechat.baseUrl).toBe('https://api.weixin.qq.com');
+    expect(loadConfig({ WECHAT_API_BASE_URL: 'http://127.0.0.1:4000' }).wechat.baseUrl).toBe('http://127.0.0.1:4000');
+    const { WECHAT_API_BASE_URL: _unused, ...withoutUrl } = PRODUCTION_SECRETS;
+    expect(loadConfig({ NODE_ENV: 'production', ...withoutUrl }).wechat.baseUrl).toBe('https://api.weixin.qq.com');
   });
 
   it('accepts a real secret in production and has no dev CORS origins there', () => {

@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../../src/config';
 
 /** Config as the server would parse it, from test defaults plus the given variables. */
 export function testConfig(variables: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: 'sqlite::memory:', ...variables });
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: 'sqlite::memory:', WECHAT_MOCK_PORT: '0', ...variables });
 }
 
 /** Collects every log line the app writes, parsed, and as raw text for "never appears" checks. */
@@ -34,4 +34,10 @@ export async function buildTestApp(variables: Record<string, string> = {}, optio
   return { app, logs };
 }
 
-export const PRODUCTION_SECRETS = { JWT_SECRET: 'Zq8v1mN4rT7wY0bE3hK6pS9uX2aD5gJ8lQ1oV4cF7iM0' };
+export const PRODUCTION_SECRETS = {
+  JWT_SECRET: 'Zq8v1mN4rT7wY0bE3hK6pS9uX2aD5gJ8lQ1oV4cF7iM0',
+  SESSION_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+  WECHAT_APP_ID: 'wx1234567890abcdef',
+  WECHAT_APP_SECRET: '0123456789abcdef0123456789abcdef',
+  WECHAT_API_BASE_URL: 'http://127.0.0.1:1',
+};
