@@ -1,7 +1,7 @@
 /**
  * buildApp(config): the whole HTTP server as one Fastify instance, used by main.ts and the tests.
  */
-import { createServices, type Clock, type RateLimitConfig } from '@app/api';
+import { createServices, DEFAULT_RATE_LIMITS, type Clock, type RateLimitConfig } from '@app/api';
 import { createDatabase, type Database } from '@app/api/db';
 import { startWeChatMock } from '@app/api/wechat/mock';
 import { Redis } from 'ioredis';
@@ -67,7 +67,11 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     redis,
     auth: config.auth,
     wechat: { baseUrl: wechatBaseUrl, appId: config.wechat.appId, appSecret: config.wechat.appSecret, timeoutMs: config.wechat.timeoutMs },
-    rateLimits: options.rateLimits,
+    rateLimits: options.rateLimits ?? {
+      ...DEFAULT_RATE_LIMITS,
+      loginPerIp: { points: config.rateLimits.loginPerIpPerMinute, durationSeconds: 60 },
+      mutationsPerUser: { points: config.rateLimits.mutationsPerUserPerMinute, durationSeconds: 60 },
+    },
   });
 
   installRequestContext(app);

@@ -66,6 +66,8 @@ const envSchema = z
     WECHAT_API_BASE_URL: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional(),
     WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     WECHAT_MOCK: booleanFromString.optional(),
+    RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    RATE_LIMIT_MUTATIONS_PER_USER_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     WECHAT_MOCK_PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3001),
     CORS_ORIGINS: originList.optional(),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
@@ -119,6 +121,7 @@ export interface Config {
     sessionKeyEncryptionKey: Buffer;
   };
   redisUrl: string | null;
+  rateLimits: { loginPerIpPerMinute: number; mutationsPerUserPerMinute: number };
   wechat: {
     appId: string;
     appSecret: string;
@@ -177,6 +180,10 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       sessionKeyEncryptionKey: Buffer.from(env.SESSION_KEY_ENCRYPTION_KEY ?? SECRET_VARIABLES.SESSION_KEY_ENCRYPTION_KEY, 'base64'),
     },
     redisUrl: env.REDIS_URL ?? null,
+    rateLimits: {
+      loginPerIpPerMinute: env.RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE,
+      mutationsPerUserPerMinute: env.RATE_LIMIT_MUTATIONS_PER_USER_PER_MINUTE,
+    },
     wechat: {
       appId: env.WECHAT_APP_ID ?? DEV_WECHAT_APP_ID,
       appSecret: env.WECHAT_APP_SECRET ?? SECRET_VARIABLES.WECHAT_APP_SECRET,
