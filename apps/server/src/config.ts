@@ -3,6 +3,7 @@
  * the start with a message naming each wrong variable; in production, secrets that are missing,
  * short, or copied from .env.example are refused.
  */
+import type { ServicesConfig } from '@app/api';
 import { z } from 'zod';
 import en from 'zod/v4/locales/en.js';
 import packageJson from '../package.json' with { type: 'json' };
@@ -112,14 +113,7 @@ export interface Config {
   port: number;
   logLevel: string;
   database: { url: string; poolSize: number };
-  auth: {
-    jwtSecret: string;
-    issuer: string;
-    audience: string;
-    accessTokenTtlSeconds: number;
-    refreshTokenTtlSeconds: number;
-    sessionKeyEncryptionKey: Buffer;
-  };
+  auth: ServicesConfig['auth'];
   redisUrl: string | null;
   rateLimits: { loginPerIpPerMinute: number; mutationsPerUserPerMinute: number };
   wechat: {

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createContextInner, type Services } from '../../src/context';
 import { AppError } from '../../src/errors';
+import { appCodeOf } from '../support/errors';
 import { sessionKeyOf } from '../../src/modules/auth/auth.service';
 import { createCaller } from '../../src/root';
 import type { RunningWeChatMock } from '../../src/wechat/mock';
@@ -50,14 +51,6 @@ function bearer(token: string) {
   return { authorization: `Bearer ${token}` };
 }
 
-async function appCodeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return (error as AppError).appCode;
-}
 
 async function signIn(user: string, svc: Services = services) {
   return client({ services: svc }).auth.login({ code: mock.world.issueLoginCode(user) });

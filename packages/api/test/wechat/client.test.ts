@@ -4,7 +4,7 @@
  * sharing Redis).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors';
+import { appCodeOf } from '../support/errors';
 import { RedisAccessTokenStore } from '../../src/wechat/access-token';
 import type { RunningWeChatMock } from '../../src/wechat/mock';
 import { LogCapture } from '../support/logs';
@@ -23,14 +23,6 @@ afterEach(() => {
 });
 afterAll(() => mock.close());
 
-async function appCodeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return (error as AppError).appCode;
-}
 
 describe('code2Session', () => {
   it('returns the openid, session_key and unionid WeChat issued for the code', async () => {
