@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { coldStart, median } from './lib.mjs';
+import { coldStart, median, productionEnv } from './lib.mjs';
 
 if (process.argv.includes('--help')) {
   console.log('Usage: node bench/cold-start.mjs [--rounds N]   (needs npm run build first)');
@@ -17,7 +17,7 @@ const serverDir = join(root, 'apps/server');
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
 
 try {
-  const env = { NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: 'bench-Zq8v1mN4rT7wY0bE3hK6pS9uX2aD5gJ8', DATABASE_URL: `sqlite:${join(dataDir, 'bench.sqlite')}` };
+  const env = productionEnv({ DATABASE_URL: `sqlite:${join(dataDir, 'bench.sqlite')}` });
   const bundled = [];
   const bare = [];
   for (let round = 1; round <= rounds; round += 1) {

@@ -54,3 +54,16 @@ export async function coldStart(args, { cwd, env = {}, timeoutMs = 15_000 } = {}
     await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
   }
 }
+
+/** The variables a production start requires (see apps/server/.env.example), with bench values. */
+export function productionEnv(overrides = {}) {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    JWT_SECRET: 'bench-jwt-secret-0123456789abcdefghijklmnop',
+    SESSION_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+    WECHAT_APP_ID: 'wx0123456789abcdef',
+    WECHAT_APP_SECRET: 'bench-app-secret-0123456789abcdef',
+    ...overrides,
+  };
+}

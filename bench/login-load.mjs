@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createConnection } from 'mysql2/promise';
-import { freePort } from './lib.mjs';
+import { freePort, productionEnv } from './lib.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,7 +23,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const serverDir = join(root, 'apps/server');
 const mysqlUrl = (process.env.TEST_MYSQL_URL ?? 'mysql://app_test:app_test@127.0.0.1:3306').replace(/\/+$/, '');
 const dbName = `app_test_bench_${process.pid}`;
-const app = { appId: 'wx0123456789abcdef', appSecret: 'bench-app-secret-0123456789abcdef' };
 const children = [];
 
 function start(args, env) {
@@ -52,20 +51,14 @@ try {
   const databaseUrl = `${mysqlUrl}/${dbName}`;
   const mockPort = await freePort();
   const port = await freePort();
-  start(['dist/wechat-mock.mjs', '--port', String(mockPort), '--app-id', app.appId, '--app-secret', app.appSecret, '--bench-code-prefix', 'bench-', '--login-limit', '100000000'], { NODE_ENV: 'development' });
-  await waitFor(`http://127.0.0.1:${mockPort}/__dev/stats`);
-  const env = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
+  const env = productionEnv({
     PORT: String(port),
     DATABASE_URL: databaseUrl,
-    JWT_SECRET: 'bench-jwt-secret-0123456789abcdefghijklmnop',
-    SESSION_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
-    WECHAT_APP_ID: app.appId,
-    WECHAT_APP_SECRET: app.appSecret,
     WECHAT_API_BASE_URL: `http://127.0.0.1:${mockPort}`,
     RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '100000000',
-  };
+  });
+  start(['dist/wechat-mock.mjs', '--port', String(mockPort), '--app-id', env.WECHAT_APP_ID, '--app-secret', env.WECHAT_APP_SECRET, '--bench-code-prefix', 'bench-', '--login-limit', '100000000'], { NODE_ENV: 'development' });
+  await waitFor(`http://127.0.0.1:${mockPort}/__dev/stats`);
   const migrate = start(['dist/migrate.mjs', 'up'], env);
   const [code] = await once(migrate, 'exit');
   if (code !== 0) throw new Error('migration failed');

@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config';
 import { createLogger } from './logger';
-import { installErrorHandling } from './plugins/error-handling';
+import { handleFrameworkError, installErrorHandling } from './plugins/error-handling';
 import { registerHealthRoutes } from './plugins/health';
 import { installRequestContext, requestIdFor } from './plugins/request-context';
 import { registerSecurity } from './plugins/security';
@@ -37,6 +37,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    frameworkErrors: handleFrameworkError,
   });
 
   const db = options.db ?? createDatabase({ url: config.database.url, poolSize: config.database.poolSize });

@@ -85,7 +85,7 @@ function productionProblems(env: Record<string, string>): Array<{ variable: stri
   if (env.NODE_ENV !== 'production') return [];
   const problems: Array<{ variable: string; message: string }> = [];
   if (env.WECHAT_APP_ID === undefined) problems.push({ variable: 'WECHAT_APP_ID', message: 'is required in production' });
-  if (env.WECHAT_MOCK !== undefined && ['true', '1', 'yes'].includes(env.WECHAT_MOCK)) {
+  if (booleanFromString.safeParse(env.WECHAT_MOCK).data === true) {
     problems.push({ variable: 'WECHAT_MOCK', message: 'the WeChat mock cannot be enabled in production' });
   }
   return problems.concat(secretProblems(env));
@@ -129,6 +129,17 @@ export interface Config {
   shutdownTimeoutMs: number;
   trustProxy: boolean;
   version: string;
+}
+
+/**
+ * The WeChat API to call, or null for the built-in mock: never in production; forced by
+ * WECHAT_MOCK=true; otherwise used when no API URL is set and WECHAT_MOCK is not false.
+ */
+function wechatBaseUrl(env: z.infer<typeof envSchema>): string | null {
+  const real = env.WECHAT_API_BASE_URL ?? 'https://api.weixin.qq.com';
+  if (env.NODE_ENV === 'production' || env.WECHAT_MOCK === false) return real;
+  if (env.WECHAT_MOCK === true || env.WECHAT_API_BASE_URL === undefined) return null;
+  return real;
 }
 
 export class ConfigError extends Error {
@@ -181,11 +192,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     wechat: {
       appId: env.WECHAT_APP_ID ?? DEV_WECHAT_APP_ID,
       appSecret: env.WECHAT_APP_SECRET ?? SECRET_VARIABLES.WECHAT_APP_SECRET,
-      // Outside production, no API URL and no WECHAT_MOCK=false means: the built-in mock.
-      baseUrl:
-        env.NODE_ENV === 'production' || env.WECHAT_MOCK === false || env.WECHAT_API_BASE_URL !== undefined
-          ? (env.WECHAT_API_BASE_URL ?? 'https://api.weixin.qq.com')
-          : null,
+      baseUrl: wechatBaseUrl(env),
       mockPort: env.WECHAT_MOCK_PORT,
       timeoutMs: env.WECHAT_TIMEOUT_MS,
     },

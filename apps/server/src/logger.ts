@@ -25,11 +25,8 @@ const SENSITIVE_KEYS = [
   'iv',
 ] as const;
 
-export const REDACTED_PATHS: string[] = SENSITIVE_KEYS.flatMap((key) => {
-  const safe = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
-  const join = (prefix: string) => (safe.startsWith('[') ? `${prefix}${safe}` : `${prefix}.${safe}`);
-  return [safe.startsWith('[') ? safe.replace(/^\["|"\]$/g, '') : safe, join('*'), join('*.*')];
-});
+/** Each key at the top level and one or two levels down, in bracket notation (keys may hold '-'). */
+export const REDACTED_PATHS: string[] = SENSITIVE_KEYS.flatMap((key) => [`["${key}"]`, `*["${key}"]`, `*.*["${key}"]`]);
 
 export interface LoggerOptions {
   level: string;

@@ -84,8 +84,8 @@ describe('loadConfig', () => {
     expect(problemsOf(production({ SESSION_KEY_ENCRYPTION_KEY: devKey }))[0]).toMatchObject({ variable: 'SESSION_KEY_ENCRYPTION_KEY' });
   });
 
-  it('refuses the WeChat mock in production', () => {
-    expect(problemsOf(production({ WECHAT_MOCK: 'true' }))).toEqual([
+  it.each(['true', '1', 'yes'])('refuses the WeChat mock in production (WECHAT_MOCK=%s)', (value) => {
+    expect(problemsOf(production({ WECHAT_MOCK: value }))).toEqual([
       { variable: 'WECHAT_MOCK', message: 'the WeChat mock cannot be enabled in production' },
     ]);
   });
@@ -99,6 +99,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).wechat.baseUrl).toBeNull();
     expect(loadConfig({ WECHAT_MOCK: 'false' }).wechat.baseUrl).toBe('https://api.weixin.qq.com');
     expect(loadConfig({ WECHAT_API_BASE_URL: 'http://127.0.0.1:4000' }).wechat.baseUrl).toBe('http://127.0.0.1:4000');
+    expect(loadConfig({ WECHAT_API_BASE_URL: 'http://127.0.0.1:4000', WECHAT_MOCK: 'true' }).wechat.baseUrl).toBeNull();
     const { WECHAT_API_BASE_URL: _unused, ...withoutUrl } = PRODUCTION_SECRETS;
     expect(loadConfig({ NODE_ENV: 'production', ...withoutUrl }).wechat.baseUrl).toBe('https://api.weixin.qq.com');
   });

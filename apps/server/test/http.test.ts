@@ -190,6 +190,16 @@ describe('logs', () => {
     }
   });
 
+  it('answers and logs a URL with malformed %-encoding like any bad request', async () => {
+    const res = await (await start()).inject({ url: '/trpc/user.me%E0%A4%A', headers: { 'x-request-id': 'bad-url-request' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['x-request-id']).toBe('bad-url-request');
+    expect(res.json()).toEqual({ error: { appCode: 'MALFORMED_REQUEST', message: '请求格式错误', requestId: 'bad-url-request', issues: null } });
+    expect(logs.lines.filter((l) => l.msg === 'request')).toEqual([
+      expect.objectContaining({ reqId: 'bad-url-request', procedure: 'user.me%E0%A4%A', status: 400 }),
+    ]);
+  });
+
   it('logs one line per request without headers or query inputs', async () => {
     const server = await start();
     const input = encodeURIComponent(JSON.stringify({ json: { refreshToken: 'query-secret' } }));

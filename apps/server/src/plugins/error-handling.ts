@@ -4,6 +4,7 @@
  */
 import { errorCatalog, type AppErrorCode, type AppErrorData } from '@app/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { logRequest, REQUEST_ID_HEADER } from './request-context';
 
 export interface HttpErrorBody {
   error: AppErrorData & { message: string };
@@ -28,10 +29,26 @@ const appCodeByStatus: Record<number, AppErrorCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
+function appCodeOf(error: FastifyError): AppErrorCode {
+  const status = error.statusCode ?? 500;
+  if (error.validation) return 'VALIDATION_FAILED';
+  return appCodeByStatus[status] ?? (status < 500 ? 'MALFORMED_REQUEST' : 'INTERNAL_ERROR');
+}
+
+/**
+ * Fastify's `frameworkErrors`: requests the router rejects before any hook runs (a URL with
+ * malformed %-encoding, say). They get the coded shape, the request id and their log line too.
+ */
+export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header(REQUEST_ID_HEADER, request.id);
+  reply.raw.once('finish', () => logRequest(request, reply));
+  void sendAppError(request, reply, appCodeOf(error));
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
-    const appCode = error.validation ? 'VALIDATION_FAILED' : (appCodeByStatus[status] ?? (status < 500 ? 'MALFORMED_REQUEST' : 'INTERNAL_ERROR'));
+    const appCode = appCodeOf(error);
     if (status >= 500) request.log.error({ err: error }, 'unhandled error');
     return sendAppError(request, reply, appCode);
   });

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -18,26 +18,33 @@ export function requestIdFor(req: IncomingMessage): string {
 /** `/trpc/user.me,health?batch=1&input=…` → `user.me,health`; the query (inputs) is never logged. */
 function procedureOf(path: string): string | undefined {
   if (!path.startsWith('/trpc/')) return undefined;
-  return decodeURIComponent(path.slice('/trpc/'.length)).slice(0, 200);
+  const raw = path.slice('/trpc/'.length);
+  try {
+    return decodeURIComponent(raw).slice(0, 200);
+  } catch {
+    return raw.slice(0, 200); // malformed %-encoding: as the client sent it
+  }
+}
+
+/** Writes the request's log line. Also called for requests the router rejects before any hook. */
+export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  const path = request.url.split('?', 1)[0] ?? '/';
+  const procedure = procedureOf(path);
+  request.log.info(
+    {
+      method: request.method,
+      path,
+      ...(procedure === undefined ? {} : { procedure }),
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+    },
+    'request',
+  );
 }
 
 export function installRequestContext(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
-
-  app.addHook('onResponse', async (request, reply) => {
-    const path = request.url.split('?', 1)[0] ?? '/';
-    const procedure = procedureOf(path);
-    request.log.info(
-      {
-        method: request.method,
-        path,
-        ...(procedure === undefined ? {} : { procedure }),
-        status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 100) / 100,
-      },
-      'request',
-    );
-  });
+  app.addHook('onResponse', async (request, reply) => logRequest(request, reply));
 }

@@ -72,6 +72,16 @@ describe('auth.login', () => {
     expect(sessions).toHaveLength(2);
   });
 
+  it('gives two simultaneous first sign-ins of one user the same account', async () => {
+    const [a, b] = await Promise.all([signIn('twin'), signIn('twin')]);
+    expect(a.user.id).toBe(b.user.id);
+    expect([a.isNewUser, b.isNewUser].filter(Boolean)).toHaveLength(1);
+    const rows = await testDb.db.selectFrom('users').select('id').where('openid', '=', mock.world.openidOf('twin')).execute();
+    expect(rows).toHaveLength(1);
+    const sessions = await testDb.db.selectFrom('auth_sessions').select('id').where('user_id', '=', a.user.id).execute();
+    expect(sessions).toHaveLength(2);
+  });
+
   it('returns tokens that work, and keeps session_key on the server, encrypted', async () => {
     const result = await signIn('keeper');
     const openid = mock.world.openidOf('keeper');

@@ -33,46 +33,53 @@ function newRefreshToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-async function findOrCreateUser(deps: AuthDeps, openid: string, unionid: string | null) {
-  const now = deps.clock.now();
-  const existing = await findUserByOpenid(deps.db, openid);
-  if (existing) {
-    if (unionid !== null && existing.unionid !== unionid) {
-      return { user: (await updateUser(deps.db, existing.id, { unionid }, now)) ?? existing, isNewUser: false };
-    }
-    return { user: existing, isNewUser: false };
+type Db = AuthDeps['db'];
+
+/** Within the sign-in transaction: the user by openid, created on first sign-in. */
+async function findOrCreateUser(db: Db, now: Date, openid: string, unionid: string | null) {
+  const existing = await findUserByOpenid(db, openid);
+  if (!existing) return { user: await insertUser(db, { openid, unionid }, now), isNewUser: true };
+  if (unionid !== null && existing.unionid !== unionid) {
+    return { user: (await updateUser(db, existing.id, { unionid }, now)) ?? existing, isNewUser: false };
   }
-  try {
-    return { user: await insertUser(deps.db, { openid, unionid }, now), isNewUser: true };
-  } catch (error) {
-    // Two first sign-ins of the same user at once: the other insert won.
-    if (!isUniqueViolation(error)) throw error;
-    const winner = await findUserByOpenid(deps.db, openid);
-    if (!winner) throw error;
-    return { user: winner, isNewUser: false };
-  }
+  return { user: existing, isNewUser: false };
 }
 
 export async function login(deps: AuthDeps, code: string): Promise<LoginOutput> {
+  // The WeChat call stays outside the transaction: no database lock waits on the network.
   const wechatSession = await deps.wechat.code2Session(code);
-  const { user, isNewUser } = await findOrCreateUser(deps, wechatSession.openid, wechatSession.unionid);
-
   const now = deps.clock.now();
   const sessionId = randomUUID();
   const refreshToken = newRefreshToken();
   const refreshExpiresAt = new Date(now.getTime() + deps.auth.refreshTokenTtlSeconds * 1000);
-  await deps.db.transaction().execute(async (trx) => {
-    await insertSession(trx, {
-      id: sessionId,
-      user_id: user.id,
-      session_key_ciphertext: deps.auth.sessionKeys.encrypt(wechatSession.sessionKey, sessionId),
-      created_at: now,
-      expires_at: refreshExpiresAt,
-      revoked_at: null,
-      revoked_reason: null,
+
+  // User, session and refresh token are written together or not at all.
+  const signIn = () =>
+    deps.db.transaction().execute(async (trx) => {
+      const found = await findOrCreateUser(trx, now, wechatSession.openid, wechatSession.unionid);
+      await insertSession(trx, {
+        id: sessionId,
+        user_id: found.user.id,
+        session_key_ciphertext: deps.auth.sessionKeys.encrypt(wechatSession.sessionKey, sessionId),
+        created_at: now,
+        expires_at: refreshExpiresAt,
+        revoked_at: null,
+        revoked_reason: null,
+      });
+      await insertRefreshToken(trx, { session_id: sessionId, token_hash: hashRefreshToken(refreshToken), created_at: now, expires_at: refreshExpiresAt });
+      return found;
     });
-    await insertRefreshToken(trx, { session_id: sessionId, token_hash: hashRefreshToken(refreshToken), created_at: now, expires_at: refreshExpiresAt });
-  });
+  let signedIn: Awaited<ReturnType<typeof signIn>>;
+  try {
+    signedIn = await signIn();
+  } catch (error) {
+    // Two first sign-ins of one user at once: the other insert won. A new transaction sees it
+    // (this one's snapshot predates it under MySQL's repeatable read).
+    if (!isUniqueViolation(error)) throw error;
+    signedIn = await signIn();
+  }
+  const { user, isNewUser } = signedIn;
+
   const access = await deps.auth.tokens.issue({ userId: user.id, sessionId });
   deps.logger.info({ userId: user.id, sessionId, isNewUser }, 'signed in');
   return {

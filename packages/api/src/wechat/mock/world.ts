@@ -67,6 +67,8 @@ interface LoginCode {
   used: boolean;
 }
 
+const noStats = (): Stats => ({ requests: 0, jscode2session: 0, stableToken: 0, getPhoneNumber: 0, checkSession: 0 });
+
 const NO_FAULTS: Faults = { latencyMs: 0, errcode: null, errcodeTimes: null, down: false };
 
 function digest(...parts: string[]): string {
@@ -91,7 +93,7 @@ export class WeChatMockWorld {
   /** Tokens in force: a refreshed token does not end the previous one early (except force_refresh). */
   #accessTokens: Array<{ token: string; expiresAt: number }> = [];
   faults: Faults = { ...NO_FAULTS };
-  stats: Stats = { requests: 0, jscode2session: 0, stableToken: 0, getPhoneNumber: 0, checkSession: 0 };
+  stats: Stats = noStats();
 
   constructor(options: MockOptions) {
     this.appId = options.appId;
@@ -152,7 +154,7 @@ export class WeChatMockWorld {
     this.#loginTimes.clear();
     this.#sessionKeys.clear();
     this.#accessTokens = [];
-    this.stats = { requests: 0, jscode2session: 0, stableToken: 0, getPhoneNumber: 0, checkSession: 0 };
+    this.stats = noStats();
   }
 
   /** The injected error for this call, if any (consumes one of `errcodeTimes`). */
