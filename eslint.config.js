@@ -13,4 +13,23 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
+  {
+    // The mini-program is typed by the server's router, never bundled with it.
+    files: ['apps/miniprogram/src/**/*.{ts,tsx}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@app/api', '@app/api/*', '@app/server', '@app/server/*'],
+              allowTypeImports: true,
+              message: 'The mini-program imports only types from the server: import type { AppRouter } from "@app/api".',
+            },
+            { group: ['node:*'], message: 'Node modules do not exist in the mini-program.' },
+          ],
+        },
+      ],
+    },
+  },
 );

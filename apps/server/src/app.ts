@@ -1,7 +1,7 @@
 /**
  * buildApp(config): the whole HTTP server as one Fastify instance, used by main.ts and the tests.
  */
-import { createServices, DEFAULT_RATE_LIMITS, type Clock, type RateLimitConfig } from '@app/api';
+import { createServices, DEFAULT_RATE_LIMITS, LocalDiskStorage, type Clock, type RateLimitConfig } from '@app/api';
 import { createDatabase, type Database } from '@app/api/db';
 import { startWeChatMock } from '@app/api/wechat/mock';
 import { Redis } from 'ioredis';
@@ -15,6 +15,7 @@ import { registerHealthRoutes } from './plugins/health';
 import { installRequestContext, requestIdFor } from './plugins/request-context';
 import { registerSecurity } from './plugins/security';
 import { registerTrpc } from './plugins/trpc';
+import { registerUploads } from './plugins/uploads';
 
 export interface BuildAppOptions {
   /** Use this database instead of opening one from config (the caller then closes it). */
@@ -73,12 +74,14 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       loginPerIp: { points: config.rateLimits.loginPerIpPerMinute, durationSeconds: 60 },
       mutationsPerUser: { points: config.rateLimits.mutationsPerUserPerMinute, durationSeconds: 60 },
     },
+    uploads: { storage: new LocalDiskStorage(config.uploads.dir), maxBytes: config.uploads.maxBytes },
   });
 
   installRequestContext(app);
   installErrorHandling(app);
   await registerSecurity(app, { corsOrigins: config.corsOrigins });
   await registerHealthRoutes(app, { db });
+  await registerUploads(app, { services });
   await registerTrpc(app, { services });
   return app;
 }

@@ -72,6 +72,8 @@ const envSchema = z
     WECHAT_MOCK_PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3001),
     CORS_ORIGINS: originList.optional(),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+    UPLOAD_DIR: z.string().min(1).default('.data/uploads'),
+    UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(20 * 1024 * 1024).default(2 * 1024 * 1024),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
     TRUST_PROXY: booleanFromString.default(false),
     APP_VERSION: z.string().min(1).optional(),
@@ -126,6 +128,7 @@ export interface Config {
   };
   corsOrigins: string[];
   bodyLimitBytes: number;
+  uploads: { dir: string; maxBytes: number };
   shutdownTimeoutMs: number;
   trustProxy: boolean;
   version: string;
@@ -198,6 +201,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     corsOrigins: env.CORS_ORIGINS ?? (env.NODE_ENV === 'production' ? [] : DEFAULT_DEV_CORS_ORIGINS.split(',')),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    uploads: { dir: env.UPLOAD_DIR, maxBytes: env.UPLOAD_MAX_BYTES },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     trustProxy: env.TRUST_PROXY,
     version: env.APP_VERSION ?? packageJson.version,

@@ -9,6 +9,7 @@ import type { Database } from './db/schema';
 import type { AccessTokens } from './modules/auth/access-tokens';
 import type { RevocationStore } from './modules/auth/revocations';
 import type { SessionKeyCipher } from './modules/auth/session-key-cipher';
+import type { UploadServices } from './modules/uploads/uploads.service';
 import type { RateLimits } from './rate-limits';
 import type { WeChatClient } from './wechat/client';
 
@@ -27,6 +28,7 @@ export interface Services {
   wechat: WeChatClient;
   auth: AuthServices;
   rateLimits: RateLimits;
+  uploads: UploadServices;
   /** Application version reported by `health`. */
   version: string;
   /** Send stacks and internal messages of server faults to clients: never in production. */

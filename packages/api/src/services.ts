@@ -12,6 +12,7 @@ import { AccessTokens } from './modules/auth/access-tokens';
 import { findSessionsRevokedSince } from './modules/auth/auth.repository';
 import { MemoryRevocationStore, RedisRevocationStore, type RevocationStore } from './modules/auth/revocations';
 import { SessionKeyCipher } from './modules/auth/session-key-cipher';
+import type { UploadServices } from './modules/uploads/uploads.service';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitConfig } from './rate-limits';
 import { MemoryAccessTokenStore, RedisAccessTokenStore } from './wechat/access-token';
 import { WeChatClient, type WeChatClientOptions } from './wechat/client';
@@ -35,6 +36,7 @@ export interface ServicesConfig {
   };
   wechat: Omit<WeChatClientOptions, 'logger' | 'tokenStore' | 'now'>;
   rateLimits?: RateLimitConfig;
+  uploads: UploadServices;
 }
 
 /** Without Redis, recent logouts are re-read from the database so a restart does not forget them. */
@@ -78,5 +80,6 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
       refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
     },
     rateLimits: new RateLimits(redis, config.rateLimits ?? DEFAULT_RATE_LIMITS),
+    uploads: config.uploads,
   };
 }

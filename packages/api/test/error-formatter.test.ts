@@ -19,7 +19,7 @@ const testRouter = router({
   limited: publicProcedure.query(() => {
     throw new AppError('RATE_LIMITED', { retryAfterSeconds: 7 });
   }),
-  echo: publicProcedure.input(z.object({ n: z.number().max(3) })).query(({ input }) => input.n),
+  echo: publicProcedure.input(z.object({ n: z.number().check(z.maximum(3)) })).query(({ input }) => input.n),
   badOutput: publicProcedure.output(z.object({ n: z.number() })).query(() => ({ n: 'not a number' }) as unknown as { n: number }),
 });
 

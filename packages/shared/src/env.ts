@@ -11,23 +11,85 @@ export const envVersions = ['develop', 'trial', 'release'] as const;
 export const envVersionSchema = z.enum(envVersions);
 export type EnvVersion = z.infer<typeof envVersionSchema>;
 
-const baseUrlSchema = z
-  .url({ protocol: /^https?$/, message: 'API 地址必须是 http(s) 开头的完整地址' })
-  .transform((value) => value.replace(/\/+$/, ''));
+const baseUrlSchema = z.pipe(
+  z.url({ protocol: /^https?$/, message: 'API 地址必须是 http(s) 开头的完整地址' }),
+  z.transform((value: string) => value.replace(/\/+$/, '')),
+);
 
 export const clientEnvSchema = z.object({
   /** The Taro build mode (`development`, `production`, or a custom `--mode`). */
-  buildMode: z.string().min(1),
+  buildMode: z.string().check(z.minLength(1)),
   /** Whether this is a production build: then a `develop` report never reaches a dev server. */
   production: z.boolean(),
   /** API base URL per WeChat run mode. */
   apiBaseUrl: z.object({ develop: baseUrlSchema, trial: baseUrlSchema, release: baseUrlSchema }),
   /** H5 has no `getAccountInfoSync`: the run mode it behaves as comes from config. */
-  h5EnvVersion: envVersionSchema.default('develop'),
+  h5EnvVersion: z._default(envVersionSchema, 'develop'),
   /** Non-default ports registered in the admin console (https on :8443, say). */
-  registeredPorts: z.array(z.number().int().min(1).max(65535)).default([]),
+  registeredPorts: z._default(z.array(z.int().check(z.minimum(1), z.maximum(65535))), []),
+  /** Shown on the 环境 page and sent nowhere: the app's version and build. */
+  buildVersion: z._default(z.string().check(z.minLength(1)), '0.0.0-dev'),
+  /** H5 only: the WeChat mock that hands out dev login and phone codes (H5 has no wx.login). */
+  wechatMockUrl: z._default(z.nullable(baseUrlSchema), null),
 });
 export type ClientEnv = z.infer<typeof clientEnvSchema>;
+
+/**
+ * The Taro env-file variables (`.env.<mode>`) behind each field of the client config. Only
+ * `TARO_APP_*` variables are inlined into the bundle by Taro.
+ */
+export const clientEnvVariables = {
+  develop: 'TARO_APP_API_DEVELOP',
+  trial: 'TARO_APP_API_TRIAL',
+  release: 'TARO_APP_API_RELEASE',
+  h5EnvVersion: 'TARO_APP_H5_ENV_VERSION',
+  registeredPorts: 'TARO_APP_REGISTERED_PORTS',
+  wechatMockUrl: 'TARO_APP_WECHAT_MOCK_URL',
+} as const;
+export type ClientEnvVariable = (typeof clientEnvVariables)[keyof typeof clientEnvVariables];
+
+export interface ClientBuildFacts {
+  mode: string;
+  production: boolean;
+  version?: string;
+}
+
+export type ClientEnvResult =
+  | { ok: true; env: ClientEnv }
+  | { ok: false; problems: Array<{ variable: string; message: string }> };
+
+const blankToUndefined = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value.trim());
+
+/**
+ * Builds the client config from env-file variables and the build's facts. The same function runs
+ * at build time (config/index.ts, check:domains) and at app start, so they cannot disagree.
+ * Problems name the variable to fix.
+ */
+export function parseClientEnv(variables: Partial<Record<ClientEnvVariable, string>>, build: ClientBuildFacts): ClientEnvResult {
+  const ports = blankToUndefined(variables.TARO_APP_REGISTERED_PORTS);
+  const result = clientEnvSchema.safeParse({
+    buildMode: build.mode,
+    production: build.production,
+    apiBaseUrl: {
+      develop: variables.TARO_APP_API_DEVELOP,
+      trial: variables.TARO_APP_API_TRIAL,
+      release: variables.TARO_APP_API_RELEASE,
+    },
+    h5EnvVersion: blankToUndefined(variables.TARO_APP_H5_ENV_VERSION),
+    registeredPorts: ports === undefined ? undefined : ports.split(',').map((port) => Number(port.trim())),
+    buildVersion: build.version,
+    wechatMockUrl: blankToUndefined(variables.TARO_APP_WECHAT_MOCK_URL) ?? null,
+  });
+  if (result.success) return { ok: true, env: result.data };
+  return {
+    ok: false,
+    problems: result.error.issues.map((issue) => {
+      const [field, sub] = issue.path.map(String);
+      const key = (field === 'apiBaseUrl' ? sub : field) as keyof typeof clientEnvVariables | undefined;
+      return { variable: key && key in clientEnvVariables ? clientEnvVariables[key] : String(field), message: issue.message };
+    }),
+  };
+}
 
 /**
  * The run mode the app should behave as. A build submitted for review reports `develop` while a
@@ -77,7 +139,7 @@ export function checkWeChatDomain(
   const host = (hostPort?.[1] ?? '').toLowerCase();
   const port = hostPort?.[2];
 
-  if (host === '' ) {
+  if (host === '') {
     violations.push({ url, rule: 'invalid', message: '缺少域名' });
   } else if (IPV4.test(host) || host.startsWith('[')) {
     violations.push({ url, rule: 'ip', message: '不能使用 IP 地址，请使用已备案的域名' });
@@ -96,3 +158,42 @@ export function consoleDomainEntry(url: string): string {
   const match = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)/i.exec(url);
   return (match?.[1] ?? url).toLowerCase();
 }
+
+/** Run modes a build can reach: a production build never serves `develop` (see effectiveEnvVersion). */
+export function reachableEnvVersions(env: Pick<ClientEnv, 'production'>): EnvVersion[] {
+  return env.production ? ['trial', 'release'] : [...envVersions];
+}
+
+/** The kinds of domain the app uses: API calls, avatar uploads, and avatar downloads, all on the API. */
+export const usedDomainKinds = ['request', 'upload', 'download'] as const satisfies readonly DomainKind[];
+
+export interface DomainReport {
+  entries: Array<{ envVersion: EnvVersion; url: string; violations: DomainViolation[] }>;
+  /** What to paste into the admin console, per field (request/upload/download 合法域名). */
+  consoleDomains: Record<(typeof usedDomainKinds)[number], string[]>;
+  ok: boolean;
+}
+
+/** Checks every domain a build can reach against WeChat's rules (for `npm run check:domains`). */
+export function domainReport(env: ClientEnv): DomainReport {
+  const entries = reachableEnvVersions(env).map((envVersion) => {
+    const url = env.apiBaseUrl[envVersion];
+    const violations = usedDomainKinds.flatMap((kind) => checkWeChatDomain(url, kind, env.registeredPorts));
+    // The three kinds share the https rules: report each distinct problem once.
+    const unique = violations.filter((v, i) => violations.findIndex((w) => w.rule === v.rule) === i);
+    return { envVersion, url, violations: unique };
+  });
+  const domains = [...new Set(entries.map((entry) => consoleDomainEntry(entry.url)))];
+  return {
+    entries,
+    consoleDomains: { request: domains, upload: domains, download: domains },
+    ok: entries.every((entry) => entry.violations.length === 0),
+  };
+}
+
+/** Header carrying the tester-selected gray channel (环境 page); the server logs it. */
+export const GRAY_CHANNEL_HEADER = 'x-gray-channel';
+export const GRAY_CHANNEL_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+export const grayChannelSchema = z
+  .string()
+  .check(z.regex(GRAY_CHANNEL_PATTERN, { message: '灰度通道只能包含小写字母、数字和短横线，最多 32 个字符' }));

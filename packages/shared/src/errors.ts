@@ -47,6 +47,11 @@ export const errorCatalog = {
   WECHAT_UNAVAILABLE: { status: 503, message: '暂时无法连接微信服务，请稍后再试' },
   WECHAT_PHONE_CODE_INVALID: { status: 400, message: '手机号授权已失效，请重新授权' },
 
+  // Uploads
+  UPLOAD_FILE_MISSING: { status: 400, message: '没有收到文件，请重新选择' },
+  UPLOAD_TYPE_NOT_ALLOWED: { status: 415, message: '只支持 JPG、PNG 或 WebP 格式的图片' },
+  UPLOAD_TOO_LARGE: { status: 413, message: '图片太大，请换一张小一些的图片' },
+
   // Server side
   SERVICE_UNAVAILABLE: { status: 503, message: '服务暂时不可用，请稍后再试' },
   INTERNAL_ERROR: { status: 500, message: '服务器开小差了，请稍后再试' },
@@ -54,6 +59,7 @@ export const errorCatalog = {
   // Client side only (the transport raises these; the server never sends them)
   NETWORK_ERROR: { status: 0, message: '网络连接失败，请检查网络后重试' },
   REQUEST_TIMEOUT: { status: 0, message: '请求超时，请稍后重试' },
+  REQUEST_CANCELLED: { status: 0, message: '请求已取消' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type AppErrorCode = keyof typeof errorCatalog;

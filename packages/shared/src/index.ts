@@ -4,3 +4,4 @@ export * from './env';
 export * from './schemas/auth';
 export * from './schemas/health';
 export * from './schemas/user';
+export * from './schemas/upload';

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { checkWeChatDomain, clientEnvSchema, consoleDomainEntry, effectiveEnvVersion, selectApiBaseUrl } from '../src/env';
+import {
+  checkWeChatDomain,
+  clientEnvSchema,
+  consoleDomainEntry,
+  domainReport,
+  effectiveEnvVersion,
+  grayChannelSchema,
+  parseClientEnv,
+  reachableEnvVersions,
+  selectApiBaseUrl,
+} from '../src/env';
+import { assetUrl } from '../src/schemas/upload';
 
 const rulesOf = (url: string, kind: Parameters<typeof checkWeChatDomain>[1] = 'request', ports: number[] = []) =>
   checkWeChatDomain(url, kind, ports).map((v) => v.rule);
@@ -68,5 +79,78 @@ describe('per-environment API base', () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(['apiBaseUrl', 'develop']);
     expect(result.error?.issues[0]?.message).toMatch(/[\u4e00-\u9fff]/);
+  });
+});
+
+describe('parseClientEnv', () => {
+  const variables = {
+    TARO_APP_API_DEVELOP: 'http://127.0.0.1:3000',
+    TARO_APP_API_TRIAL: 'https://trial.example.com',
+    TARO_APP_API_RELEASE: 'https://api.example.com',
+  };
+
+  it('builds the typed config from env-file variables, blank ones counting as unset', () => {
+    const result = parseClientEnv(
+      { ...variables, TARO_APP_REGISTERED_PORTS: '8443, 9443', TARO_APP_H5_ENV_VERSION: ' ', TARO_APP_WECHAT_MOCK_URL: '' },
+      { mode: 'staging', production: true, version: '1.2.3' },
+    );
+    expect(result).toEqual({
+      ok: true,
+      env: {
+        buildMode: 'staging',
+        production: true,
+        apiBaseUrl: { develop: 'http://127.0.0.1:3000', trial: 'https://trial.example.com', release: 'https://api.example.com' },
+        h5EnvVersion: 'develop',
+        registeredPorts: [8443, 9443],
+        buildVersion: '1.2.3',
+        wechatMockUrl: null,
+      },
+    });
+  });
+
+  it('names the variable behind each problem', () => {
+    const result = parseClientEnv(
+      { ...variables, TARO_APP_API_RELEASE: undefined, TARO_APP_REGISTERED_PORTS: 'x', TARO_APP_H5_ENV_VERSION: 'prod' },
+      { mode: 'production', production: true },
+    );
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems.map((p) => p.variable).sort()).toEqual([
+      'TARO_APP_API_RELEASE',
+      'TARO_APP_H5_ENV_VERSION',
+      'TARO_APP_REGISTERED_PORTS',
+    ]);
+  });
+});
+
+describe('domainReport', () => {
+  const parse = (apiBaseUrl: Record<'develop' | 'trial' | 'release', string>, production: boolean, registeredPorts: number[] = []) =>
+    clientEnvSchema.parse({ buildMode: 'x', production, apiBaseUrl, registeredPorts });
+
+  it('checks what a production build can reach (not develop) and lists each domain once', () => {
+    const report = domainReport(parse({ develop: 'http://localhost:3000', trial: 'https://api.example.com/trial', release: 'https://API.example.com' }, true));
+    expect(report.ok).toBe(true);
+    expect(report.entries.map((e) => e.envVersion)).toEqual(['trial', 'release']);
+    expect(report.consoleDomains.request).toEqual(['https://api.example.com']);
+  });
+
+  it('reports each rule a domain breaks once, across request, upload and download', () => {
+    const report = domainReport(parse({ develop: 'http://192.168.1.2:3000', trial: 'https://t.example.com', release: 'https://r.example.com' }, false));
+    expect(report.ok).toBe(false);
+    expect(report.entries[0]!.violations.map((v) => v.rule)).toEqual(['protocol', 'ip', 'port']);
+    expect(reachableEnvVersions({ production: false })).toEqual(['develop', 'trial', 'release']);
+  });
+});
+
+describe('small contracts', () => {
+  it('accepts gray channel names and refuses others in zh-CN', () => {
+    expect(grayChannelSchema.safeParse('canary-2').success).toBe(true);
+    const bad = grayChannelSchema.safeParse('Canary 2');
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toMatch(/灰度通道/);
+  });
+
+  it('resolves stored asset paths against the API base and leaves absolute URLs alone', () => {
+    expect(assetUrl('https://api.example.com/', '/uploads/a.png')).toBe('https://api.example.com/uploads/a.png');
+    expect(assetUrl('https://api.example.com', 'https://cdn.example.com/a.png')).toBe('https://cdn.example.com/a.png');
   });
 });

@@ -2,6 +2,7 @@
  * Errors outside tRPC (body too large, unsupported content type, unknown route) get the same
  * coded shape as tRPC errors: `{ error: { appCode, message, requestId, issues } }`.
  */
+import { AppError } from '@app/api';
 import { errorCatalog, type AppErrorCode, type AppErrorData } from '@app/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { logRequest, REQUEST_ID_HEADER } from './request-context';
@@ -47,6 +48,12 @@ export function handleFrameworkError(error: FastifyError, request: FastifyReques
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Thrown by the services that plain routes share with tRPC (auth, uploads).
+    if (error instanceof AppError) {
+      if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
+      if (error.appCode === 'INTERNAL_ERROR') request.log.error({ err: error }, 'unhandled error');
+      return sendAppError(request, reply, error.appCode);
+    }
     const status = error.statusCode ?? 500;
     const appCode = appCodeOf(error);
     if (status >= 500) request.log.error({ err: error }, 'unhandled error');

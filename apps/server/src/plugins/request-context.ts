@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { GRAY_CHANNEL_HEADER, GRAY_CHANNEL_PATTERN } from '@app/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -30,11 +31,15 @@ function procedureOf(path: string): string | undefined {
 export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
   const path = request.url.split('?', 1)[0] ?? '/';
   const procedure = procedureOf(path);
+  // The tester's gray channel (the mini-program's 环境 page), so its traffic can be told apart.
+  const channel = request.headers[GRAY_CHANNEL_HEADER];
+  const grayChannel = typeof channel === 'string' && GRAY_CHANNEL_PATTERN.test(channel) ? channel : undefined;
   request.log.info(
     {
       method: request.method,
       path,
       ...(procedure === undefined ? {} : { procedure }),
+      ...(grayChannel === undefined ? {} : { grayChannel }),
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
     },

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
@@ -5,6 +7,7 @@ import type { Clock } from '../../src/clock';
 import type { Services } from '../../src/context';
 import type { Database } from '../../src/db/schema';
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../../src/rate-limits';
+import { LocalDiskStorage } from '../../src/modules/uploads/upload-storage';
 import { createServices } from '../../src/services';
 import { TEST_APP } from './wechat';
 
@@ -50,5 +53,6 @@ export function createTestServices(options: TestServicesOptions): Promise<Servic
     auth: { ...TEST_AUTH, ...options.auth },
     wechat: { baseUrl: options.wechatUrl ?? 'http://127.0.0.1:1', ...TEST_APP, timeoutMs: 1_000, retryInitialDelayMs: 10 },
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
+    uploads: { storage: new LocalDiskStorage(join(tmpdir(), `api-test-uploads-${process.pid}`)), maxBytes: 64 * 1024 },
   });
 }

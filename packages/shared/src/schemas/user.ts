@@ -5,22 +5,26 @@ export const NICKNAME_MAX_LENGTH = 20;
 
 export const nicknameSchema = z
   .string()
-  .trim()
-  .min(1, { message: '昵称不能为空' })
-  .max(NICKNAME_MAX_LENGTH, { message: `昵称最多 ${NICKNAME_MAX_LENGTH} 个字` })
-  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { message: '昵称包含不支持的字符' });
+  .check(
+    z.trim(),
+    z.minLength(1, { message: '昵称不能为空' }),
+    z.maxLength(NICKNAME_MAX_LENGTH, { message: `昵称最多 ${NICKNAME_MAX_LENGTH} 个字` }),
+    z.refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { message: '昵称包含不支持的字符' }),
+  );
 
 export const avatarUrlSchema = z
   .string()
-  .max(512, { message: '头像地址过长' })
-  .refine((value) => /^(https?:\/\/|\/)/.test(value), { message: '头像地址无效' });
+  .check(
+    z.maxLength(512, { message: '头像地址过长' }),
+    z.refine((value) => /^(https?:\/\/|\/)/.test(value), { message: '头像地址无效' }),
+  );
 
 export const userSchema = z.object({
-  id: z.number().int().positive(),
-  nickname: z.string().nullable(),
-  avatarUrl: z.string().nullable(),
+  id: z.int().check(z.positive()),
+  nickname: z.nullable(z.string()),
+  avatarUrl: z.nullable(z.string()),
   /** Masked for display, e.g. 138****8000; the full number never leaves the server. */
-  phoneMasked: z.string().nullable(),
+  phoneMasked: z.nullable(z.string()),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -28,12 +32,14 @@ export type User = z.infer<typeof userSchema>;
 
 export const updateProfileInputSchema = z
   .object({
-    nickname: nicknameSchema.optional(),
-    avatarUrl: avatarUrlSchema.optional(),
+    nickname: z.optional(nicknameSchema),
+    avatarUrl: z.optional(avatarUrlSchema),
   })
-  .refine((input) => input.nickname !== undefined || input.avatarUrl !== undefined, {
-    message: '请至少修改一项资料',
-  });
+  .check(
+    z.refine((input) => input.nickname !== undefined || input.avatarUrl !== undefined, {
+      message: '请至少修改一项资料',
+    }),
+  );
 export type UpdateProfileInput = z.infer<typeof updateProfileInputSchema>;
 
 /**

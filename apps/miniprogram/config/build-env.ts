@@ -1,0 +1,62 @@
+/**
+ * The client config of a build: Taro's own env-file parser (so the values are exactly the ones
+ * Taro inlines), then the shared schema. Used by config/index.ts and by check:domains.
+ */
+import type * as Shared from '@app/shared';
+import type { ClientEnv } from '@app/shared';
+import { dotenvParse } from '@tarojs/helper';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { require as tsxRequire } from 'tsx/cjs/api';
+
+// Taro loads this file as CommonJS; packages/shared is ESM TypeScript. tsx bridges the two, so the
+// build validates with the very schema the app and the server use.
+const { clientEnvVariables, domainReport, parseClientEnv } = tsxRequire('@app/shared', __filename) as typeof Shared;
+
+export interface BuildEnv {
+  env: ClientEnv;
+  /** For Taro's `env` option: `process.env.<KEY>` → JSON literal. */
+  defines: Record<string, string>;
+}
+
+/** package.json's version, and the commit when there is one: 0.1.0+3f2a9c1. */
+function buildVersion(appRoot: string): string {
+  const { version } = JSON.parse(readFileSync(path.join(appRoot, 'package.json'), 'utf8')) as { version: string };
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: appRoot, stdio: ['ignore', 'pipe', 'ignore'] });
+    return `${version}+${commit.toString().trim()}`;
+  } catch {
+    return version;
+  }
+}
+
+export class BuildEnvError extends Error {
+  constructor(mode: string, problems: ReadonlyArray<{ variable: string; message: string }>) {
+    super(
+      [`Invalid client config for build mode "${mode}" (fix .env.${mode} or .env.${mode}.local):`, ...problems.map((p) => `  ${p.variable}: ${p.message}`)].join(
+        '\n',
+      ),
+    );
+    this.name = 'BuildEnvError';
+  }
+}
+
+export function loadBuildEnv(appRoot: string, mode: string, production: boolean): BuildEnv {
+  const variables = dotenvParse(appRoot, ['TARO_APP_'], mode) as Record<string, string>;
+  const version = buildVersion(appRoot);
+  const result = parseClientEnv(variables, { mode, production, version });
+  if (!result.ok) throw new BuildEnvError(mode, result.problems);
+
+  const defines: Record<string, string> = { BUILD_MODE: JSON.stringify(mode), BUILD_VERSION: JSON.stringify(version) };
+  // Variables the app reads but the files leave out become '' rather than an undefined global.
+  for (const name of Object.values(clientEnvVariables)) defines[name] = JSON.stringify(variables[name] ?? '');
+  return { env: result.env, defines };
+}
+
+/** One line per domain WeChat would refuse; empty when the build may ship. */
+export function domainProblems(env: ClientEnv): string[] {
+  return domainReport(env).entries.flatMap((entry) =>
+    entry.violations.map((violation) => `  ${entry.envVersion} (${clientEnvVariables[entry.envVersion]}) ${entry.url}: ${violation.message}`),
+  );
+}

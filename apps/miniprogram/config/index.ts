@@ -1,0 +1,104 @@
+/**
+ * Taro build config for both targets: `weapp` (dist/weapp, opened in WeChat DevTools) and `h5`
+ * (dist/h5, served for the end-to-end tests).
+ *
+ * Per-environment API domains come from env files (`.env.<mode>`, `.env.<mode>.local`); they are
+ * validated here with the shared schema, so a bad value stops the build with the variable's name,
+ * and a production weapp build stops on any domain WeChat would refuse (see check-domains.ts).
+ */
+import { defineConfig } from '@tarojs/cli';
+import path from 'node:path';
+import { domainProblems, loadBuildEnv } from './build-env';
+import { MAIN_PACKAGE_BUDGET_BYTES } from './size-budget';
+import { SizeReportPlugin } from './size-report';
+
+const appRoot = path.resolve(__dirname, '..');
+
+type Chain = {
+  resolve: { modules: { values(): string[]; add(value: string): unknown } };
+  plugin(name: string): { use(plugin: unknown, args: unknown[]): unknown; tap(f: (args: unknown[]) => unknown[]): unknown };
+  plugins: { has(name: string): boolean };
+};
+
+/** npm may nest Taro packages under apps/miniprogram/node_modules (peer conflicts): look there too. */
+function resolveWorkspaceModules(chain: Chain) {
+  if (chain.resolve.modules.values().length === 0) chain.resolve.modules.add('node_modules');
+  chain.resolve.modules.add(path.join(appRoot, 'node_modules'));
+}
+
+/** Outside a terminal (CI, turbo), a progress bar only floods the log: keep the plain reporter. */
+function quietProgress(chain: Chain) {
+  if (process.stdout.isTTY || !chain.plugins.has('webpackbar')) return;
+  chain.plugin('webpackbar').tap(([options]) => {
+    const { reporters = [] } = options as { reporters?: unknown[] };
+    return [{ ...(options as object), reporters: reporters.filter((reporter) => reporter !== 'fancy') }];
+  });
+}
+
+/** packages/shared is TypeScript source, compiled with the app's own sources (per platform in Taro). */
+const compile = { include: [path.resolve(appRoot, '../../packages/shared')] };
+
+export default defineConfig<'webpack5'>(async (_merge, { mode }) => {
+  const production = process.env.NODE_ENV === 'production';
+  const target = process.env.TARO_ENV;
+  const build = loadBuildEnv(appRoot, mode, production);
+
+  // WeChat refuses these domains at run time; better to hear it now than from a reviewer.
+  if (target === 'weapp' && production) {
+    const problems = domainProblems(build.env);
+    if (problems.length > 0) {
+      throw new Error(`Production build stopped: domains WeChat would refuse (npm run check:domains -- --mode ${mode}):\n${problems.join('\n')}`);
+    }
+  }
+
+  return {
+    projectName: 'wechat-miniprogram-foundation',
+    designWidth: 750,
+    deviceRatio: { 640: 2.34 / 2, 750: 1, 375: 2, 828: 1.81 / 2 },
+    sourceRoot: 'src',
+    outputRoot: `dist/${target}`,
+    framework: 'react',
+    compiler: {
+      type: 'webpack5',
+      // Prebundled (esbuild) code skips webpack's ProvidePlugin: tRPC must go through webpack to
+      // get the AbortController stand-in below.
+      prebundle: { exclude: ['@trpc/client', '@trpc/server'] },
+    },
+    // Every TARO_APP_* the app reads, defined even when empty, plus the build's own facts.
+    env: build.defines,
+    cache: { enable: false },
+    logger: { quiet: !process.stdout.isTTY, stats: false },
+    mini: {
+      compile,
+      postcss: { pxtransform: { enable: true, config: {} } },
+      // Production maps feed the size report (which libraries weigh what) and are then dropped.
+      enableSourceMap: production,
+      // "cheap" (no loader maps): bytes are charged to the module that produced them, which knows
+      // its package; library maps would point into the libraries' own src/ trees instead.
+      sourceMapType: 'hidden-source-map',
+      webpackChain(chain, webpack) {
+        resolveWorkspaceModules(chain);
+        quietProgress(chain);
+        // No AbortController in WeChat's JS engine; tRPC's client needs one.
+        chain.plugin('abort-controller').use(webpack.ProvidePlugin, [
+          { AbortController: [path.join(appRoot, 'src/platform/abort-controller.ts'), 'AbortController'] },
+        ]);
+        if (production) {
+          // Real paths in the maps, so the report can tell the libraries apart.
+          (chain as unknown as { output: { devtoolModuleFilenameTemplate(t: string): void } }).output.devtoolModuleFilenameTemplate('[absolute-resource-path]');
+          chain.plugin('size-report').use(SizeReportPlugin, [{ outputDir: path.join(appRoot, 'dist/weapp'), budgetBytes: MAIN_PACKAGE_BUDGET_BYTES }]);
+        }
+      },
+    },
+    h5: {
+      compile,
+      publicPath: '/',
+      staticDirectory: 'static',
+      router: { mode: 'hash' },
+      webpackChain(chain) {
+        resolveWorkspaceModules(chain);
+        quietProgress(chain);
+      },
+    },
+  };
+});

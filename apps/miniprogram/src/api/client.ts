@@ -1,0 +1,35 @@
+/**
+ * The app's one API client and session, wired to Taro: Taro.request, Taro storage, wx.login, and
+ * the per-environment API base. Pages import `api` and call procedures with full types.
+ */
+import type { UploadResult } from '@app/shared';
+import Taro from '@tarojs/taro';
+import { currentGrayChannel } from '../platform/gray-channel';
+import { runMode } from '../platform/run-mode';
+import { taroSessionStore } from '../platform/storage';
+import { getLoginCode } from '../platform/wechat-codes';
+import { createApi } from './create-api';
+import type { PlatformRequest } from './platform-request';
+import { uploadImage, type PlatformUpload } from './upload';
+
+const baseUrl = () => runMode.apiBaseUrl;
+
+const created = createApi({
+  baseUrl,
+  // Taro.request's own types are wider than the slice the transport uses.
+  request: Taro.request as unknown as PlatformRequest,
+  sessionStore: taroSessionStore,
+  getLoginCode,
+  grayChannel: currentGrayChannel,
+});
+
+export const api = created.client;
+export const session = created.session;
+
+/** Uploads a local image (chooseAvatar's or chooseImage's temp path) for the signed-in user. */
+export function uploadUserImage(filePath: string): Promise<UploadResult> {
+  return uploadImage(
+    { baseUrl, upload: Taro.uploadFile as unknown as PlatformUpload, limiter: created.limiter, headers: created.headers, session },
+    filePath,
+  );
+}

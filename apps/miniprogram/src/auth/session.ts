@@ -1,0 +1,180 @@
+/**
+ * The sign-in, as a small state machine the UI subscribes to:
+ *
+ *   start ──(tokens kept from last time)──────────────────────────▶ signed-in
+ *     └──▶ signing-in ──(wx.login code → auth.login)──▶ signed-in │ failed ──retry──▶ signing-in
+ *   signed-in ──signOut──▶ signed-out ──signIn──▶ signing-in
+ *
+ * Refreshes and re-logins are single-flight: however many calls hit an expired token at once,
+ * one refresh goes out (presenting a refresh token twice would revoke the session as stolen).
+ */
+import type { AppErrorCode, AuthTokens, LoginOutput } from '@app/shared';
+import { appCodeOf, appErrorOf, clientError, type AppErrorInfo } from '../api/app-error';
+import type { AuthRecovery } from '../api/auth-recovery-link';
+import type { SessionStore, StoredSession } from './session-store';
+
+export interface AuthApi {
+  login(code: string): Promise<LoginOutput>;
+  refresh(refreshToken: string): Promise<AuthTokens>;
+  logout(): Promise<unknown>;
+}
+
+export type SessionState =
+  | { status: 'signing-in' }
+  | { status: 'signed-in'; userId: number }
+  | { status: 'failed'; error: AppErrorInfo }
+  | { status: 'signed-out' };
+
+export interface SessionOptions {
+  api: AuthApi;
+  store: SessionStore;
+  /** A fresh single-use login code (wx.login, or the WeChat mock on H5). */
+  getLoginCode: () => Promise<string>;
+  now?: () => number;
+}
+
+/** A token this close to its end counts as ended (clocks on phones drift). */
+const EXPIRY_MARGIN_MS = 30_000;
+
+/** Refresh failures that mean "this session is over", as opposed to "could not ask". */
+const SESSION_OVER: ReadonlySet<AppErrorCode> = new Set<AppErrorCode>([
+  'AUTH_REFRESH_INVALID',
+  'AUTH_REFRESH_REUSED',
+  'AUTH_SESSION_REVOKED',
+  'AUTH_REQUIRED',
+  'VALIDATION_FAILED',
+]);
+
+export class SessionManager implements AuthRecovery {
+  readonly #api: AuthApi;
+  readonly #store: SessionStore;
+  readonly #getLoginCode: () => Promise<string>;
+  readonly #now: () => number;
+  readonly #listeners = new Set<() => void>();
+  #current: StoredSession | null;
+  #state: SessionState;
+  #generation = 0;
+  #signingIn: Promise<void> | null = null;
+  #recovering: Promise<void> | null = null;
+
+  constructor(options: SessionOptions) {
+    this.#api = options.api;
+    this.#store = options.store;
+    this.#getLoginCode = options.getLoginCode;
+    this.#now = options.now ?? Date.now;
+    this.#current = this.#store.load();
+    this.#state = this.#current ? { status: 'signed-in', userId: this.#current.userId } : { status: 'signing-in' };
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get accessToken(): string | null {
+    return this.#current?.accessToken ?? null;
+  }
+
+  get userId(): number | null {
+    return this.#current?.userId ?? null;
+  }
+
+  /** For React's useSyncExternalStore. */
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  getState = (): SessionState => this.#state;
+
+  /** At launch: keep last time's session if it can still be refreshed, else sign in silently. */
+  async start(): Promise<void> {
+    if (this.#current && this.#current.refreshTokenExpiresAt - EXPIRY_MARGIN_MS > this.#now()) {
+      this.#setState({ status: 'signed-in', userId: this.#current.userId });
+      return;
+    }
+    await this.signIn().catch(() => undefined); // the state carries the error for the UI
+  }
+
+  /** Signs in with a fresh WeChat login code; concurrent callers share one attempt. */
+  signIn(): Promise<void> {
+    this.#signingIn ??= this.#signIn().finally(() => (this.#signingIn = null));
+    return this.#signingIn;
+  }
+
+  async #signIn(): Promise<void> {
+    // A re-login behind a signed-in screen stays out of sight; only a visible sign-in shows progress.
+    if (this.#state.status !== 'signed-in') this.#setState({ status: 'signing-in' });
+    try {
+      const code = await this.#getLoginCode();
+      const result = await this.#api.login(code);
+      this.#save(result.user.id, result);
+    } catch (error) {
+      this.#setState({ status: 'failed', error: appErrorOf(error) });
+      throw error;
+    }
+  }
+
+  recover(code: AppErrorCode): Promise<void> {
+    if (this.#state.status === 'signed-out') return Promise.reject(clientError('AUTH_REQUIRED', null));
+    this.#recovering ??= this.#recover(code).finally(() => (this.#recovering = null));
+    return this.#recovering;
+  }
+
+  async #recover(code: AppErrorCode): Promise<void> {
+    const current = this.#current;
+    if (code === 'AUTH_TOKEN_EXPIRED' && current && current.refreshTokenExpiresAt - EXPIRY_MARGIN_MS > this.#now()) {
+      try {
+        await this.#refresh(current);
+        return;
+      } catch (error) {
+        // Could not reach the server: a login would not get through either.
+        if (!SESSION_OVER.has(appCodeOf(error))) throw error;
+      }
+    }
+    await this.signIn();
+  }
+
+  async #refresh(current: StoredSession): Promise<void> {
+    const tokens = await this.#api.refresh(current.refreshToken);
+    this.#save(current.userId, tokens);
+  }
+
+  /** Ends the session on the server (best effort) and forgets it here. No silent sign-in follows. */
+  async signOut(): Promise<void> {
+    const current = this.#current;
+    if (current) {
+      try {
+        if (current.accessTokenExpiresAt - EXPIRY_MARGIN_MS <= this.#now()) await this.#refresh(current);
+        await this.#api.logout();
+      } catch {
+        // Offline or already over: the refresh token dies with this phone's copy either way.
+      }
+    }
+    this.#current = null;
+    this.#store.clear();
+    this.#generation += 1;
+    this.#setState({ status: 'signed-out' });
+  }
+
+  #save(userId: number, tokens: AuthTokens): void {
+    this.#current = {
+      userId,
+      accessToken: tokens.accessToken,
+      accessTokenExpiresAt: tokens.accessTokenExpiresAt.getTime(),
+      refreshToken: tokens.refreshToken,
+      refreshTokenExpiresAt: tokens.refreshTokenExpiresAt.getTime(),
+    };
+    this.#store.save(this.#current);
+    this.#generation += 1;
+    this.#setState({ status: 'signed-in', userId });
+  }
+
+  #setState(state: SessionState): void {
+    this.#state = state;
+    for (const listener of this.#listeners) listener();
+  }
+}

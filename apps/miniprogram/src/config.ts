@@ -1,0 +1,29 @@
+/**
+ * The client config, from Taro env files (`.env.<mode>`; only `TARO_APP_*` reach the bundle),
+ * validated with the shared schema. config/index.ts validated the same variables at build time,
+ * so a broken config never ships; this only turns them into a typed object.
+ */
+import { parseClientEnv, type ClientEnv } from '@app/shared';
+
+function loadClientEnv(): ClientEnv {
+  const result = parseClientEnv(
+    {
+      // Spelled out one by one: Taro replaces each `process.env.TARO_APP_*` with its value.
+      TARO_APP_API_DEVELOP: process.env.TARO_APP_API_DEVELOP,
+      TARO_APP_API_TRIAL: process.env.TARO_APP_API_TRIAL,
+      TARO_APP_API_RELEASE: process.env.TARO_APP_API_RELEASE,
+      TARO_APP_H5_ENV_VERSION: process.env.TARO_APP_H5_ENV_VERSION,
+      TARO_APP_REGISTERED_PORTS: process.env.TARO_APP_REGISTERED_PORTS,
+      TARO_APP_WECHAT_MOCK_URL: process.env.TARO_APP_WECHAT_MOCK_URL,
+    },
+    {
+      mode: process.env.BUILD_MODE ?? 'development',
+      production: process.env.NODE_ENV === 'production',
+      version: process.env.BUILD_VERSION ?? '0.0.0-dev',
+    },
+  );
+  if (!result.ok) throw new Error(`客户端配置错误: ${result.problems.map((p) => `${p.variable} ${p.message}`).join('; ')}`);
+  return result.env;
+}
+
+export const clientEnv = loadClientEnv();

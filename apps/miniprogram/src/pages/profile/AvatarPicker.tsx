@@ -1,0 +1,44 @@
+/** Picks an avatar (WeChat's chooseAvatar, or a file on H5), uploads it and saves it to the profile. */
+import type { User } from '@app/shared';
+import { Button } from '@tarojs/components';
+import Taro from '@tarojs/taro';
+import { useState, type ReactNode } from 'react';
+import { api, uploadUserImage } from '../../api/client';
+import { toastError, toastSuccess } from '../../platform/toast';
+
+export function AvatarPicker({ children, onChanged }: { children: ReactNode; onChanged: (user: User) => void }) {
+  const [busy, setBusy] = useState(false);
+
+  const save = async (filePath: string | undefined) => {
+    if (!filePath) return;
+    setBusy(true);
+    void Taro.showLoading({ title: '上传中…', mask: true });
+    try {
+      const { url } = await uploadUserImage(filePath);
+      onChanged(await api.user.updateProfile.mutate({ avatarUrl: url }));
+      toastSuccess('头像已更新');
+    } catch (error) {
+      toastError(error);
+    } finally {
+      void Taro.hideLoading();
+      setBusy(false);
+    }
+  };
+
+  if (process.env.TARO_ENV === 'h5') {
+    const choose = async () => {
+      const chosen = await Taro.chooseImage({ count: 1, sizeType: ['compressed'] }).catch(() => null);
+      await save(chosen?.tempFilePaths[0]);
+    };
+    return (
+      <Button className="avatar-picker" data-testid="avatar-picker" disabled={busy || undefined} onClick={() => void choose()}>
+        {children}
+      </Button>
+    );
+  }
+  return (
+    <Button className="avatar-picker" openType="chooseAvatar" disabled={busy || undefined} onChooseAvatar={(event) => void save(event.detail.avatarUrl)}>
+      {children}
+    </Button>
+  );
+}

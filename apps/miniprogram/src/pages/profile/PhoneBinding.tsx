@@ -1,0 +1,52 @@
+/** Binds the user's WeChat phone number (getPhoneNumber's single-use code, exchanged by the server). */
+import type { User } from '@app/shared';
+import { Button, Text, View } from '@tarojs/components';
+import { useState } from 'react';
+import { api } from '../../api/client';
+import { devPhoneCode } from '../../platform/wechat-codes';
+import { toastError, toastSuccess } from '../../platform/toast';
+
+export function PhoneBinding({ user, onBound }: { user: User; onBound: (user: User) => void }) {
+  const [binding, setBinding] = useState(false);
+
+  const bind = async (code: () => Promise<string>) => {
+    setBinding(true);
+    try {
+      onBound(await api.user.bindPhone.mutate({ code: await code() }));
+      toastSuccess('手机号已绑定');
+    } catch (error) {
+      toastError(error);
+    } finally {
+      setBinding(false);
+    }
+  };
+
+  const label = user.phoneMasked ? '更换手机号' : '绑定手机号';
+  return (
+    <View className="phone">
+      <View className="phone__text">
+        <Text className="card__title">手机号</Text>
+        <Text data-testid="phone-masked">{user.phoneMasked ?? '未绑定'}</Text>
+      </View>
+      {process.env.TARO_ENV === 'h5' ? (
+        <Button className="phone__button" size="mini" loading={binding || undefined} data-testid="bind-phone" onClick={() => void bind(devPhoneCode)}>
+          {label}
+        </Button>
+      ) : (
+        <Button
+          className="phone__button"
+          size="mini"
+          openType="getPhoneNumber"
+          loading={binding || undefined}
+          onGetPhoneNumber={(event) => {
+            const code = event.detail.code;
+            // No code: the user declined, which needs no message.
+            if (code) void bind(async () => code);
+          }}
+        >
+          {label}
+        </Button>
+      )}
+    </View>
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * 我的: nickname (WeChat's nickname input), avatar (chooseAvatar, uploaded), phone binding
+ * (getPhoneNumber), sign-out, and for testers the 环境 page. H5 has no chooseAvatar or
+ * getPhoneNumber: it picks an image file and asks the WeChat mock for a phone code instead.
+ */
+import type { User } from '@app/shared';
+import { Button, Text, View } from '@tarojs/components';
+import Taro from '@tarojs/taro';
+import { useEffect, useState } from 'react';
+import { api, session } from '../../api/client';
+import { useQuery } from '../../api/use-query';
+import { Avatar } from '../../components/Avatar';
+import { ErrorView } from '../../components/ErrorView';
+import { Loading } from '../../components/Loading';
+import { SignInGate } from '../../components/SignInGate';
+import { displayName } from '../../format';
+import { runMode } from '../../platform/run-mode';
+import { toastError } from '../../platform/toast';
+import { AvatarPicker } from './AvatarPicker';
+import { NicknameForm } from './NicknameForm';
+import { PhoneBinding } from './PhoneBinding';
+import './index.css';
+
+async function confirmSignOut() {
+  const { confirm } = await Taro.showModal({ title: '退出登录', content: '退出后需要重新登录才能使用，确定退出吗？' });
+  if (confirm) await session.signOut().catch(toastError);
+}
+
+function Profile() {
+  const { data, error, reload } = useQuery((signal) => api.user.me.query(undefined, { signal }), []);
+  // The latest user: from the query, then from each change's answer.
+  const [user, setUser] = useState<User | undefined>(undefined);
+  useEffect(() => setUser(data), [data]);
+
+  if (!user) return error ? <ErrorView title="加载失败" error={error} onRetry={reload} /> : <Loading />;
+  return (
+    <View className="page profile">
+      <View className="card profile__header">
+        <AvatarPicker onChanged={setUser}>
+          <Avatar url={user.avatarUrl} name={displayName(user)} />
+        </AvatarPicker>
+        <Text className="muted profile__hint">点击头像更换</Text>
+      </View>
+      <View className="card">
+        <NicknameForm user={user} onSaved={setUser} />
+      </View>
+      <View className="card">
+        <PhoneBinding user={user} onBound={setUser} />
+      </View>
+      {runMode.isTesting && (
+        <View className="card row profile__link" onClick={() => void Taro.navigateTo({ url: '/debug/pages/env/index' })}>
+          <Text className="row__label">环境信息</Text>
+          <Text className="muted">{runMode.effective} ›</Text>
+        </View>
+      )}
+      <Button className="profile__sign-out" onClick={() => void confirmSignOut()}>
+        退出登录
+      </Button>
+    </View>
+  );
+}
+
+export default function ProfilePage() {
+  return (
+    <SignInGate>
+      <Profile />
+    </SignInGate>
+  );
+}

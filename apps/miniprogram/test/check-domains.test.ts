@@ -1,0 +1,99 @@
+/**
+ * `npm run check:domains` as a developer runs it, on env files written for each case; and the
+ * production weapp build refusing a domain WeChat would refuse.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const appRoot = path.resolve(__dirname, '..');
+const tsx = path.join(appRoot, '../../node_modules/.bin/tsx');
+const folders: string[] = [];
+afterAll(() => folders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+
+async function checkDomains(variables: Record<string, string>, mode = 'production') {
+  const dir = mkdtempSync(path.join(tmpdir(), 'check-domains-'));
+  folders.push(dir);
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '1.0.0' }));
+  writeFileSync(path.join(dir, `.env.${mode}`), Object.entries(variables).map(([k, v]) => `${k}=${v}`).join('\n'));
+  const result = await run(tsx, ['scripts/check-domains.ts', '--mode', mode, '--dir', dir], { cwd: appRoot }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
+  return { ...result, output: result.stdout + result.stderr };
+}
+
+const GOOD = { TARO_APP_API_DEVELOP: 'http://127.0.0.1:3000', TARO_APP_API_TRIAL: 'https://trial.example.com', TARO_APP_API_RELEASE: 'https://api.example.com/' };
+
+describe('npm run check:domains', () => {
+  it('passes good domains and prints what to paste into the admin console', async () => {
+    const { code, stdout } = await checkDomains(GOOD);
+    expect(code).toBe(0);
+    // A production build never reaches the develop URL, so its 127.0.0.1 is no violation.
+    expect(stdout).toContain('checking trial, release');
+    expect(stdout).toMatch(/request 合法域名: +https:\/\/trial\.example\.com https:\/\/api\.example\.com/);
+    expect(stdout).toMatch(/uploadFile 合法域名: +https:\/\/trial\.example\.com/);
+    expect(stdout).toMatch(/downloadFile 合法域名: +https:\/\/trial\.example\.com/);
+  });
+
+  it.each([
+    ['plain http', 'http://api.example.com', 'protocol'],
+    ['an IP address', 'https://203.0.113.7', 'ip'],
+    ['localhost', 'https://localhost', 'localhost'],
+    ['an explicit :443 that is not registered', 'https://api.example.com:443', 'port'],
+    ['an unregistered port', 'https://api.example.com:8443', 'port'],
+  ])('rejects %s', async (_name, url, rule) => {
+    const { code, output } = await checkDomains({ ...GOOD, TARO_APP_API_RELEASE: url });
+    expect(code).toBe(1);
+    expect(output).toContain(`FAIL release  ${url.toLowerCase()}`);
+    expect(output).toContain(`${rule}: `);
+    expect(output).toContain('domain(s) WeChat would refuse');
+  });
+
+  it('accepts a port registered in the admin console', async () => {
+    const { code } = await checkDomains({ ...GOOD, TARO_APP_API_RELEASE: 'https://api.example.com:8443', TARO_APP_REGISTERED_PORTS: '8443' });
+    expect(code).toBe(0);
+  });
+
+  it('checks the develop domain too in a development build', async () => {
+    const { code, output } = await checkDomains(GOOD, 'development');
+    expect(code).toBe(1);
+    expect(output).toContain('FAIL develop');
+  });
+
+  it('names the variable when a value is not a URL at all', async () => {
+    const { code, output } = await checkDomains({ ...GOOD, TARO_APP_API_TRIAL: 'trial.example.com' });
+    expect(code).toBe(1);
+    expect(output).toContain('TARO_APP_API_TRIAL');
+    expect(output).toContain('.env.production');
+  });
+});
+
+describe('the production weapp build', () => {
+  it('stops before compiling when a domain would be refused', async () => {
+    const mode = 'bad-domains-test';
+    // A .local env file: ignored by git, removed right after.
+    const envFile = path.join(appRoot, `.env.${mode}.local`);
+    writeFileSync(envFile, Object.entries({ ...GOOD, TARO_APP_API_RELEASE: 'http://10.0.0.8:8080' }).map(([k, v]) => `${k}=${v}`).join('\n'));
+    try {
+      const taro = path.join(appRoot, '../../node_modules/.bin/taro');
+      const error = await run(taro, ['build', '--type', 'weapp', '--mode', mode], {
+        cwd: appRoot,
+        env: { ...process.env, NODE_ENV: 'production' },
+      }).then(
+        () => null,
+        (e: { stdout: string; stderr: string }) => e,
+      );
+      expect(error, 'the build should have failed').not.toBeNull();
+      const output = `${error!.stdout}${error!.stderr}`;
+      expect(output).toContain('domains WeChat would refuse');
+      expect(output).toContain('release (TARO_APP_API_RELEASE) http://10.0.0.8:8080');
+    } finally {
+      rmSync(envFile, { force: true });
+    }
+  });
+});

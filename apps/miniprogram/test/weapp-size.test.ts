@@ -1,0 +1,66 @@
+/**
+ * The size check of the test command: the weapp main package of the production build (turbo runs
+ * build:weapp before these tests) stays within its budget. Sizes are read from dist itself.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { SourceMapGenerator } from 'source-map-js';
+import { describe, expect, it } from 'vitest';
+import { MAIN_PACKAGE_BUDGET_BYTES } from '../config/size-budget';
+import { attributeBytes, formatSizeReport, libraryOf, measurePackage, type SizeReport } from '../config/size-report';
+
+const outputDir = path.resolve(__dirname, '../dist/weapp');
+const reportFile = `${outputDir}-size.json`;
+
+describe('weapp main package', () => {
+  it('is the production build, and stays within its budget', () => {
+    if (!existsSync(reportFile)) throw new Error('No production weapp build: run `npm run build:weapp` (turbo runs it before `npm test`).');
+    const recorded = JSON.parse(readFileSync(reportFile, 'utf8')) as SizeReport;
+    const measured = measurePackage(outputDir);
+    // A watch build since then would have rewritten dist/weapp unminified.
+    expect(measured.mainPackageBytes, 'dist/weapp changed since the production build: run `npm run build:weapp`').toBe(recorded.mainPackageBytes);
+    expect(measured.files.some(({ file }) => file.endsWith('.map')), 'source maps must not ship').toBe(false);
+
+    const summary = formatSizeReport({ ...measured, libraries: recorded.libraries }, MAIN_PACKAGE_BUDGET_BYTES);
+    expect(measured.mainPackageBytes, `over budget:\n${summary}`).toBeLessThanOrEqual(MAIN_PACKAGE_BUDGET_BYTES);
+    // Testers' tools stay out of the main package.
+    expect(measured.subpackageBytes['debug/']).toBeGreaterThan(0);
+    expect(measured.files.some(({ file }) => file.startsWith('debug/'))).toBe(false);
+  });
+
+  it('carries no server code: the client is typed by AppRouter alone', () => {
+    const code = measurePackage(outputDir).files.filter(({ file }) => file.endsWith('.js')).map(({ file }) => readFileSync(path.join(outputDir, file), 'utf8'));
+    for (const serverOnly of ['kysely', 'mysql2', 'fastify', 'jose', 'ioredis', 'session_key_ciphertext']) {
+      expect(code.some((text) => text.includes(serverOnly)), serverOnly).toBe(false);
+    }
+    const recorded = JSON.parse(readFileSync(reportFile, 'utf8')) as SizeReport;
+    expect(recorded.libraries.map(({ library }) => library)).not.toContain('@app/api');
+  });
+});
+
+describe('size report', () => {
+  it('names the package a module comes from', () => {
+    expect(libraryOf('/repo/node_modules/@tarojs/runtime/dist/index.js')).toBe('@tarojs/runtime');
+    expect(libraryOf('/repo/node_modules/react-reconciler/cjs/x.js')).toBe('react-reconciler');
+    expect(libraryOf('/repo/node_modules/a/node_modules/zod/v4/core/core.js')).toBe('zod');
+    expect(libraryOf('/repo/packages/shared/src/env.ts')).toBe('@app/shared');
+    expect(libraryOf('/repo/apps/miniprogram/src/api/taro-link.ts')).toBe('app (src)');
+    expect(libraryOf('webpack/bootstrap')).toBe('(webpack runtime)');
+  });
+
+  it('charges every byte of a minified file to the source its mapping points at', () => {
+    const code = 'aaa;bbbb;cc\nddd';
+    const map = new SourceMapGenerator({ file: 'out.js' });
+    const at = (line: number, column: number, source: string) =>
+      map.addMapping({ generated: { line, column }, original: { line: 1, column: 0 }, source });
+    at(1, 0, '/r/node_modules/react/index.js');
+    at(1, 4, '/r/node_modules/zod/index.js');
+    at(1, 9, '/r/src/app.tsx');
+    at(2, 1, '/r/node_modules/react/index.js');
+    const totals = new Map<string, number>();
+    attributeBytes(code, JSON.parse(map.toString()), totals);
+
+    expect(Object.fromEntries(totals)).toEqual({ react: 4 + 2, zod: 5, 'app (src)': 3 + 1 });
+    expect([...totals.values()].reduce((a, b) => a + b, 0)).toBe(Buffer.byteLength(code));
+  });
+});
