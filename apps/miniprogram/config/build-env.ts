@@ -6,7 +6,7 @@ import type * as Shared from '@app/shared';
 import type { ClientEnv } from '@app/shared';
 import { dotenvParse } from '@tarojs/helper';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { require as tsxRequire } from 'tsx/cjs/api';
 
@@ -18,6 +18,8 @@ export interface BuildEnv {
   env: ClientEnv;
   /** For Taro's `env` option: `process.env.<KEY>` → JSON literal. */
   defines: Record<string, string>;
+  /** TARO_APP_ID, when the env files or the environment set one. */
+  appId: string | null;
 }
 
 /** package.json's version, and the commit when there is one: 0.1.0+3f2a9c1. */
@@ -51,7 +53,20 @@ export function loadBuildEnv(appRoot: string, mode: string, production: boolean)
   const defines: Record<string, string> = { BUILD_MODE: JSON.stringify(mode), BUILD_VERSION: JSON.stringify(version) };
   // Variables the app reads but the files leave out become '' rather than an undefined global.
   for (const name of Object.values(clientEnvVariables)) defines[name] = JSON.stringify(variables[name] ?? '');
-  return { env: result.env, defines };
+  return { env: result.env, defines, appId: variables.TARO_APP_ID ?? process.env.TARO_APP_ID ?? null };
+}
+
+/**
+ * DevTools opens apps/miniprogram, whose committed project.config.json carries the tourist appid.
+ * The appid from TARO_APP_ID goes into project.private.config.json (ignored by git), which
+ * DevTools reads over it; Taro writes it into dist/weapp/project.config.json as well.
+ */
+export function syncPrivateProjectConfig(appRoot: string, appId: string | null): void {
+  if (!appId) return;
+  const file = path.join(appRoot, 'project.private.config.json');
+  const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  if (current.appid === appId) return;
+  writeFileSync(file, `${JSON.stringify({ ...current, appid: appId }, null, 2)}\n`);
 }
 
 /** One line per domain WeChat would refuse; empty when the build may ship. */

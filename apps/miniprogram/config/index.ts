@@ -8,7 +8,7 @@
  */
 import { defineConfig } from '@tarojs/cli';
 import path from 'node:path';
-import { domainProblems, loadBuildEnv } from './build-env';
+import { domainProblems, loadBuildEnv, syncPrivateProjectConfig } from './build-env';
 import { MAIN_PACKAGE_BUDGET_BYTES } from './size-budget';
 import { SizeReportPlugin } from './size-report';
 
@@ -42,6 +42,8 @@ export default defineConfig<'webpack5'>(async (_merge, { mode }) => {
   const production = process.env.NODE_ENV === 'production';
   const target = process.env.TARO_ENV;
   const build = loadBuildEnv(appRoot, mode, production);
+
+  if (target === 'weapp') syncPrivateProjectConfig(appRoot, build.appId);
 
   // WeChat refuses these domains at run time; better to hear it now than from a reviewer.
   if (target === 'weapp' && production) {
