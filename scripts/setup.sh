@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine, idempotently:
-#   Debian packages (MariaDB, Redis, build tools for better-sqlite3) when missing,
+#   Debian packages (MariaDB, Redis, build tools for better-sqlite3, Chromium and a CJK font for
+#   the end-to-end tests) when missing,
 #   starts MariaDB and Redis when they are down, creates the test user, runs npm ci.
 set -euo pipefail
 
@@ -37,6 +38,9 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# End-to-end tests: Debian's Chromium (Playwright never downloads a browser here) and a CJK font.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
 if [ ${#missing[@]} -gt 0 ]; then
   step "Installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
@@ -93,4 +97,4 @@ $services_only && exit 0
 step "npm ci"
 npm ci --no-audit --no-fund
 echo
-echo "Setup done. Run the tests with: npm test"
+echo "Setup done. Run the tests with: npm test && npm run e2e"

@@ -58,7 +58,8 @@ export default defineConfig<'webpack5'>(async (_merge, { mode }) => {
     designWidth: 750,
     deviceRatio: { 640: 2.34 / 2, 750: 1, 375: 2, 828: 1.81 / 2 },
     sourceRoot: 'src',
-    outputRoot: `dist/${target}`,
+    // Builds of other modes (e2e, staging) go beside the standard ones, never over them.
+    outputRoot: mode === 'production' || mode === 'development' ? `dist/${target}` : `dist/${target}-${mode}`,
     framework: 'react',
     compiler: {
       type: 'webpack5',

@@ -57,6 +57,7 @@ const envSchema = z
     JWT_AUDIENCE: z.string().min(1).default('wechat-miniprogram'),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
     REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(365 * 86_400).default(30 * 86_400),
+    JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     SESSION_KEY_ENCRYPTION_KEY: z
       .string()
       .refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'expected 32 bytes in base64 (openssl rand -base64 32)' })
@@ -185,6 +186,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       audience: env.JWT_AUDIENCE,
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+      clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
       sessionKeyEncryptionKey: Buffer.from(env.SESSION_KEY_ENCRYPTION_KEY ?? SECRET_VARIABLES.SESSION_KEY_ENCRYPTION_KEY, 'base64'),
     },
     redisUrl: env.REDIS_URL ?? null,

@@ -31,6 +31,8 @@ export interface ServicesConfig {
     audience: string;
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
+    /** Accepted clock difference between instances when checking token times (default 30 s). */
+    clockToleranceSeconds?: number;
     /** 32 bytes. */
     sessionKeyEncryptionKey: Buffer;
   };
@@ -74,6 +76,7 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
         audience: config.auth.audience,
         ttlSeconds: config.auth.accessTokenTtlSeconds,
         clock,
+        ...(config.auth.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: config.auth.clockToleranceSeconds }),
       }),
       revocations: redis ? new RedisRevocationStore(redis) : await memoryRevocations(config, clock),
       sessionKeys: new SessionKeyCipher(config.auth.sessionKeyEncryptionKey),
