@@ -16,6 +16,7 @@ import { installRequestContext, requestIdFor } from './plugins/request-context';
 import { registerSecurity } from './plugins/security';
 import { registerTrpc } from './plugins/trpc';
 import { registerUploads } from './plugins/uploads';
+import { registerBareUserMeRoute } from './plugins/bench-bare-route';
 
 export interface BuildAppOptions {
   /** Use this database instead of opening one from config (the caller then closes it). */
@@ -82,6 +83,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await registerSecurity(app, { corsOrigins: config.corsOrigins });
   await registerHealthRoutes(app, { db });
   await registerUploads(app, { services });
-  await registerTrpc(app, { services });
+  await registerTrpc(app, { services, host: config.trpcHost });
+  if (config.benchBareRoute) registerBareUserMeRoute(app, { services });
   return app;
 }

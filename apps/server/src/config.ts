@@ -78,6 +78,8 @@ const envSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
     TRUST_PROXY: booleanFromString.default(false),
     APP_VERSION: z.string().min(1).optional(),
+    TRPC_HOST: z.enum(['lean', 'official']).default('lean'),
+    BENCH_BARE_ROUTE: booleanFromString.default(false),
   });
 
 /**
@@ -133,6 +135,10 @@ export interface Config {
   shutdownTimeoutMs: number;
   trustProxy: boolean;
   version: string;
+  /** Which tRPC host serves /trpc: the lean one, or tRPC's official Fastify adapter. */
+  trpcHost: 'lean' | 'official';
+  /** Benchmarks only: GET /bench/user-me does user.me's work without tRPC. */
+  benchBareRoute: boolean;
 }
 
 /**
@@ -207,5 +213,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     trustProxy: env.TRUST_PROXY,
     version: env.APP_VERSION ?? packageJson.version,
+    trpcHost: env.TRPC_HOST,
+    benchBareRoute: env.BENCH_BARE_ROUTE,
   };
 }

@@ -5,5 +5,6 @@ export { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limits';
 export { systemClock, type Clock } from './clock';
 export { AppError, classifyError } from './errors';
 export { authenticate } from './modules/auth/authenticate';
+export { getUser } from './modules/user/user.service';
 export { LocalDiskStorage, type ByteRange, type StoredFileInfo, type UploadStorage } from './modules/uploads/upload-storage';
 export { storeImage, storedFileOf, type UploadServices } from './modules/uploads/uploads.service';

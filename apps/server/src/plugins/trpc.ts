@@ -1,25 +1,45 @@
-/** The tRPC router on /trpc, through tRPC's official Fastify adapter. */
+/**
+ * The tRPC router on /trpc. Two hosts speak the same wire protocol: the lean host (default),
+ * which serves it straight from Fastify, and tRPC's official Fastify adapter (TRPC_HOST=official),
+ * kept as a fallback and as the reference the compatibility suite compares the lean host with.
+ */
 import { AppError, appRouter, createContextInner, type AppRouter, type Services } from '@app/api';
+import type { TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { leanTrpcHost } from '../trpc-host/lean-host';
 
-export async function registerTrpc(app: FastifyInstance, options: { services: Services }): Promise<void> {
+export type TrpcHost = 'lean' | 'official';
+
+/** Our clients send at most 10 calls per batch; more is someone else's doing. */
+export const MAX_BATCH_SIZE = 10;
+
+export async function registerTrpc(app: FastifyInstance, options: { services: Services; host: TrpcHost }): Promise<void> {
+  const { services } = options;
+  const createContext = (request: FastifyRequest) =>
+    createContextInner(services, { requestId: request.id, ip: request.ip, authorization: request.headers.authorization ?? null });
+  // Client mistakes are visible in the request line; only server faults are logged in full.
+  const onError = ({ error, path, request }: { error: TRPCError; path: string | undefined; request: FastifyRequest }) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR') request.log.error({ err: error, procedure: path }, 'procedure failed');
+  };
+  // 429s say when to come back (the longest wait of a batch).
+  const retryAfter = (errors: readonly unknown[]) => {
+    const waits = errors.flatMap((error) => (error instanceof AppError && error.retryAfterSeconds ? [error.retryAfterSeconds] : []));
+    return waits.length > 0 ? { 'retry-after': String(Math.max(...waits)) } : undefined;
+  };
+
+  if (options.host === 'lean') {
+    await leanTrpcHost(app, { prefix: '/trpc', router: appRouter, createContext, onError, responseHeaders: retryAfter, maxBatchSize: MAX_BATCH_SIZE });
+    return;
+  }
   const trpcOptions: FastifyTRPCPluginOptions<AppRouter>['trpcOptions'] = {
     router: appRouter,
-    createContext: ({ req }) =>
-      createContextInner(options.services, {
-        requestId: req.id,
-        ip: req.ip,
-        authorization: req.headers.authorization ?? null,
-      }),
-    onError: ({ error, path, req }) => {
-      // Client mistakes are visible in the request line; only server faults are logged in full.
-      if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error, procedure: path }, 'procedure failed');
-    },
+    maxBatchSize: MAX_BATCH_SIZE,
+    createContext: ({ req }) => createContext(req),
+    onError: ({ error, path, req }) => onError({ error, path, request: req }),
     responseMeta: ({ errors }) => {
-      // 429s say when to come back (the longest wait of a batch).
-      const waits = errors.flatMap((error) => (error instanceof AppError && error.retryAfterSeconds ? [error.retryAfterSeconds] : []));
-      return waits.length > 0 ? { headers: { 'retry-after': String(Math.max(...waits)) } } : {};
+      const headers = retryAfter(errors);
+      return headers ? { headers } : {};
     },
   };
   await app.register(fastifyTRPCPlugin, { prefix: '/trpc', trpcOptions });
