@@ -3,30 +3,7 @@
  * in the first three levels of a log object (headers, WeChat responses, user rows).
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
-
-const SENSITIVE_KEYS = [
-  'authorization',
-  'cookie',
-  'set-cookie',
-  'token',
-  'accessToken',
-  'access_token',
-  'refreshToken',
-  'refresh_token',
-  'session_key',
-  'sessionKey',
-  'secret',
-  'appSecret',
-  'password',
-  'phone',
-  'phoneNumber',
-  'purePhoneNumber',
-  'encryptedData',
-  'iv',
-] as const;
-
-/** Each key at the top level and one or two levels down, in bracket notation (keys may hold '-'). */
-export const REDACTED_PATHS: string[] = SENSITIVE_KEYS.flatMap((key) => [`["${key}"]`, `*["${key}"]`, `*.*["${key}"]`]);
+import { redactSensitive } from './redact';
 
 export interface LoggerOptions {
   level: string;
@@ -39,8 +16,7 @@ export function createLogger(options: LoggerOptions, destination?: DestinationSt
       level: options.level,
       base: { service: 'server', version: options.version },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+      formatters: { level: (label) => ({ level: label }), log: redactSensitive },
     },
     destination,
   );

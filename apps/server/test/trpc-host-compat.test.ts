@@ -73,7 +73,6 @@ async function both(request: InjectOptions & { auth?: boolean | string }) {
         body: response.body,
         headers: {
           'x-request-id': response.headers['x-request-id'],
-          vary: response.headers.vary,
           allow: response.headers.allow,
           'retry-after': response.headers['retry-after'],
         },
@@ -182,6 +181,14 @@ describe('the lean host answers exactly as the official adapter', () => {
     expect(answer!.status).toBe(429);
     expect(appCodes(answer!.body)).toEqual(['RATE_LIMITED']);
     expect(Number(answer!.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('varies on the tRPC accept headers, keeping what CORS put in Vary (where the adapter drops it)', async () => {
+    const headers = { origin: 'http://localhost:10086' };
+    const lean = await hosts.lean.inject({ url: '/trpc/health', headers });
+    const official = await hosts.official.inject({ url: '/trpc/health', headers });
+    expect(official.headers.vary).toBe('trpc-accept, accept');
+    expect(lean.headers.vary).toBe('Origin, trpc-accept, accept');
   });
 
   it('echoes the request id in the header and in errors', async () => {

@@ -9,19 +9,21 @@
  * Answers are `{ result: { data } }` or `{ error }` (an array for batches), transformed by the
  * router's transformer; the status is the error's, or 207 for a batch of mixed outcomes. The
  * compatibility suite (test/trpc-host-compat.test.ts) sends the same requests to this host and to
- * the official adapter and requires identical answers.
+ * the official adapter and requires identical answers. One deliberate difference: `Vary` keeps
+ * what other plugins put there (CORS's `Origin`), where the adapter replaces it.
  *
  * Not served here (use the official adapter, TRPC_HOST=official): subscriptions (SSE), streamed
- * batches (httpBatchStreamLink), FormData and binary inputs, method override. Procedures get no
- * abort signal.
+ * batches (httpBatchStreamLink), FormData and binary inputs, method override, lazy routers.
+ * Procedures get no abort signal.
  */
 import { getTRPCErrorFromUnknown, TRPCError, type AnyRouter } from '@trpc/server';
 import { getHTTPStatusCode } from '@trpc/server/http';
 import { getErrorShape } from '@trpc/server/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { fastProcedureCaller, type ProcedureCaller } from './procedure-caller';
 
 type ProcedureType = 'query' | 'mutation' | 'subscription';
-type AnyProcedure = AnyRouter['_def']['procedures'][string];
+type AnyProcedure = NonNullable<AnyRouter['_def']['procedures'][string]>;
 
 export interface LeanHostOptions<TRouter extends AnyRouter> {
   router: TRouter;
@@ -30,20 +32,25 @@ export interface LeanHostOptions<TRouter extends AnyRouter> {
   maxBatchSize: number;
   onError?: (opts: { error: TRPCError; path: string | undefined; request: FastifyRequest }) => void;
   /** Extra headers for the answer, from the errors it carries (e.g. Retry-After). */
-  responseHeaders?: (errors: readonly TRPCError[]) => Record<string, string> | undefined;
+  responseHeaders?: (errors: ReadonlyArray<TRPCError | undefined>) => Record<string, string> | undefined;
+  /** The transformer's output side for results, when a faster equivalent exists (see fast-superjson.ts). */
+  serializeResult?: (data: unknown) => unknown;
 }
 
 const ACCEPTED_METHOD: Record<ProcedureType, string> = { query: 'GET', mutation: 'POST', subscription: 'GET' };
+const VARY = 'trpc-accept, accept';
 
 interface Call {
   path: string;
-  procedure: AnyProcedure | null;
+  procedure: AnyProcedure | undefined;
+  caller: ProcedureCaller | undefined;
   index: number;
 }
 
-type Outcome = { ok: true; data: unknown } | { ok: false; error: TRPCError };
+type Item = { result: { data: unknown } } | { error: unknown };
 
 function decodePath(path: string): string {
+  if (!path.includes('%')) return path;
   try {
     return decodeURIComponent(path);
   } catch (cause) {
@@ -55,91 +62,125 @@ function isJsonContentType(value: string | undefined): boolean {
   return value?.split(';', 1)[0]?.trim().toLowerCase() === 'application/json';
 }
 
+/** The one type of a request's procedures; mixing queries and mutations is refused (as tRPC does). */
+function procedureTypeOf(calls: readonly Call[]): ProcedureType | 'unknown' {
+  let type: ProcedureType | 'unknown' = 'unknown';
+  for (const call of calls) {
+    const callType = call.procedure?._def.type as ProcedureType | undefined;
+    if (callType === undefined || callType === type) continue;
+    if (type !== 'unknown') {
+      const types = [...new Set(calls.flatMap((c) => (c.procedure ? [c.procedure._def.type as string] : [])))];
+      throw new TRPCError({ code: 'BAD_REQUEST', message: `Cannot mix procedure types in call: ${types.join(', ')}` });
+    }
+    type = callType;
+  }
+  return type;
+}
+
+/** The raw inputs of one request, parsed and deserialized on first use (as the official adapter does). */
+class Inputs {
+  #parsed: unknown[] | undefined;
+
+  constructor(
+    private readonly text: string | undefined,
+    private readonly isBatch: boolean,
+    private readonly count: number,
+    private readonly deserialize: (value: unknown) => unknown,
+  ) {}
+
+  read(index: number): unknown {
+    this.#parsed ??= this.#parse();
+    return this.#parsed[index];
+  }
+
+  /** What was parsed, for error shapes; never throws. */
+  peek(index: number): unknown {
+    return this.#parsed?.[index];
+  }
+
+  #parse(): unknown[] {
+    try {
+      const raw: unknown = this.text ? JSON.parse(this.text) : undefined;
+      if (raw === undefined) return [];
+      if (!this.isBatch) return [this.deserialize(raw)];
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: '"input" needs to be an object when doing a batch call' });
+      }
+      const parsed: unknown[] = [];
+      for (let i = 0; i < this.count; i += 1) {
+        const value = (raw as Record<number, unknown>)[i];
+        parsed[i] = value === undefined ? undefined : this.deserialize(value);
+      }
+      return parsed;
+    } catch (cause) {
+      if (cause instanceof TRPCError) throw cause;
+      throw new TRPCError({ code: 'BAD_REQUEST', message: cause instanceof Error ? cause.message : 'Invalid input', cause });
+    }
+  }
+}
+
 export async function leanTrpcHost<TRouter extends AnyRouter>(app: FastifyInstance, options: LeanHostOptions<TRouter> & { prefix?: string }) {
   const { router } = options;
   const config = router._def._config;
-  const procedures = router._def.procedures as Record<string, AnyProcedure | undefined>;
   const transformer = config.transformer;
-
-  /** The raw inputs of the request, parsed once, on first use (like the official adapter). */
-  function inputReader(request: FastifyRequest, isBatch: boolean, count: number) {
-    let parsed: Record<number, unknown> | undefined;
-    return (index: number): unknown => {
-      if (!parsed) {
-        try {
-          const text = request.method === 'GET' ? (request.query as Record<string, string | undefined>).input : (request.body as string | undefined);
-          const raw: unknown = text ? JSON.parse(text) : undefined;
-          parsed = {};
-          if (raw !== undefined && !isBatch) parsed[0] = transformer.input.deserialize(raw);
-          if (raw !== undefined && isBatch) {
-            if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-              throw new TRPCError({ code: 'BAD_REQUEST', message: '"input" needs to be an object when doing a batch call' });
-            }
-            for (let i = 0; i < count; i += 1) {
-              const value = (raw as Record<number, unknown>)[i];
-              if (value !== undefined) parsed[i] = transformer.input.deserialize(value);
-            }
-          }
-        } catch (cause) {
-          if (cause instanceof TRPCError) throw cause;
-          throw new TRPCError({ code: 'BAD_REQUEST', message: cause instanceof Error ? cause.message : 'Invalid input', cause });
-        }
-      }
-      return parsed[index];
-    };
-  }
-
-  async function run(call: Call, request: FastifyRequest, reply: FastifyReply, ctx: unknown, readInput: (index: number) => unknown): Promise<Outcome> {
-    try {
-      const procedure = call.procedure;
-      if (!procedure) throw new TRPCError({ code: 'NOT_FOUND', message: `No procedure found on path "${call.path}"` });
-      const type = procedure._def.type as ProcedureType;
-      if (ACCEPTED_METHOD[type] !== request.method || type === 'subscription') {
-        reply.header('allow', ACCEPTED_METHOD[type]);
-        throw new TRPCError({
-          code: 'METHOD_NOT_SUPPORTED',
-          message: `Unsupported ${request.method}-request to ${type} procedure at path "${call.path}"`,
-        });
-      }
-      const data = await procedure({
-        path: call.path,
-        getRawInput: async () => readInput(call.index),
-        ctx,
-        type,
-        signal: undefined,
-        batchIndex: call.index,
-      });
-      return { ok: true, data };
-    } catch (cause) {
-      const error = getTRPCErrorFromUnknown(cause);
-      options.onError?.({ error, path: call.path, request });
-      return { ok: false, error };
-    }
-  }
+  const serializeResult = options.serializeResult ?? ((data: unknown) => transformer.output.serialize(data));
+  const deserializeInput = (value: unknown) => transformer.input.deserialize(value);
+  const procedures = router._def.procedures as Record<string, AnyProcedure | undefined>;
+  // Callers made once, at start-up: the router's procedures are all known (no lazy routers here).
+  const callers = new Map<string, ProcedureCaller>();
+  for (const [path, procedure] of Object.entries(procedures)) if (procedure) callers.set(path, fastProcedureCaller(procedure));
 
   function errorShape(error: TRPCError, ctx: unknown, type: ProcedureType | 'unknown', path: string | undefined, input: unknown) {
     return getErrorShape({ config, error, type, path, input, ctx });
   }
 
-  function send(reply: FastifyReply, untransformed: unknown[] | Record<string, unknown>, errors: TRPCError[]) {
-    const items = Array.isArray(untransformed) ? untransformed : [untransformed];
-    const status = getHTTPStatusCode(items as Parameters<typeof getHTTPStatusCode>[0], errors);
-    const serialize = (item: Record<string, unknown>) =>
-      'error' in item
-        ? { error: transformer.output.serialize(item.error) }
-        : { result: { data: transformer.output.serialize((item.result as { data: unknown }).data) } };
-    const body = Array.isArray(untransformed) ? untransformed.map((item) => serialize(item as Record<string, unknown>)) : serialize(untransformed);
-    const headers = options.responseHeaders?.(errors);
+  function serialize(item: Item): unknown {
+    return 'error' in item ? { error: transformer.output.serialize(item.error) } : { result: { data: serializeResult(item.result.data) } };
+  }
+
+  function send(reply: FastifyReply, body: Item | Item[], errors: Array<TRPCError | undefined>) {
+    // All calls succeeded: 200, nothing else to say (the usual answer, kept cheap).
+    const allOk = errors.every((error) => error === undefined);
+    const status = allOk ? 200 : getHTTPStatusCode(body as Parameters<typeof getHTTPStatusCode>[0], errors);
+    const headers = allOk ? undefined : options.responseHeaders?.(errors);
     if (headers) reply.headers(headers);
-    return reply.status(status).header('content-type', 'application/json').send(JSON.stringify(body));
+    const text = JSON.stringify(Array.isArray(body) ? body.map(serialize) : serialize(body));
+    return reply.code(status).header('content-type', 'application/json').send(text);
+  }
+
+  /** One call: its data, or the error as the error formatter shapes it. */
+  async function run(call: Call, request: FastifyRequest, reply: FastifyReply, ctx: unknown, inputs: Inputs): Promise<[Item, TRPCError | undefined]> {
+    const type = (call.procedure?._def.type ?? 'unknown') as ProcedureType | 'unknown';
+    try {
+      if (!call.procedure || !call.caller) throw new TRPCError({ code: 'NOT_FOUND', message: `No procedure found on path "${call.path}"` });
+      if (ACCEPTED_METHOD[type as ProcedureType] !== request.method || type === 'subscription') {
+        reply.header('allow', ACCEPTED_METHOD[type as ProcedureType]);
+        throw new TRPCError({ code: 'METHOD_NOT_SUPPORTED', message: `Unsupported ${request.method}-request to ${type} procedure at path "${call.path}"` });
+      }
+      const index = call.index;
+      const data = await call.caller({
+        path: call.path,
+        getRawInput: async () => inputs.read(index),
+        ctx,
+        type,
+        signal: undefined,
+        batchIndex: index,
+      });
+      return [{ result: { data } }, undefined];
+    } catch (cause) {
+      const error = getTRPCErrorFromUnknown(cause);
+      options.onError?.({ error, path: call.path, request });
+      return [{ error: errorShape(error, ctx, type, call.path, inputs.peek(call.index)) }, error];
+    }
   }
 
   async function handle(request: FastifyRequest<{ Params: { path: string } }>, reply: FastifyReply) {
-    if (request.method === 'HEAD') return reply.status(204).send();
-    reply.header('vary', 'trpc-accept, accept');
-    const isBatch = (request.query as Record<string, string | undefined>).batch === '1';
+    if (request.method === 'HEAD') return reply.code(204).send();
+    const vary = reply.getHeader('vary');
+    reply.header('vary', vary ? `${String(vary)}, ${VARY}` : VARY);
+    const query = request.query as Record<string, string | undefined>;
+    const isBatch = query.batch === '1';
     let ctx: unknown;
-    let calls: Call[] = [];
     let type: ProcedureType | 'unknown' = 'unknown';
     try {
       const path = decodePath(request.params.path);
@@ -153,29 +194,25 @@ export async function leanTrpcHost<TRouter extends AnyRouter>(app: FastifyInstan
       }
       const paths = isBatch ? path.split(',') : [path];
       if (isBatch && paths.length > options.maxBatchSize) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Batch call exceeds maximum size' });
-      calls = paths.map((callPath, index) => ({ path: callPath, procedure: procedures[callPath] ?? null, index }));
-      const types = new Set(calls.flatMap((call) => (call.procedure ? [call.procedure._def.type as ProcedureType] : [])));
-      if (types.size > 1) throw new TRPCError({ code: 'BAD_REQUEST', message: `Cannot mix procedure types in call: ${[...types].join(', ')}` });
-      type = types.values().next().value ?? 'unknown';
-      ctx = await options.createContext(request);
+      const calls: Call[] = paths.map((callPath, index) => ({ path: callPath, procedure: procedures[callPath], caller: callers.get(callPath), index }));
+      type = procedureTypeOf(calls);
+      const created: unknown = options.createContext(request);
+      // Most contexts are made synchronously: no trip through the microtask queue for those.
+      ctx = created instanceof Promise ? await created : created;
+      const text = request.method === 'GET' ? query.input : (request.body as string | undefined);
+      const inputs = new Inputs(text, isBatch, calls.length, deserializeInput);
 
-      const readInput = inputReader(request, isBatch, calls.length);
-      const outcomes = await Promise.all(calls.map((call) => run(call, request, reply, ctx, readInput)));
-      // The input as parsed, for the error formatter; never throws here (a failed parse already did).
-      const inputOf = (index: number) => {
-        try {
-          return readInput(index);
-        } catch {
-          return undefined;
-        }
-      };
-      const items = outcomes.map((outcome, index) =>
-        outcome.ok
-          ? { result: { data: outcome.data } }
-          : { error: errorShape(outcome.error, ctx, (calls[index]!.procedure?._def.type as ProcedureType) ?? 'unknown', calls[index]!.path, inputOf(index)) },
+      if (calls.length === 1) {
+        const [item, error] = await run(calls[0]!, request, reply, ctx, inputs);
+        // send() is synchronous; awaiting the reply would wait until it has gone out.
+        return send(reply, isBatch ? [item] : item, [error]);
+      }
+      const outcomes = await Promise.all(calls.map((call) => run(call, request, reply, ctx, inputs)));
+      return send(
+        reply,
+        outcomes.map(([item]) => item),
+        outcomes.map(([, error]) => error),
       );
-      const errors = outcomes.map((outcome) => (outcome.ok ? undefined : outcome.error)) as TRPCError[];
-      return send(reply, isBatch ? items : items[0]!, errors);
     } catch (cause) {
       // The request as a whole failed (bad path, batch too large, content type, context).
       const error = getTRPCErrorFromUnknown(cause);
@@ -186,7 +223,7 @@ export async function leanTrpcHost<TRouter extends AnyRouter>(app: FastifyInstan
 
   await app.register(
     async (scope) => {
-      // Bodies arrive as text, parsed by the host (so a malformed one is a tRPC PARSE error, not Fastify's).
+      // Bodies arrive as text, parsed by the host (so a malformed one is a tRPC error, not Fastify's).
       scope.removeContentTypeParser('application/json');
       scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
       scope.all<{ Params: { path: string } }>('/:path', handle);

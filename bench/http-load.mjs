@@ -1,0 +1,200 @@
+// HTTP load on loopback against the bundled production server (NODE_ENV=production, LOG_LEVEL=info:
+// one log line per request, as deployed), MariaDB, and the WeChat mock as its own process.
+// Cases: health, user.me, a batch of three queries, auth.login, and user.me's work as a bare Fastify
+// route (the reference); user.me also through tRPC's official adapter. Each case: req/s, p50/p99,
+// and the server's CPU time per request (from /proc), medians of alternating rounds, ratios to the
+// bare route. Writes bench/out/http-load.json.
+// Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--connections 50] [--threads 2]
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createConnection } from 'mysql2/promise';
+import superjson from 'superjson';
+import { freePort, median, productionEnv } from './lib.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+if (process.argv.includes('--help')) {
+  console.log('Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--connections 50] [--threads 2]\n(npm run build first; needs MariaDB and wrk: npm run setup)');
+  process.exit(0);
+}
+const seconds = arg('seconds', 5);
+const rounds = arg('rounds', 3);
+const connections = arg('connections', 50);
+const threads = arg('threads', 2);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const serverDir = join(root, 'apps/server');
+const outDir = join(root, 'bench/out');
+const mysqlUrl = (process.env.TEST_MYSQL_URL ?? 'mysql://app_test:app_test@127.0.0.1:3306').replace(/\/+$/, '');
+const dbName = `app_test_bench_${process.pid}`;
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
+const children = [];
+
+// The server on one core, wrk on the other: fewer migrations and less cache thrash, steadier numbers.
+const pin = (() => {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return availableParallelism() >= 2;
+  } catch {
+    return false;
+  }
+})();
+const pinned = (core, command, args) => (pin ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
+
+function start(args, env) {
+  const [command, commandArgs] = pinned(0, process.execPath, args);
+  const child = spawn(command, commandArgs, { cwd: serverDir, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  return child;
+}
+
+async function waitFor(url) {
+  for (let i = 0; i < 300; i += 1) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** CPU seconds the process has used so far (all threads: user + system). */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+const toMs = (value, unit) => Number(value) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
+
+function parseWrk(output) {
+  const latency = (p) => {
+    const match = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(output);
+    return match ? toMs(match[1], match[2]) : NaN;
+  };
+  return {
+    requests: Number(/(\d+) requests in/.exec(output)?.[1] ?? 0),
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0),
+    p50: latency(50),
+    p99: latency(99),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),
+    socketErrors: /Socket errors: (.*)/.exec(output)?.[1] ?? null,
+  };
+}
+
+async function wrk(testCase, duration) {
+  const args = ['-t', String(threads), '-c', String(connections), '-d', `${duration}s`, '--latency'];
+  for (const [name, value] of Object.entries(testCase.headers ?? {})) args.push('-H', `${name}: ${value}`);
+  if (testCase.script) args.push('-s', testCase.script);
+  args.push(testCase.url);
+  if (testCase.script) args.push('--', `${process.pid}x${Date.now().toString(36)}`);
+  const [command, commandArgs] = pinned(1, 'wrk', args);
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  await once(child, 'exit');
+  return parseWrk(output);
+}
+
+async function measure(testCase, duration) {
+  const before = cpuSeconds(testCase.pid);
+  const result = await wrk(testCase, duration);
+  const cpu = cpuSeconds(testCase.pid) - before;
+  return { ...result, cpuUsPerRequest: result.requests > 0 ? (cpu / result.requests) * 1e6 : NaN };
+}
+
+const admin = await createConnection({ uri: mysqlUrl });
+await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+try {
+  const mockPort = await freePort();
+  const base = productionEnv({
+    LOG_LEVEL: 'info',
+    DATABASE_URL: `${mysqlUrl}/${dbName}`,
+    WECHAT_API_BASE_URL: `http://127.0.0.1:${mockPort}`,
+    RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '100000000',
+    BENCH_BARE_ROUTE: 'true',
+  });
+  start(['dist/wechat-mock.mjs', '--port', String(mockPort), '--app-id', base.WECHAT_APP_ID, '--app-secret', base.WECHAT_APP_SECRET, '--bench-code-prefix', 'bench-', '--login-limit', '100000000'], {
+    NODE_ENV: 'development',
+  });
+  await waitFor(`http://127.0.0.1:${mockPort}/__dev/stats`);
+  const migrate = start(['dist/migrate.mjs', 'up'], base);
+  if ((await once(migrate, 'exit'))[0] !== 0) throw new Error('migration failed');
+
+  const servers = {};
+  for (const host of ['lean', 'official']) {
+    const port = await freePort();
+    const child = start(['dist/server.mjs'], { ...base, PORT: String(port), TRPC_HOST: host });
+    servers[host] = { url: `http://127.0.0.1:${port}`, pid: child.pid };
+    await waitFor(`${servers[host].url}/healthz`);
+  }
+
+  // One signed-in user, as the app would be.
+  const login = await fetch(`${servers.lean.url}/trpc/auth.login?batch=1`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ 0: superjson.serialize({ code: 'bench-reader:0' }) }),
+  });
+  const token = (await login.json())[0].result.data.json.accessToken;
+  const auth = { authorization: `Bearer ${token}` };
+  const noInput = (count) => encodeURIComponent(JSON.stringify(Object.fromEntries(Array.from({ length: count }, (_, i) => [i, superjson.serialize(undefined)]))));
+
+  const cases = [
+    { name: 'bare Fastify route (user.me work)', key: 'bare', ...servers.lean, url: `${servers.lean.url}/bench/user-me`, headers: auth },
+    { name: 'user.me (lean tRPC host)', key: 'me', ...servers.lean, url: `${servers.lean.url}/trpc/user.me?batch=1&input=${noInput(1)}`, headers: auth },
+    { name: 'user.me (official adapter)', key: 'meOfficial', ...servers.official, url: `${servers.official.url}/trpc/user.me?batch=1&input=${noInput(1)}`, headers: auth },
+    { name: 'health', key: 'health', ...servers.lean, url: `${servers.lean.url}/trpc/health?batch=1&input=${noInput(1)}` },
+    { name: 'batch: user.me,health,user.me', key: 'batch', ...servers.lean, url: `${servers.lean.url}/trpc/user.me,health,user.me?batch=1&input=${noInput(3)}`, headers: auth },
+    { name: 'auth.login (WeChat mock + sign-in writes)', key: 'login', ...servers.lean, url: `${servers.lean.url}/trpc/auth.login?batch=1`, script: join(root, 'bench/login.lua') },
+  ];
+
+  process.stderr.write('warming up…\n');
+  for (const testCase of cases) await measure(testCase, 2);
+  const samples = Object.fromEntries(cases.map((c) => [c.key, []]));
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const testCase of cases) {
+      const sample = await measure(testCase, seconds);
+      samples[testCase.key].push(sample);
+      process.stderr.write(`round ${round}/${rounds} ${testCase.name}: ${sample.rps.toFixed(0)} req/s, ${sample.cpuUsPerRequest.toFixed(0)} µs CPU/req\n`);
+    }
+  }
+
+  const summary = cases.map((testCase) => {
+    const runs = samples[testCase.key];
+    const pick = (field) => median(runs.map((r) => r[field]));
+    return {
+      key: testCase.key,
+      name: testCase.name,
+      rps: pick('rps'),
+      p50Ms: pick('p50'),
+      p99Ms: pick('p99'),
+      cpuUsPerRequest: pick('cpuUsPerRequest'),
+      non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+      socketErrors: runs.map((r) => r.socketErrors).filter(Boolean),
+    };
+  });
+  const bare = summary.find((row) => row.key === 'bare');
+  for (const row of summary) {
+    row.rpsRatio = row.rps / bare.rps;
+    row.cpuRatio = row.cpuUsPerRequest / bare.cpuUsPerRequest;
+  }
+  const result = { seconds, rounds, connections, threads, tool: 'wrk', pinned: pin, cases: summary };
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'http-load.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+  console.log(`\n${rounds} alternating rounds of ${seconds} s, wrk -t${threads} -c${connections}, medians\n`);
+  console.log('| case | req/s | p50 ms | p99 ms | server CPU µs/req | req/s vs bare | CPU vs bare | non-2xx |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const row of summary) {
+    console.log(
+      `| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.cpuUsPerRequest.toFixed(0)} | ${row.rpsRatio.toFixed(2)}× | ${row.cpuRatio.toFixed(2)}× | ${row.non2xx} |`,
+    );
+  }
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : null)));
+  await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+  await admin.end();
+}

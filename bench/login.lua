@@ -1,0 +1,23 @@
+-- wrk script for auth.login: every request a fresh, single-use code. The WeChat mock accepts
+-- "bench-<user>:<nonce>" as freshly issued (--bench-code-prefix), so no code is asked for first.
+-- Each wrk thread has its own Lua state: the thread id keeps the codes apart.
+local thread_count = 0
+
+function setup(thread)
+  thread_count = thread_count + 1
+  thread:set("tid", thread_count)
+end
+
+function init(args)
+  -- A fresh run id (passed after --) keeps codes of earlier runs from being presented again.
+  run_id = args[1] or "0"
+  counter = 0
+  wrk.method = "POST"
+  wrk.headers["content-type"] = "application/json"
+end
+
+function request()
+  counter = counter + 1
+  local code = string.format("bench-user%d:%s-%d-%d", counter % 500, run_id, tid, counter)
+  return wrk.format(nil, nil, nil, '{"0":{"json":{"code":"' .. code .. '"}}}')
+end
