@@ -22,7 +22,7 @@ try {
   const bare = [];
   for (let round = 1; round <= rounds; round += 1) {
     bare.push(await coldStart([join(root, 'bench/bare-http-server.mjs')], { cwd: root }));
-    bundled.push(await coldStart(['dist/server.mjs'], { cwd: serverDir, env }));
+    bundled.push(await coldStart(['dist/server.cjs'], { cwd: serverDir, env }));
     process.stderr.write(`\rround ${round}/${rounds}: bare ${bare.at(-1).toFixed(1)} ms, bundled ${bundled.at(-1).toFixed(1)} ms   `);
   }
   process.stderr.write('\n');

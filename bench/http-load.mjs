@@ -126,7 +126,7 @@ try {
   const servers = {};
   for (const host of ['lean', 'official']) {
     const port = await freePort();
-    const child = start(['dist/server.mjs'], { ...base, PORT: String(port), TRPC_HOST: host });
+    const child = start(['dist/server.cjs'], { ...base, PORT: String(port), TRPC_HOST: host });
     servers[host] = { url: `http://127.0.0.1:${port}`, pid: child.pid };
     await waitFor(`${servers[host].url}/healthz`);
   }

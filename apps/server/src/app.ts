@@ -3,12 +3,12 @@
  */
 import { createServices, DEFAULT_RATE_LIMITS, LocalDiskStorage, type Clock, type RateLimitConfig } from '@app/api';
 import { createDatabase, type Database } from '@app/api/db';
-import { startWeChatMock } from '@app/api/wechat/mock';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config';
+import { lazySchemaCompilers } from './lazy-schema-compilers';
 import { createLogger } from './logger';
 import { handleFrameworkError, installErrorHandling } from './plugins/error-handling';
 import { registerHealthRoutes } from './plugins/health';
@@ -40,12 +40,18 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     frameworkErrors: handleFrameworkError,
+    schemaController: { compilersFactory: lazySchemaCompilers as never },
   });
 
   const db = options.db ?? createDatabase({ url: config.database.url, poolSize: config.database.poolSize });
   if (!options.db) app.addHook('onClose', async () => db.destroy());
 
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 5_000 }) : null;
+  // Loaded only when used: start-up is what serverless platforms bill and users wait for.
+  let redis: Redis | null = null;
+  if (config.redisUrl) {
+    const { Redis: RedisClient } = await import('ioredis');
+    redis = new RedisClient(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
+  }
   if (redis) {
     redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
     app.addHook('onClose', async () => {
@@ -55,6 +61,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
 
   let wechatBaseUrl = config.wechat.baseUrl;
   if (wechatBaseUrl === null) {
+    const { startWeChatMock } = await import('@app/api/wechat/mock');
     const mock = await startWeChatMock({ port: config.wechat.mockPort, appId: config.wechat.appId, appSecret: config.wechat.appSecret });
     app.addHook('onClose', () => mock.close());
     wechatBaseUrl = mock.url;

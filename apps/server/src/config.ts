@@ -4,7 +4,8 @@
  * short, or copied from .env.example are refused.
  */
 import type { ServicesConfig } from '@app/api';
-import { z } from 'zod';
+// zod/mini, as the shared contracts: the classic API would add half a megabyte to the bundle.
+import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import packageJson from '../package.json' with { type: 'json' };
 
@@ -24,63 +25,73 @@ type SecretVariable = keyof typeof SECRET_VARIABLES;
 /** Development defaults are never acceptable in production; .env.example's values say "change-me". */
 const KNOWN_INSECURE_SECRETS = new Set<string>(Object.values(SECRET_VARIABLES));
 
-const booleanFromString = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const booleanFromString = z.pipe(
+  z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' }),
+  z.transform((value: 'true' | 'false' | '1' | '0' | 'yes' | 'no') => value === 'true' || value === '1' || value === 'yes'),
+);
 
-const originList = z.string().transform((value, ctx) => {
-  const origins = value
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter(Boolean);
-  for (const origin of origins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
-      ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://example.com` });
+const originList = z.pipe(
+  z.string(),
+  z.transform((value: string, ctx) => {
+    const origins = value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean);
+    for (const origin of origins) {
+      if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+        ctx.issues.push({ code: 'custom', message: `"${origin}" is not an origin like https://example.com`, input: origin });
+      }
     }
-  }
-  return origins;
-});
+    return origins;
+  }),
+);
 
-const envSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3000),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    DATABASE_URL: z
-      .string()
-      .regex(/^(mysql:\/\/.+|sqlite:.+)$/, { message: 'expected mysql://user:password@host:port/database or sqlite:<file>' })
-      .default('sqlite:.data/app.sqlite'),
-    DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-    JWT_SECRET: z.string().optional(),
-    JWT_ISSUER: z.string().min(1).default('wechat-miniprogram-api'),
-    JWT_AUDIENCE: z.string().min(1).default('wechat-miniprogram'),
-    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
-    REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(365 * 86_400).default(30 * 86_400),
-    JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
-    SESSION_KEY_ENCRYPTION_KEY: z
-      .string()
-      .refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'expected 32 bytes in base64 (openssl rand -base64 32)' })
-      .optional(),
-    REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, { message: 'expected redis://host:port or rediss://…' }).optional(),
-    WECHAT_APP_ID: z.string().regex(/^wx[0-9a-f]{16}$/, { message: 'expected an appid like wx0123456789abcdef' }).optional(),
-    WECHAT_APP_SECRET: z.string().optional(),
-    WECHAT_API_BASE_URL: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional(),
-    WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-    WECHAT_MOCK: booleanFromString.optional(),
-    RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(30),
-    RATE_LIMIT_MUTATIONS_PER_USER_PER_MINUTE: z.coerce.number().int().min(1).default(60),
-    WECHAT_MOCK_PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3001),
-    CORS_ORIGINS: originList.optional(),
-    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
-    UPLOAD_DIR: z.string().min(1).default('.data/uploads'),
-    UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(20 * 1024 * 1024).default(2 * 1024 * 1024),
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
-    TRUST_PROXY: booleanFromString.default(false),
-    APP_VERSION: z.string().min(1).optional(),
-    TRPC_HOST: z.enum(['lean', 'official']).default('lean'),
-    BENCH_BARE_ROUTE: booleanFromString.default(false),
-  });
+/** A whole number from a variable's text, within bounds. */
+const integer = (min: number, max: number, message?: string) =>
+  z.pipe(z.coerce.number(message ? { message } : undefined), z.int().check(z.minimum(min), z.maximum(max)));
+const text = () => z.string().check(z.minLength(1));
+const withDefault = z._default;
+
+const envSchema = z.object({
+  NODE_ENV: withDefault(z.enum(['development', 'test', 'production']), 'development'),
+  HOST: withDefault(text(), '127.0.0.1'),
+  PORT: withDefault(integer(0, 65535, 'expected a port number'), 3000),
+  LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  DATABASE_URL: withDefault(
+    z.string().check(z.regex(/^(mysql:\/\/.+|sqlite:.+)$/, { message: 'expected mysql://user:password@host:port/database or sqlite:<file>' })),
+    'sqlite:.data/app.sqlite',
+  ),
+  DB_POOL_SIZE: withDefault(integer(1, 200), 10),
+  JWT_SECRET: z.optional(z.string()),
+  JWT_ISSUER: withDefault(text(), 'wechat-miniprogram-api'),
+  JWT_AUDIENCE: withDefault(text(), 'wechat-miniprogram'),
+  ACCESS_TOKEN_TTL_SECONDS: withDefault(integer(10, 86_400), 900),
+  REFRESH_TOKEN_TTL_SECONDS: withDefault(integer(60, 365 * 86_400), 30 * 86_400),
+  JWT_CLOCK_TOLERANCE_SECONDS: withDefault(integer(0, 300), 30),
+  SESSION_KEY_ENCRYPTION_KEY: z.optional(
+    z.string().check(
+      z.refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'expected 32 bytes in base64 (openssl rand -base64 32)' }),
+    ),
+  ),
+  REDIS_URL: z.optional(z.string().check(z.regex(/^rediss?:\/\/.+/, { message: 'expected redis://host:port or rediss://…' }))),
+  WECHAT_APP_ID: z.optional(z.string().check(z.regex(/^wx[0-9a-f]{16}$/, { message: 'expected an appid like wx0123456789abcdef' }))),
+  WECHAT_APP_SECRET: z.optional(z.string()),
+  WECHAT_API_BASE_URL: z.optional(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' })),
+  WECHAT_TIMEOUT_MS: withDefault(integer(100, 60_000), 5_000),
+  WECHAT_MOCK: z.optional(booleanFromString),
+  RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: withDefault(integer(1, Number.MAX_SAFE_INTEGER), 30),
+  RATE_LIMIT_MUTATIONS_PER_USER_PER_MINUTE: withDefault(integer(1, Number.MAX_SAFE_INTEGER), 60),
+  WECHAT_MOCK_PORT: withDefault(integer(0, 65535, 'expected a port number'), 3001),
+  CORS_ORIGINS: z.optional(originList),
+  BODY_LIMIT_BYTES: withDefault(integer(1024, 50 * 1024 * 1024), 1024 * 1024),
+  UPLOAD_DIR: withDefault(text(), '.data/uploads'),
+  UPLOAD_MAX_BYTES: withDefault(integer(1024, 20 * 1024 * 1024), 2 * 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: withDefault(integer(0, 120_000), 10_000),
+  TRUST_PROXY: withDefault(booleanFromString, false),
+  APP_VERSION: z.optional(text()),
+  TRPC_HOST: withDefault(z.enum(['lean', 'official']), 'lean'),
+  BENCH_BARE_ROUTE: withDefault(booleanFromString, false),
+});
 
 /**
  * Production secret checks, on the raw environment: they must report alongside any other wrong

@@ -1,6 +1,6 @@
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { serializeLikeSuperjson } from '../src/trpc-host/fast-superjson';
+import { isoString, serializeLikeSuperjson } from '../src/trpc-host/fast-superjson';
 
 const date = new Date('2026-11-24T01:02:03.004Z');
 const shared = { k: 1 };
@@ -18,6 +18,8 @@ describe('serializeLikeSuperjson', () => {
     ['arrays in arrays', { a: [1, [new Date(2)]] }],
     ['keys with dots and backslashes', { 'x.y': new Date(3), 'a\\b': { 'c.d': new Date(4) } }],
     ['an empty object and array', { o: {}, a: [] }],
+    ['a year before 1000', { d: new Date('0500-06-07T00:00:00.000Z') }],
+    ['empty keys', { '': { '': new Date(6), d: new Date(7) } }],
     ['an object without prototype', Object.assign(Object.create(null) as object, { d: new Date(5) })],
     // What goes to superjson itself:
     ['undefined at the root', undefined],
@@ -35,6 +37,12 @@ describe('serializeLikeSuperjson', () => {
     ['a RegExp', { r: /x/g }],
   ])('writes %s exactly as superjson does', (_name, value) => {
     expect(JSON.stringify(serializeLikeSuperjson(value))).toBe(JSON.stringify(superjson.serialize(value)));
+  });
+
+  it('writes ISO dates as Date#toISOString does, years outside 1000–9999 included', () => {
+    for (const date of [new Date(0), new Date('2026-12-31T23:59:59.999Z'), new Date('0999-01-02T03:04:05.006Z'), new Date(8.64e15), new Date(-8.64e15)]) {
+      expect(isoString(date)).toBe(date.toISOString());
+    }
   });
 
   it('round-trips through superjson.deserialize', () => {

@@ -1,10 +1,15 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types of the deep imports below; an import cannot bring those in
+/// <reference path="./types/rate-limiter-flexible.d.ts" />
 /**
  * Rate limits (rate-limiter-flexible): sign-in per IP and per code, mutations per user.
  * Redis-backed when configured so limits hold across instances, with an in-memory insurance
  * limiter if Redis fails; in memory otherwise.
  */
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
+import RateLimiterRedis from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
+import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js';
 import { AppError } from './errors';
 
 export interface RateLimitRule {

@@ -42,16 +42,19 @@ export interface ServicesConfig {
 }
 
 /** Without Redis, recent logouts are re-read from the database so a restart does not forget them. */
-async function memoryRevocations(config: ServicesConfig, clock: Clock): Promise<RevocationStore> {
-  const store = new MemoryRevocationStore(() => clock.now().getTime());
+function memoryRevocations(config: ServicesConfig, clock: Clock): RevocationStore {
   const ttlSeconds = config.auth.accessTokenTtlSeconds + 60;
-  try {
-    const since = new Date(clock.now().getTime() - ttlSeconds * 1000);
-    for (const id of await findSessionsRevokedSince(config.db, since)) await store.revoke(id, ttlSeconds);
-  } catch (error) {
-    config.logger.warn({ err: error }, 'could not load recent session revocations (is the database migrated?)');
-  }
-  return store;
+  return new MemoryRevocationStore(
+    () => clock.now().getTime(),
+    async (store) => {
+      try {
+        const since = new Date(clock.now().getTime() - ttlSeconds * 1000);
+        for (const id of await findSessionsRevokedSince(config.db, since)) await store.revoke(id, ttlSeconds);
+      } catch (error) {
+        config.logger.warn({ err: error }, 'could not load recent session revocations (is the database migrated?)');
+      }
+    },
+  );
 }
 
 export async function createServices(config: ServicesConfig): Promise<Services> {
@@ -78,7 +81,7 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
         clock,
         ...(config.auth.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: config.auth.clockToleranceSeconds }),
       }),
-      revocations: redis ? new RedisRevocationStore(redis) : await memoryRevocations(config, clock),
+      revocations: redis ? new RedisRevocationStore(redis) : memoryRevocations(config, clock),
       sessionKeys: new SessionKeyCipher(config.auth.sessionKeyEncryptionKey),
       refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
     },

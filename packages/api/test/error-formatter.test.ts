@@ -2,7 +2,7 @@
  * The error shape as HTTP clients receive it, served by tRPC's fetch adapter from a router built
  * with the project's own initTRPC (so the real formatter runs).
  */
-import { z } from '@app/shared';
+import * as z from 'zod/mini';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

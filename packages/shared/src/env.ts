@@ -5,7 +5,8 @@
  * the app picks its API base by that mode. The config is built from Taro env files (`TARO_APP_*`)
  * and validated with these schemas, at build time (check:domains) and at app start.
  */
-import { z } from './zod';
+import * as z from 'zod/mini';
+import './zod';
 
 export const envVersions = ['develop', 'trial', 'release'] as const;
 export const envVersionSchema = z.enum(envVersions);

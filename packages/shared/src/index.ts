@@ -1,4 +1,4 @@
-export { z } from './zod';
+export { disallowEval } from './zod';
 export * from './errors';
 export * from './env';
 export * from './schemas/auth';

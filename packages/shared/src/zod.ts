@@ -5,10 +5,15 @@
  * The mini variant (`zod/mini`): the same validation engine with a functional, tree-shakable API.
  * The mini-program bundles only the checks its schemas use, about 60 KiB less than classic zod,
  * under a 2 MB package cap. The server reads them like any schema (Standard Schema, tRPC).
+ * Schema files import `zod/mini` themselves and this module for its configuration: re-exporting
+ * zod's namespace from here would make bundlers keep all of it (every locale included).
  */
-import * as z from 'zod/mini';
+import { config } from 'zod/mini';
 import zhCN from 'zod/v4/locales/zh-CN.js';
 
-z.config(zhCN());
+config(zhCN());
 
-export { z };
+/** Mini-programs forbid eval: zod must not even try its compiled fast path there. */
+export function disallowEval(): void {
+  config({ jitless: true });
+}

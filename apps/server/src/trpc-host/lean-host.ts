@@ -47,7 +47,12 @@ interface Call {
   index: number;
 }
 
-type Item = { result: { data: unknown } } | { error: unknown };
+/** One call's answer, already written as JSON; the error, when it failed, for the status and hooks. */
+interface Outcome {
+  text: string;
+  error: TRPCError | undefined;
+  shape: unknown;
+}
 
 function decodePath(path: string): string {
   if (!path.includes('%')) return path;
@@ -134,22 +139,32 @@ export async function leanTrpcHost<TRouter extends AnyRouter>(app: FastifyInstan
     return getErrorShape({ config, error, type, path, input, ctx });
   }
 
-  function serialize(item: Item): unknown {
-    return 'error' in item ? { error: transformer.output.serialize(item.error) } : { result: { data: serializeResult(item.result.data) } };
+  /** `{ result: { data } }`, written straight to text: no wrapper objects to build and walk. */
+  function success(data: unknown): Outcome {
+    const serialized = JSON.stringify(serializeResult(data));
+    return { text: serialized === undefined ? '{"result":{}}' : `{"result":{"data":${serialized}}}`, error: undefined, shape: undefined };
   }
 
-  function send(reply: FastifyReply, body: Item | Item[], errors: Array<TRPCError | undefined>) {
-    // All calls succeeded: 200, nothing else to say (the usual answer, kept cheap).
-    const allOk = errors.every((error) => error === undefined);
-    const status = allOk ? 200 : getHTTPStatusCode(body as Parameters<typeof getHTTPStatusCode>[0], errors);
-    const headers = allOk ? undefined : options.responseHeaders?.(errors);
-    if (headers) reply.headers(headers);
-    const text = JSON.stringify(Array.isArray(body) ? body.map(serialize) : serialize(body));
+  function failure(error: TRPCError, shape: unknown): Outcome {
+    return { text: JSON.stringify({ error: transformer.output.serialize(shape) }), error, shape };
+  }
+
+  function send(reply: FastifyReply, outcomes: Outcome[], isBatch: boolean) {
+    const errors = outcomes.map((outcome) => outcome.error);
+    let status = 200;
+    if (errors.some((error) => error !== undefined)) {
+      // tRPC's own rule: each call's status (the formatter's httpStatus), 207 when they differ.
+      const untransformed = outcomes.map((outcome) => (outcome.error ? { error: outcome.shape } : { result: { data: null } }));
+      status = getHTTPStatusCode((isBatch ? untransformed : untransformed[0]!) as Parameters<typeof getHTTPStatusCode>[0], errors);
+      const headers = options.responseHeaders?.(errors);
+      if (headers) reply.headers(headers);
+    }
+    const text = isBatch ? `[${outcomes.map((outcome) => outcome.text).join(',')}]` : outcomes[0]!.text;
     return reply.code(status).header('content-type', 'application/json').send(text);
   }
 
   /** One call: its data, or the error as the error formatter shapes it. */
-  async function run(call: Call, request: FastifyRequest, reply: FastifyReply, ctx: unknown, inputs: Inputs): Promise<[Item, TRPCError | undefined]> {
+  async function run(call: Call, request: FastifyRequest, reply: FastifyReply, ctx: unknown, inputs: Inputs): Promise<Outcome> {
     const type = (call.procedure?._def.type ?? 'unknown') as ProcedureType | 'unknown';
     try {
       if (!call.procedure || !call.caller) throw new TRPCError({ code: 'NOT_FOUND', message: `No procedure found on path "${call.path}"` });
@@ -166,11 +181,11 @@ export async function leanTrpcHost<TRouter extends AnyRouter>(app: FastifyInstan
         signal: undefined,
         batchIndex: index,
       });
-      return [{ result: { data } }, undefined];
+      return success(data);
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
       options.onError?.({ error, path: call.path, request });
-      return [{ error: errorShape(error, ctx, type, call.path, inputs.peek(call.index)) }, error];
+      return failure(error, errorShape(error, ctx, type, call.path, inputs.peek(call.index)));
     }
   }
 
@@ -202,22 +217,14 @@ export async function leanTrpcHost<TRouter extends AnyRouter>(app: FastifyInstan
       const text = request.method === 'GET' ? query.input : (request.body as string | undefined);
       const inputs = new Inputs(text, isBatch, calls.length, deserializeInput);
 
-      if (calls.length === 1) {
-        const [item, error] = await run(calls[0]!, request, reply, ctx, inputs);
-        // send() is synchronous; awaiting the reply would wait until it has gone out.
-        return send(reply, isBatch ? [item] : item, [error]);
-      }
-      const outcomes = await Promise.all(calls.map((call) => run(call, request, reply, ctx, inputs)));
-      return send(
-        reply,
-        outcomes.map(([item]) => item),
-        outcomes.map(([, error]) => error),
-      );
+      // send() is synchronous; awaiting the reply would wait until it has gone out.
+      if (calls.length === 1) return send(reply, [await run(calls[0]!, request, reply, ctx, inputs)], isBatch);
+      return send(reply, await Promise.all(calls.map((call) => run(call, request, reply, ctx, inputs))), isBatch);
     } catch (cause) {
       // The request as a whole failed (bad path, batch too large, content type, context).
       const error = getTRPCErrorFromUnknown(cause);
       options.onError?.({ error, path: undefined, request });
-      return send(reply, { error: errorShape(error, ctx, type, undefined, undefined) }, [error]);
+      return send(reply, [failure(error, errorShape(error, ctx, type, undefined, undefined))], false);
     }
   }
 
@@ -226,7 +233,9 @@ export async function leanTrpcHost<TRouter extends AnyRouter>(app: FastifyInstan
       // Bodies arrive as text, parsed by the host (so a malformed one is a tRPC error, not Fastify's).
       scope.removeContentTypeParser('application/json');
       scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-      scope.all<{ Params: { path: string } }>('/:path', handle);
+      // The protocol's two methods (HEAD comes with GET), not all ~34 as the adapter's `all` registers:
+      // each is a route to build at start-up. Other methods get the server's coded 404.
+      scope.route<{ Params: { path: string } }>({ method: ['GET', 'POST'], url: '/:path', handler: handle });
     },
     { prefix: options.prefix ?? '/trpc' },
   );

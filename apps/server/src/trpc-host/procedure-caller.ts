@@ -47,22 +47,23 @@ const isSyncParser = (parser: unknown): parser is SyncParser =>
  */
 function outputValidation(parser: SyncParser): Middleware {
   const fail = (cause: unknown) => new TRPCError({ message: 'Output validation failed', code: 'INTERNAL_SERVER_ERROR', cause });
+  // The result's fields, spelled out (a spread plus a property is V8's slow path).
+  const withData = (result: MiddlewareResult, data: unknown): MiddlewareResult =>
+    ({ marker: (result as { marker?: unknown }).marker, ok: true, data, ctx: (result as { ctx?: unknown }).ctx }) as MiddlewareResult;
   return (opts) =>
-    opts.next().then(async (result) => {
+    opts.next().then((result) => {
       if (!result.ok) return result;
-      let data: unknown;
       try {
-        data = parser.parse(result.data);
+        return withData(result, parser.parse(result.data));
       } catch (cause) {
         if (Array.isArray((cause as { issues?: unknown })?.issues)) throw fail(cause);
-        try {
-          data = await parser.parseAsync(result.data);
-        } catch (asyncCause) {
-          throw fail(asyncCause);
-        }
+        return parser.parseAsync(result.data).then(
+          (data) => withData(result, data),
+          (asyncCause: unknown) => {
+            throw fail(asyncCause);
+          },
+        );
       }
-      // The result's fields, spelled out (a spread plus a property is V8's slow path).
-      return { marker: (result as { marker?: unknown }).marker, ok: true, data, ctx: (result as { ctx?: unknown }).ctx };
     });
 }
 
@@ -87,7 +88,8 @@ export function fastProcedureCaller(procedure: AnyProcedure): ProcedureCaller {
   // Not an async function: one promise per step, not two (each await is a trip through the queue).
   const step = (index: number, opts: StepOptions): Promise<MiddlewareResult> => {
     try {
-      return chain[index]!({
+      // Promise.resolve: a middleware may answer synchronously (tRPC awaits whatever it returns).
+      return Promise.resolve(chain[index]!({
         ctx: opts.ctx,
         type: opts.type,
         path: opts.path,
@@ -106,15 +108,15 @@ export function fastProcedureCaller(procedure: AnyProcedure): ProcedureCaller {
             signal: opts.signal,
             batchIndex: opts.batchIndex,
           }),
-      }).catch(failed);
+      })).catch(failed);
     } catch (cause) {
       return Promise.resolve(failed(cause));
     }
   };
 
-  return async (opts) => {
+  return (opts) => {
     const call = opts as unknown as StepOptions;
-    const result = await step(0, {
+    return step(0, {
       ctx: call.ctx,
       type: call.type,
       path: call.path,
@@ -122,9 +124,10 @@ export function fastProcedureCaller(procedure: AnyProcedure): ProcedureCaller {
       input: undefined,
       signal: call.signal,
       batchIndex: call.batchIndex,
+    }).then((result) => {
+      if (!result) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'No result from middlewares - did you forget to `return next()`?' });
+      if (!result.ok) throw result.error!;
+      return result.data;
     });
-    if (!result) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'No result from middlewares - did you forget to `return next()`?' });
-    if (!result.ok) throw result.error!;
-    return result.data;
   };
 }

@@ -7,7 +7,6 @@
  *   in UTC and mysql2 returns Dates already;
  * - column types for migrations, and how each reports a unique-key violation.
  */
-import SQLite from 'better-sqlite3';
 import {
   Kysely,
   MysqlAdapter,
@@ -24,7 +23,6 @@ import {
   type RootOperationNode,
   type UnknownRow,
 } from 'kysely';
-import { createPool } from 'mysql2';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './schema';
@@ -48,25 +46,36 @@ export function sqlitePathOfUrl(url: string): string {
   return url.replace(/^sqlite:(\/\/)?/i, '');
 }
 
+/**
+ * Each driver is loaded when the first query needs a connection, and only the one in use: a server
+ * on SQLite never loads mysql2 (a megabyte of code with its charsets), and start-up stays short.
+ */
 export function createDatabase<DB = Database>(options: DatabaseOptions): Kysely<DB> {
   if (dialectOfUrl(options.url) === 'mysql') {
-    const pool = createPool({
-      uri: options.url,
-      connectionLimit: options.poolSize ?? 10,
-      connectTimeout: options.connectTimeoutMs ?? 5_000,
-      timezone: 'Z',
-      charset: 'utf8mb4_unicode_ci',
-      dateStrings: false,
-    });
+    const pool = async () => {
+      const { createPool } = await import('mysql2');
+      return createPool({
+        uri: options.url,
+        connectionLimit: options.poolSize ?? 10,
+        connectTimeout: options.connectTimeoutMs ?? 5_000,
+        timezone: 'Z',
+        charset: 'utf8mb4_unicode_ci',
+        dateStrings: false,
+      });
+    };
     return new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
   }
 
   const file = sqlitePathOfUrl(options.url);
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const database = new SQLite(file);
-  database.pragma('journal_mode = WAL');
-  database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
+  const database = async () => {
+    const { default: SQLite } = await import('better-sqlite3');
+    const connection = new SQLite(file);
+    connection.pragma('journal_mode = WAL');
+    connection.pragma('foreign_keys = ON');
+    connection.pragma('busy_timeout = 5000');
+    return connection;
+  };
   return new Kysely<DB>({
     dialect: new SqliteDialect({ database }),
     plugins: [new SqliteValuesPlugin()],

@@ -1,4 +1,5 @@
-import { z } from '../zod';
+import * as z from 'zod/mini';
+import '../zod';
 import { userSchema } from './user';
 
 /** A `wx.login` code: 32 characters today; bounded loosely so a format change does not lock users out. */

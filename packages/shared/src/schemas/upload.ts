@@ -1,4 +1,5 @@
-import { z } from '../zod';
+import * as z from 'zod/mini';
+import '../zod';
 
 /** `POST` a multipart form here, the file in the field `file`, with the usual Authorization. */
 export const UPLOAD_PATH = '/uploads';

@@ -1,4 +1,5 @@
-import { z } from '../zod';
+import * as z from 'zod/mini';
+import '../zod';
 
 /** WeChat allows nicknames of up to 64 bytes; we count characters and keep it to 20 for layout. */
 export const NICKNAME_MAX_LENGTH = 20;

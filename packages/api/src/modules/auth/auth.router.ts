@@ -1,4 +1,5 @@
-import { loginInputSchema, loginOutputSchema, authTokensSchema, refreshInputSchema, z } from '@app/shared';
+import { loginInputSchema, loginOutputSchema, authTokensSchema, refreshInputSchema } from '@app/shared';
+import * as z from 'zod/mini';
 import { authedProcedure, publicProcedure, router } from '../../trpc';
 import { login, logout, refresh } from './auth.service';
 

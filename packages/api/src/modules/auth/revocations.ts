@@ -2,7 +2,8 @@
  * Revoked sessions, checked on every authenticated call. An entry only needs to outlive the
  * access tokens already issued for the session (their TTL); refresh checks the database itself.
  * Redis when configured (all instances see a logout at once), else this process's memory,
- * warmed from the database at start so a restart does not forget recent logouts.
+ * warmed from the database before its first check so a restart does not forget recent logouts
+ * (on first use rather than at start: a cold start need not wait for the database).
  */
 import type { Redis } from 'ioredis';
 
@@ -13,8 +14,13 @@ export interface RevocationStore {
 
 export class MemoryRevocationStore implements RevocationStore {
   readonly #until = new Map<string, number>();
+  #warm: Promise<void> | null = null;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** `warmUp` fills the store (with revoke) before the first check; it runs once. */
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly warmUp: ((store: MemoryRevocationStore) => Promise<void>) | null = null,
+  ) {}
 
   async revoke(sessionId: string, ttlSeconds: number): Promise<void> {
     this.#until.set(sessionId, this.now() + ttlSeconds * 1000);
@@ -22,6 +28,7 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   async isRevoked(sessionId: string): Promise<boolean> {
+    if (this.warmUp) await (this.#warm ??= this.warmUp(this));
     const until = this.#until.get(sessionId);
     if (until === undefined) return false;
     if (until > this.now()) return true;
