@@ -1,6 +1,8 @@
-// Cold start: spawn → first /healthz 200, bundled server vs a bare node:http server, alternating
-// rounds on this machine, medians compared as a ratio. Usage: node bench/cold-start.mjs [--rounds N]
-import { mkdtempSync, rmSync } from 'node:fs';
+// Cold start: spawn → first /healthz 200, the bundled server (as `npm start` runs it: node
+// dist/server.cjs, SQLite, NODE_ENV=production) vs a bare node:http server, alternating rounds on
+// this machine, medians compared as a ratio. Writes bench/out/cold-start.json.
+// Usage: node bench/cold-start.mjs [--rounds N]
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +13,7 @@ if (process.argv.includes('--help')) {
   process.exit(0);
 }
 const roundsArg = process.argv.indexOf('--rounds');
-const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 7;
+const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 15;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const serverDir = join(root, 'apps/server');
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
@@ -28,7 +30,9 @@ try {
   process.stderr.write('\n');
   const result = { rounds, bareMs: median(bare), bundledMs: median(bundled) };
   result.ratio = result.bundledMs / result.bareMs;
-  console.log(JSON.stringify(result));
+  mkdirSync(join(root, 'bench/out'), { recursive: true });
+  writeFileSync(join(root, 'bench/out/cold-start.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`cold start, median of ${rounds} alternating rounds: bare node:http ${result.bareMs.toFixed(0)} ms, bundled server ${result.bundledMs.toFixed(0)} ms (${result.ratio.toFixed(2)}×)`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }

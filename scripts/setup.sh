@@ -41,6 +41,8 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # End-to-end tests: Debian's Chromium (Playwright never downloads a browser here) and a CJK font.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
+# Benchmarks (npm run bench): the HTTP load generator.
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if [ ${#missing[@]} -gt 0 ]; then
   step "Installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq

@@ -163,9 +163,14 @@ export async function leanTrpcHost<TRouter extends AnyRouter>(app: FastifyInstan
     return reply.code(status).header('content-type', 'application/json').send(text);
   }
 
-  /** One call: its data, or the error as the error formatter shapes it. */
-  async function run(call: Call, request: FastifyRequest, reply: FastifyReply, ctx: unknown, inputs: Inputs): Promise<Outcome> {
+  /** One call: its data, or the error as the error formatter shapes it. Not async: one promise, not two. */
+  function run(call: Call, request: FastifyRequest, reply: FastifyReply, ctx: unknown, inputs: Inputs): Promise<Outcome> {
     const type = (call.procedure?._def.type ?? 'unknown') as ProcedureType | 'unknown';
+    const failed = (cause: unknown): Outcome => {
+      const error = getTRPCErrorFromUnknown(cause);
+      options.onError?.({ error, path: call.path, request });
+      return failure(error, errorShape(error, ctx, type, call.path, inputs.peek(call.index)));
+    };
     try {
       if (!call.procedure || !call.caller) throw new TRPCError({ code: 'NOT_FOUND', message: `No procedure found on path "${call.path}"` });
       if (ACCEPTED_METHOD[type as ProcedureType] !== request.method || type === 'subscription') {
@@ -173,23 +178,22 @@ export async function leanTrpcHost<TRouter extends AnyRouter>(app: FastifyInstan
         throw new TRPCError({ code: 'METHOD_NOT_SUPPORTED', message: `Unsupported ${request.method}-request to ${type} procedure at path "${call.path}"` });
       }
       const index = call.index;
-      const data = await call.caller({
-        path: call.path,
-        getRawInput: async () => inputs.read(index),
-        ctx,
-        type,
-        signal: undefined,
-        batchIndex: index,
-      });
-      return success(data);
+      return call
+        .caller({ path: call.path, getRawInput: async () => inputs.read(index), ctx, type, signal: undefined, batchIndex: index })
+        .then((data) => {
+          try {
+            return success(data);
+          } catch (cause) {
+            return failed(cause); // data that cannot be written as JSON
+          }
+        }, failed);
     } catch (cause) {
-      const error = getTRPCErrorFromUnknown(cause);
-      options.onError?.({ error, path: call.path, request });
-      return failure(error, errorShape(error, ctx, type, call.path, inputs.peek(call.index)));
+      return Promise.resolve(failed(cause));
     }
   }
 
-  async function handle(request: FastifyRequest<{ Params: { path: string } }>, reply: FastifyReply) {
+  // Not async: an async function returning a promise costs two more trips through the queue.
+  function handle(request: FastifyRequest<{ Params: { path: string } }>, reply: FastifyReply): FastifyReply | Promise<FastifyReply> {
     if (request.method === 'HEAD') return reply.code(204).send();
     const vary = reply.getHeader('vary');
     reply.header('vary', vary ? `${String(vary)}, ${VARY}` : VARY);
@@ -197,6 +201,12 @@ export async function leanTrpcHost<TRouter extends AnyRouter>(app: FastifyInstan
     const isBatch = query.batch === '1';
     let ctx: unknown;
     let type: ProcedureType | 'unknown' = 'unknown';
+    // The request as a whole failed (bad path, batch too large, content type, context).
+    const failedWhole = (cause: unknown) => {
+      const error = getTRPCErrorFromUnknown(cause);
+      options.onError?.({ error, path: undefined, request });
+      return send(reply, [failure(error, errorShape(error, ctx, type, undefined, undefined))], false);
+    };
     try {
       const path = decodePath(request.params.path);
       if (request.method !== 'GET' && !isJsonContentType(request.headers['content-type'])) {
@@ -209,22 +219,25 @@ export async function leanTrpcHost<TRouter extends AnyRouter>(app: FastifyInstan
       }
       const paths = isBatch ? path.split(',') : [path];
       if (isBatch && paths.length > options.maxBatchSize) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Batch call exceeds maximum size' });
-      const calls: Call[] = paths.map((callPath, index) => ({ path: callPath, procedure: procedures[callPath], caller: callers.get(callPath), index }));
+      const calls: Call[] = [];
+      for (let index = 0; index < paths.length; index += 1) {
+        const callPath = paths[index]!;
+        calls.push({ path: callPath, procedure: procedures[callPath], caller: callers.get(callPath), index });
+      }
       type = procedureTypeOf(calls);
-      const created: unknown = options.createContext(request);
-      // Most contexts are made synchronously: no trip through the microtask queue for those.
-      ctx = created instanceof Promise ? await created : created;
       const text = request.method === 'GET' ? query.input : (request.body as string | undefined);
       const inputs = new Inputs(text, isBatch, calls.length, deserializeInput);
-
-      // send() is synchronous; awaiting the reply would wait until it has gone out.
-      if (calls.length === 1) return send(reply, [await run(calls[0]!, request, reply, ctx, inputs)], isBatch);
-      return send(reply, await Promise.all(calls.map((call) => run(call, request, reply, ctx, inputs))), isBatch);
+      // send() is synchronous; waiting for the reply would wait until it has gone out.
+      const answer = (context: unknown): Promise<FastifyReply> => {
+        ctx = context;
+        if (calls.length === 1) return run(calls[0]!, request, reply, ctx, inputs).then((outcome) => send(reply, [outcome], isBatch));
+        return Promise.all(calls.map((call) => run(call, request, reply, ctx, inputs))).then((outcomes) => send(reply, outcomes, isBatch));
+      };
+      const created: unknown = options.createContext(request);
+      // Most contexts are made synchronously: no trip through the queue for those.
+      return created instanceof Promise ? created.then(answer, failedWhole) : answer(created);
     } catch (cause) {
-      // The request as a whole failed (bad path, batch too large, content type, context).
-      const error = getTRPCErrorFromUnknown(cause);
-      options.onError?.({ error, path: undefined, request });
-      return send(reply, [failure(error, errorShape(error, ctx, type, undefined, undefined))], false);
+      return failedWhole(cause);
     }
   }
 
