@@ -117,7 +117,6 @@ export class SizeReportPlugin {
             if (!name.endsWith('.js.map')) continue;
             const code = compilation.getAsset(name.slice(0, -'.map'.length))?.source.source().toString();
             const map = JSON.parse(compilation.getAsset(name)!.source.source().toString()) as RawSourceMap;
-            if (process.env.SIZE_DEBUG) console.log(name, JSON.stringify(map.sources.filter((s) => libraryOf(s) === 'app (src)').slice(0, 8)));
             if (code !== undefined) attributeBytes(code, map, totals);
             compilation.deleteAsset(name); // made for this report only
           }
