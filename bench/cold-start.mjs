@@ -1,5 +1,5 @@
 // Cold start: spawn → first /healthz 200, the bundled server (as `npm start` runs it: node
-// dist/server.cjs, SQLite, NODE_ENV=production) vs a bare node:http server, alternating rounds on
+// dist/main.mjs with its compile cache, SQLite, NODE_ENV=production) vs a bare node:http server, alternating rounds on
 // this machine, medians compared as a ratio. Writes bench/out/cold-start.json.
 // Usage: node bench/cold-start.mjs [--rounds N]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ try {
   const bare = [];
   for (let round = 1; round <= rounds; round += 1) {
     bare.push(await coldStart([join(root, 'bench/bare-http-server.mjs')], { cwd: root }));
-    bundled.push(await coldStart(['dist/server.cjs'], { cwd: serverDir, env }));
+    bundled.push(await coldStart(['dist/main.mjs'], { cwd: serverDir, env }));
     process.stderr.write(`\rround ${round}/${rounds}: bare ${bare.at(-1).toFixed(1)} ms, bundled ${bundled.at(-1).toFixed(1)} ms   `);
   }
   process.stderr.write('\n');

@@ -3,7 +3,7 @@
 // Cases: health, user.me, a batch of three queries, auth.login, and user.me's work as a bare Fastify
 // route (the reference); user.me also through tRPC's official adapter. Each case: req/s, p50/p99,
 // and the server's CPU time per request (from /proc), medians of alternating rounds, ratios to the
-// bare route. Writes bench/out/http-load.json.
+// bare route, which only the benchmarks' own server carries (server-entry.ts). Writes bench/out/http-load.json.
 // Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--connections 50] [--threads 2]
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from 'mysql2/promise';
 import superjson from 'superjson';
+import { buildBenchServer } from './build-server.mjs';
 import { freePort, median, productionEnv } from './lib.mjs';
 
 const arg = (name, fallback) => {
@@ -31,6 +32,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const serverDir = join(root, 'apps/server');
 const outDir = join(root, 'bench/out');
 const mysqlUrl = (process.env.TEST_MYSQL_URL ?? 'mysql://app_test:app_test@127.0.0.1:3306').replace(/\/+$/, '');
+const mockCli = fileURLToPath(import.meta.resolve('@app/wechat-mock/cli'));
 const dbName = `app_test_bench_${process.pid}`;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
 const children = [];
@@ -114,9 +116,9 @@ try {
     DATABASE_URL: `${mysqlUrl}/${dbName}`,
     WECHAT_API_BASE_URL: `http://127.0.0.1:${mockPort}`,
     RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '100000000',
-    BENCH_BARE_ROUTE: 'true',
   });
-  start(['dist/wechat-mock.mjs', '--port', String(mockPort), '--app-id', base.WECHAT_APP_ID, '--app-secret', base.WECHAT_APP_SECRET, '--bench-code-prefix', 'bench-', '--login-limit', '100000000'], {
+  const benchServer = await buildBenchServer();
+  start(['--import', 'tsx', mockCli, '--port', String(mockPort), '--app-id', base.WECHAT_APP_ID, '--app-secret', base.WECHAT_APP_SECRET, '--bench-code-prefix', 'bench-', '--login-limit', '100000000'], {
     NODE_ENV: 'development',
   });
   await waitFor(`http://127.0.0.1:${mockPort}/__dev/stats`);
@@ -126,7 +128,7 @@ try {
   const servers = {};
   for (const host of ['lean', 'official']) {
     const port = await freePort();
-    const child = start(['dist/server.cjs'], { ...base, PORT: String(port), TRPC_HOST: host });
+    const child = start([benchServer], { ...base, PORT: String(port), TRPC_HOST: host });
     servers[host] = { url: `http://127.0.0.1:${port}`, pid: child.pid };
     await waitFor(`${servers[host].url}/healthz`);
   }

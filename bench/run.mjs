@@ -74,7 +74,7 @@ const lines = [
   '| server | cold start |',
   '| --- | --- |',
   `| bare \`node:http\` (bench/bare-http-server.mjs) | ${cold.bareMs.toFixed(0)} ms |`,
-  `| bundled server (\`node dist/server.cjs\`, code cache) | ${cold.bundledMs.toFixed(0)} ms (${cold.ratio.toFixed(2)}×) |`,
+  `| bundled server (\`node dist/main.mjs\`, compile cache) | ${cold.bundledMs.toFixed(0)} ms (${cold.ratio.toFixed(2)}×) |`,
   '',
   '## Mini-program size',
   '',

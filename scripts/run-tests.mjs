@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const workspaceDirs = ['packages', 'apps'].flatMap((group) =>
-  existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : [],
-);
+const workspaceDirs = [
+  ...['packages', 'apps'].flatMap((group) => (existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : [])),
+  join(root, 'e2e'), // its integration suites (Vitest); the Playwright journeys run with npm run e2e
+];
 const reportOf = (dir) => join(dir, '.test-results', 'vitest.json');
 
 if (process.argv.includes('--help')) {

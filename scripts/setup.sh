@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine, idempotently:
-#   Debian packages (MariaDB, Redis, build tools for better-sqlite3, Chromium and a CJK font for
-#   the end-to-end tests) when missing,
-#   starts MariaDB and Redis when they are down, creates the test user, runs npm ci.
+#   Debian packages (MariaDB, Redis, Chromium and a CJK font for the end-to-end tests, wrk for the
+#   benchmarks) when missing,
+#   starts MariaDB and Redis when they are down, creates the test user, runs npm ci, which also
+#   brings Node.js 24 (the npm package node@24, first on the PATH of every npm script).
 set -euo pipefail
 
 usage() {
@@ -35,9 +36,6 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-command -v g++ >/dev/null 2>&1 || missing+=(g++)
-command -v make >/dev/null 2>&1 || missing+=(make)
-command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # End-to-end tests: Debian's Chromium (Playwright never downloads a browser here) and a CJK font.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
@@ -95,8 +93,29 @@ fi
 
 $services_only && exit 0
 
-# --- npm ---------------------------------------------------------------------
-step "npm ci"
-npm ci --no-audit --no-fund
+# --- npm and Node.js 24 --------------------------------------------------------
+# The machine's own Node.js, not the project's: npm puts node_modules/.bin first on the PATH.
+system_path="$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)"
+system_node="$(PATH="$system_path" node --version 2>/dev/null || echo none)"
+lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+stamp=node_modules/.setup-lock-hash
+if [ -x node_modules/.bin/node ] && [ "$(cat "$stamp" 2>/dev/null)" = "$lock_hash" ]; then
+  step "npm ci: skipped, node_modules matches package-lock.json (delete $stamp to force it)"
+else
+  step "npm ci"
+  npm ci --no-audit --no-fund
+  echo "$lock_hash" > "$stamp"
+fi
+project_node="$(node_modules/.bin/node --version)"
+case "$project_node" in
+  v24.*) ;;
+  *) echo "expected Node.js 24 from the npm package node@24, got $project_node" >&2; exit 1 ;;
+esac
+if [ "$system_node" = "$project_node" ]; then
+  echo "Node.js $project_node: this machine's own"
+else
+  echo "Node.js $project_node from the npm registry (package node@24) runs every npm script;"
+  echo "this machine's own Node.js ($system_node) is left as it is"
+fi
 echo
 echo "Setup done. Run the tests with: npm test && npm run e2e"

@@ -5,7 +5,7 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: '.test-results/vitest.json' },
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['test/support/require-services.ts'],
+    globalSetup: ['@app/test-support/require-services'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -2,6 +2,7 @@
  * The client config, from Taro env files (`.env.<mode>`; only `TARO_APP_*` reach the bundle),
  * validated with the shared schema. config/index.ts validated the same variables at build time,
  * so a broken config never ships; this only turns them into a typed object.
+ * This is the one module of src/ that reads `process.env`: everything else reads the constants here.
  */
 import { parseClientEnv, type ClientEnv } from '@app/shared';
 
@@ -27,3 +28,9 @@ function loadClientEnv(): ClientEnv {
 }
 
 export const clientEnv = loadClientEnv();
+
+/** The Taro build target (`weapp` or `h5`); Taro writes the value in at build time. */
+export const taroEnv = process.env.TARO_ENV;
+
+/** H5 (dev and e2e) has no wx.login, getAccountInfoSync, chooseAvatar or getPhoneNumber. */
+export const isH5 = taroEnv === 'h5';

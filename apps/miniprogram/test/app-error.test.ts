@@ -1,6 +1,7 @@
 import { errorCatalog } from '@app/shared';
 import { describe, expect, it } from 'vitest';
-import { appErrorOf, clientError, errorToastText, httpError } from '../src/api/app-error';
+import { appErrorOf, clientError, httpError } from '../src/errors/app-error';
+import { errorToastText } from '../src/ui/error-text';
 import { retryDelayMs } from '../src/api/retry-policy';
 import { createRequestId } from '../src/api/request-id';
 

@@ -1,7 +1,7 @@
 /**
  * buildApp(config): the whole HTTP server as one Fastify instance, used by main.ts and the tests.
  */
-import { createServices, DEFAULT_RATE_LIMITS, LocalDiskStorage, type Clock, type RateLimitConfig } from '@app/api';
+import { createServices, DEFAULT_RATE_LIMITS, LocalDiskStorage, type Clock, type RateLimitConfig, type Services } from '@app/api';
 import { createDatabase, type Database } from '@app/api/db';
 import type { Redis } from 'ioredis';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -16,7 +16,6 @@ import { installRequestContext, requestIdFor } from './plugins/request-context';
 import { registerSecurity } from './plugins/security';
 import { registerTrpc } from './plugins/trpc';
 import { registerUploads } from './plugins/uploads';
-import { registerBareUserMeRoute } from './plugins/bench-bare-route';
 
 export interface BuildAppOptions {
   /** Use this database instead of opening one from config (the caller then closes it). */
@@ -25,6 +24,8 @@ export interface BuildAppOptions {
   logStream?: DestinationStream;
   clock?: Clock;
   rateLimits?: RateLimitConfig;
+  /** Routes of the caller's own, registered last with the app's services (the benchmarks' reference route). */
+  extend?: (app: FastifyInstance, services: Services) => void;
 }
 
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -59,15 +60,6 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     });
   }
 
-  let wechatBaseUrl = config.wechat.baseUrl;
-  if (wechatBaseUrl === null) {
-    const { startWeChatMock } = await import('@app/api/wechat/mock');
-    const mock = await startWeChatMock({ port: config.wechat.mockPort, appId: config.wechat.appId, appSecret: config.wechat.appSecret });
-    app.addHook('onClose', () => mock.close());
-    wechatBaseUrl = mock.url;
-    logger.warn({ url: mock.url }, 'using the built-in WeChat mock (dev login codes: POST /__dev/login-code)');
-  }
-
   const services = await createServices({
     db,
     logger,
@@ -76,7 +68,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     exposeErrors: !config.isProduction,
     redis,
     auth: config.auth,
-    wechat: { baseUrl: wechatBaseUrl, appId: config.wechat.appId, appSecret: config.wechat.appSecret, timeoutMs: config.wechat.timeoutMs },
+    wechat: { baseUrl: config.wechat.baseUrl, appId: config.wechat.appId, appSecret: config.wechat.appSecret, timeoutMs: config.wechat.timeoutMs },
     rateLimits: options.rateLimits ?? {
       ...DEFAULT_RATE_LIMITS,
       loginPerIp: { points: config.rateLimits.loginPerIpPerMinute, durationSeconds: 60 },
@@ -91,6 +83,6 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await registerHealthRoutes(app, { db });
   await registerUploads(app, { services });
   await registerTrpc(app, { services, host: config.trpcHost });
-  if (config.benchBareRoute) registerBareUserMeRoute(app, { services });
+  options.extend?.(app, services);
   return app;
 }

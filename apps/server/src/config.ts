@@ -78,10 +78,8 @@ const envSchema = z.object({
   WECHAT_APP_SECRET: z.optional(z.string()),
   WECHAT_API_BASE_URL: z.optional(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' })),
   WECHAT_TIMEOUT_MS: withDefault(integer(100, 60_000), 5_000),
-  WECHAT_MOCK: z.optional(booleanFromString),
   RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: withDefault(integer(1, Number.MAX_SAFE_INTEGER), 30),
   RATE_LIMIT_MUTATIONS_PER_USER_PER_MINUTE: withDefault(integer(1, Number.MAX_SAFE_INTEGER), 60),
-  WECHAT_MOCK_PORT: withDefault(integer(0, 65535, 'expected a port number'), 3001),
   CORS_ORIGINS: z.optional(originList),
   BODY_LIMIT_BYTES: withDefault(integer(1024, 50 * 1024 * 1024), 1024 * 1024),
   UPLOAD_DIR: withDefault(text(), '.data/uploads'),
@@ -90,7 +88,6 @@ const envSchema = z.object({
   TRUST_PROXY: withDefault(booleanFromString, false),
   APP_VERSION: z.optional(text()),
   TRPC_HOST: withDefault(z.enum(['lean', 'official']), 'lean'),
-  BENCH_BARE_ROUTE: withDefault(booleanFromString, false),
 });
 
 /**
@@ -101,9 +98,6 @@ function productionProblems(env: Record<string, string>): Array<{ variable: stri
   if (env.NODE_ENV !== 'production') return [];
   const problems: Array<{ variable: string; message: string }> = [];
   if (env.WECHAT_APP_ID === undefined) problems.push({ variable: 'WECHAT_APP_ID', message: 'is required in production' });
-  if (booleanFromString.safeParse(env.WECHAT_MOCK).data === true) {
-    problems.push({ variable: 'WECHAT_MOCK', message: 'the WeChat mock cannot be enabled in production' });
-  }
   return problems.concat(secretProblems(env));
 }
 
@@ -135,9 +129,8 @@ export interface Config {
   wechat: {
     appId: string;
     appSecret: string;
-    /** The real API, or null to use the built-in mock (never in production). */
-    baseUrl: string | null;
-    mockPort: number;
+    /** WeChat's server API, or (in development) the WeChat mock standing in for it. */
+    baseUrl: string;
     timeoutMs: number;
   };
   corsOrigins: string[];
@@ -148,19 +141,18 @@ export interface Config {
   version: string;
   /** Which tRPC host serves /trpc: the lean one, or tRPC's official Fastify adapter. */
   trpcHost: 'lean' | 'official';
-  /** Benchmarks only: GET /bench/user-me does user.me's work without tRPC. */
-  benchBareRoute: boolean;
 }
 
 /**
- * The WeChat API to call, or null for the built-in mock: never in production; forced by
- * WECHAT_MOCK=true; otherwise used when no API URL is set and WECHAT_MOCK is not false.
+ * The WeChat server API. Unset, production calls WeChat itself, and development and tests the
+ * WeChat mock where `npm run dev` starts it (packages/wechat-mock; `npm start` and the dev
+ * command pass the address of the one they started). The server never runs the mock itself.
  */
-function wechatBaseUrl(env: z.infer<typeof envSchema>): string | null {
-  const real = env.WECHAT_API_BASE_URL ?? 'https://api.weixin.qq.com';
-  if (env.NODE_ENV === 'production' || env.WECHAT_MOCK === false) return real;
-  if (env.WECHAT_MOCK === true || env.WECHAT_API_BASE_URL === undefined) return null;
-  return real;
+const WECHAT_API = 'https://api.weixin.qq.com';
+export const DEV_WECHAT_MOCK_URL = 'http://127.0.0.1:3001';
+
+function wechatBaseUrl(env: z.infer<typeof envSchema>): string {
+  return env.WECHAT_API_BASE_URL ?? (env.NODE_ENV === 'production' ? WECHAT_API : DEV_WECHAT_MOCK_URL);
 }
 
 export class ConfigError extends Error {
@@ -215,7 +207,6 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       appId: env.WECHAT_APP_ID ?? DEV_WECHAT_APP_ID,
       appSecret: env.WECHAT_APP_SECRET ?? SECRET_VARIABLES.WECHAT_APP_SECRET,
       baseUrl: wechatBaseUrl(env),
-      mockPort: env.WECHAT_MOCK_PORT,
       timeoutMs: env.WECHAT_TIMEOUT_MS,
     },
     corsOrigins: env.CORS_ORIGINS ?? (env.NODE_ENV === 'production' ? [] : DEFAULT_DEV_CORS_ORIGINS.split(',')),
@@ -225,6 +216,5 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     trustProxy: env.TRUST_PROXY,
     version: env.APP_VERSION ?? packageJson.version,
     trpcHost: env.TRPC_HOST,
-    benchBareRoute: env.BENCH_BARE_ROUTE,
   };
 }

@@ -9,8 +9,7 @@ import { createRequire } from 'node:module';
 type CompilerFactory = (externalSchemas: unknown, options: unknown) => unknown;
 type Selector = () => CompilerFactory;
 
-// In the CommonJS bundle __filename is the bundle's; run as ESM source (dev, tests) it is undefined.
-const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+const load = createRequire(import.meta.url);
 
 function lazily(moduleName: string): CompilerFactory {
   let factory: CompilerFactory | undefined;

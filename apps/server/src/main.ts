@@ -1,4 +1,9 @@
-/** Development entry (tsx watch): start the server. The production bundle starts through launcher.ts. */
-import { startServer } from './start';
+/**
+ * The server process: `tsx watch src/main.ts` in development, dist/server.mjs in production (loaded
+ * by dist/main.mjs, see compile-cache-entry.ts). `--warm-up` runs the start path once and exits:
+ * the build uses it to fill the compile cache.
+ */
+import { startServer, warmUp } from './start';
 
-await startServer();
+if (process.argv.includes('--warm-up')) await warmUp();
+else await startServer();

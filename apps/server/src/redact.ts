@@ -34,7 +34,11 @@ function shallowCopy<T extends object>(value: T): T {
   if (Array.isArray(value)) return [...value] as T;
   const copy = Object.create(Object.getPrototypeOf(value) as object | null) as T;
   for (const key of Object.getOwnPropertyNames(value)) {
-    Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(value, key)!);
+    const descriptor = Object.getOwnPropertyDescriptor(value, key);
+    if (!descriptor) continue;
+    // An accessor may read internal slots of the original (V8's Error#stack does): copy its value.
+    const { get, set: _set, ...rest } = descriptor;
+    Object.defineProperty(copy, key, get ? { ...rest, value: (value as Record<string, unknown>)[key], writable: true } : descriptor);
   }
   return copy;
 }

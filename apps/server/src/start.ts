@@ -1,27 +1,28 @@
 /**
- * Starting the server, and warming it up for the code cache. main.ts runs startServer() in
- * development; the production bundle exports both to its launcher (launcher.ts).
+ * Starting the server: configuration, listening, graceful shutdown. Everything else is in app.ts.
  */
-import { buildApp } from './app';
+import { buildApp, type BuildAppOptions } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { loadEnvFile } from './env-file';
 import { createShutdown } from './shutdown';
 
-/** Load config, listen, and shut down gracefully. Everything else is in app.ts. */
-export async function startServer(): Promise<void> {
+function exitWith(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+/** `options` for buildApp: the benchmarks' entry adds its reference route this way. */
+export async function startServer(options: BuildAppOptions = {}): Promise<void> {
   loadEnvFile();
   let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) exitWith(error.message);
     throw error;
   }
 
-  const app = await buildApp(config);
+  const app = await buildApp(config, options);
 
   const shutdown = createShutdown(app, { timeoutMs: config.shutdownTimeoutMs, exit: (code) => process.exit(code) });
   process.once('SIGTERM', (signal) => void shutdown(signal));
@@ -35,13 +36,18 @@ export async function startServer(): Promise<void> {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     app.log.fatal({ err: error }, 'could not start listening');
+    // The likeliest cause, said plainly: a second stack on this machine (npm run dev and npm start).
+    if ((error as { code?: unknown }).code === 'EADDRINUSE') {
+      exitWith(`${config.host}:${config.port} is already in use (another server or dev stack?). Start this one on another port: PORT=<n>.`);
+    }
     process.exit(1);
   }
+  app.log.info({ wechatApi: config.wechat.baseUrl, database: config.database.url.split(':', 1)[0] }, 'ready');
 }
 
 /**
- * Runs the start-up path and a first request once, without listening, so that V8 has compiled
- * what a start needs: the launcher then saves that compiled code next to the bundle.
+ * Runs the start-up path and first requests once, without listening, so that the code a start
+ * needs is compiled: build.mjs calls it to fill Node's compile cache next to the bundle.
  */
 export async function warmUp(): Promise<void> {
   // A production configuration (the path production starts take), with throwaway secrets.

@@ -1,16 +1,17 @@
 /**
  * Sign-in over HTTP with the official tRPC client: the real server, a migrated database, and
- * the WeChat mock (started by the test, or the server's built-in one as in development).
+ * the WeChat mock (started by the test).
  */
 import type { AppRouter } from '@app/api';
 import { createDatabase, migrateToLatest, type Database } from '@app/api/db';
-import { startWeChatMock, type RunningWeChatMock } from '@app/api/wechat/mock';
+import { startWeChatMock, type RunningWeChatMock } from '@app/wechat-mock';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import superjson from 'superjson';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type LogCapture } from './support/app';
+import type { LogCapture } from '@app/test-support';
+import { buildTestApp } from './support/app';
 
 const APP = { appId: 'wx00112233445566ff', appSecret: 'http-test-secret-0123456789abcdef' };
 
@@ -123,25 +124,5 @@ describe('sign-in over HTTP', () => {
     const res = await server.inject({ url: '/trpc/user.me', headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.' } });
     expect(res.statusCode).toBe(401);
     expect(res.json().error.json.data.appCode).toBe('AUTH_TOKEN_ALGORITHM_INVALID');
-  });
-});
-
-describe('the built-in WeChat mock (development)', () => {
-  it('starts with the server and hands out login codes for named test users', async () => {
-    db = createDatabase({ url: 'sqlite::memory:' });
-    await migrateToLatest(db);
-    ({ app, logs } = await buildTestApp({}, { db }));
-    const mockUrl = logs.lines.find((line) => String(line.msg).includes('built-in WeChat mock'))?.url as string;
-    expect(mockUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-
-    const { code } = (await (await fetch(`${mockUrl}/__dev/login-code`, { method: 'POST', body: JSON.stringify({ user: 'dev-alice' }) })).json()) as { code: string };
-    const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    const login = await clientFor(address).auth.login.mutate({ code });
-    expect(login.user.id).toBeGreaterThan(0);
-
-    await app.close();
-    app = undefined;
-    // The mock stops with the server.
-    await expect(fetch(`${mockUrl}/__dev/stats`)).rejects.toThrow();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, DEV_WECHAT_MOCK_URL, loadConfig } from '../src/config';
 import { PRODUCTION_SECRETS } from './support/app';
 
 function problemsOf(env: Record<string, string>): ConfigError['problems'] {
@@ -84,22 +84,14 @@ describe('loadConfig', () => {
     expect(problemsOf(production({ SESSION_KEY_ENCRYPTION_KEY: devKey }))[0]).toMatchObject({ variable: 'SESSION_KEY_ENCRYPTION_KEY' });
   });
 
-  it.each(['true', '1', 'yes'])('refuses the WeChat mock in production (WECHAT_MOCK=%s)', (value) => {
-    expect(problemsOf(production({ WECHAT_MOCK: value }))).toEqual([
-      { variable: 'WECHAT_MOCK', message: 'the WeChat mock cannot be enabled in production' },
-    ]);
-  });
-
   it('checks the shape of keys, appids and URLs in any environment', () => {
     const problems = problemsOf({ SESSION_KEY_ENCRYPTION_KEY: 'c2hvcnQ=', WECHAT_APP_ID: 'not-an-appid', REDIS_URL: 'localhost:6379' });
     expect(problems.map((p) => p.variable).sort()).toEqual(['REDIS_URL', 'SESSION_KEY_ENCRYPTION_KEY', 'WECHAT_APP_ID']);
   });
 
-  it('uses the built-in WeChat mock in development unless told otherwise, the real API in production', () => {
-    expect(loadConfig({}).wechat.baseUrl).toBeNull();
-    expect(loadConfig({ WECHAT_MOCK: 'false' }).wechat.baseUrl).toBe('https://api.weixin.qq.com');
+  it('talks to the dev WeChat mock outside production unless told otherwise, to WeChat itself in production', () => {
+    expect(loadConfig({}).wechat.baseUrl).toBe(DEV_WECHAT_MOCK_URL);
     expect(loadConfig({ WECHAT_API_BASE_URL: 'http://127.0.0.1:4000' }).wechat.baseUrl).toBe('http://127.0.0.1:4000');
-    expect(loadConfig({ WECHAT_API_BASE_URL: 'http://127.0.0.1:4000', WECHAT_MOCK: 'true' }).wechat.baseUrl).toBeNull();
     const { WECHAT_API_BASE_URL: _unused, ...withoutUrl } = PRODUCTION_SECRETS;
     expect(loadConfig({ NODE_ENV: 'production', ...withoutUrl }).wechat.baseUrl).toBe('https://api.weixin.qq.com');
   });

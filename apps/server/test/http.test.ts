@@ -7,7 +7,8 @@ import { createTRPCClient, httpBatchLink, httpLink } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
 import superjson from 'superjson';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, PRODUCTION_SECRETS, type LogCapture } from './support/app';
+import type { LogCapture } from '@app/test-support';
+import { buildTestApp, PRODUCTION_SECRETS } from './support/app';
 
 const UNREACHABLE_MYSQL_URL = 'mysql://nobody:nothing@127.0.0.1:1/none';
 

@@ -97,7 +97,7 @@ describe('the server process', () => {
   it('serves, then exits 0 on SIGTERM after logging the shutdown', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'server-test-'));
     try {
-      const server = startServer({ NODE_ENV: 'test', PORT: '0', WECHAT_MOCK_PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}` });
+      const server = startServer({ NODE_ENV: 'test', PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}` });
       const address = await new Promise<string>((resolve, reject) => {
         const timer = setInterval(() => {
           const match = /Server listening at (http:\/\/[\d.:]+)/.exec(server.output().stdout);

@@ -1,12 +1,14 @@
 /**
- * The lean tRPC host against tRPC's official Fastify adapter: the same requests go to two servers
- * that share one database and one clock, one per host, and their answers must be identical
- * (status, body, and the headers clients read). Then the official clients (httpLink,
- * httpBatchLink) run the same calls through both hosts.
+ * The app's router through the lean tRPC host (@app/trpc-host) and through tRPC's official Fastify
+ * adapter: the same requests go to two servers that share one database and one clock, one per
+ * host, and their answers must be identical (status, body, and the headers clients read). Then
+ * the official clients (httpLink, httpBatchLink) run the same calls through both hosts. The host's
+ * own fixture suite covers tRPC's features; this one covers the app's procedures and plugins.
  */
-import type { AppRouter } from '@app/api';
+import { appRouter, type AppRouter } from '@app/api';
+import { fastCallerCoverage } from '@app/trpc-host';
 import { createDatabase, migrateToLatest, type Database } from '@app/api/db';
-import { startWeChatMock, type RunningWeChatMock } from '@app/api/wechat/mock';
+import { startWeChatMock, type RunningWeChatMock } from '@app/wechat-mock';
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -73,6 +75,7 @@ async function both(request: InjectOptions & { auth?: boolean | string }) {
         body: response.body,
         headers: {
           'x-request-id': response.headers['x-request-id'],
+          'content-type': response.headers['content-type'],
           allow: response.headers.allow,
           'retry-after': response.headers['retry-after'],
         },
@@ -94,6 +97,15 @@ const appCodes = (body: string) => {
   const items = (Array.isArray(parsed) ? parsed : [parsed]) as Array<{ error?: { appCode?: string; json?: { data: { appCode: string } } } }>;
   return items.map((item) => item.error?.appCode ?? item.error?.json?.data.appCode ?? 'ok');
 };
+
+describe('the fast caller', () => {
+  it("serves every procedure of the app's router (none falls back to tRPC's caller)", () => {
+    const coverage = fastCallerCoverage(appRouter);
+    expect(coverage.fallback).toEqual([]);
+    expect(coverage.unserved).toEqual([]);
+    expect(coverage.fast).toContain('user.me');
+  });
+});
 
 describe('the lean host answers exactly as the official adapter', () => {
   it.each([

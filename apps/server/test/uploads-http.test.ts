@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppRouter } from '@app/api';
 import { createDatabase, migrateToLatest, type Database } from '@app/api/db';
-import { startWeChatMock, type RunningWeChatMock } from '@app/api/wechat/mock';
+import { startWeChatMock, type RunningWeChatMock } from '@app/wechat-mock';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type LogCapture } from './support/app';
+import type { LogCapture } from '@app/test-support';
+import { buildTestApp } from './support/app';
 
 const APP = { appId: 'wx00112233445566aa', appSecret: 'upload-test-secret-0123456789abcdef' };
 const MAX_BYTES = 4096;

@@ -1,45 +1,9 @@
 /**
- * The tRPC context. `createContextInner` takes everything explicitly (services and the request's
- * facts), so tests build a context without HTTP; the server's adapter builds one per request.
+ * The tRPC context: the services plus the facts of one request. `createContextInner` takes
+ * everything explicitly, so tests build a context without HTTP; the host builds one per request.
  */
-import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
-import type { Clock } from './clock';
-import type { Database } from './db/schema';
-import type { AccessTokens } from './modules/auth/access-tokens';
-import type { RevocationStore } from './modules/auth/revocations';
-import type { SessionKeyCipher } from './modules/auth/session-key-cipher';
-import type { UploadServices } from './modules/uploads/uploads.service';
-import type { RateLimits } from './rate-limits';
-import type { WeChatClient } from './wechat/client';
-
-export interface AuthServices {
-  tokens: AccessTokens;
-  revocations: RevocationStore;
-  sessionKeys: SessionKeyCipher;
-  refreshTokenTtlSeconds: number;
-}
-
-/** Long-lived dependencies, created once at start-up (services.ts) and shared by all requests. */
-export interface Services {
-  db: Kysely<Database>;
-  clock: Clock;
-  logger: Logger;
-  wechat: WeChatClient;
-  auth: AuthServices;
-  rateLimits: RateLimits;
-  uploads: UploadServices;
-  /** Application version reported by `health`. */
-  version: string;
-  /** Send stacks and internal messages of server faults to clients: never in production. */
-  exposeErrors: boolean;
-}
-
-/** Who is calling: known once the access token has been verified. */
-export interface Session {
-  userId: number;
-  sessionId: string;
-}
+import type { Session } from './modules/auth/session';
+import type { Services } from './services';
 
 export interface RequestFacts {
   requestId: string;

@@ -3,10 +3,12 @@
  * services throw `new AppError('WECHAT_CODE_USED')`; the error formatter puts the code, the
  * request id and any validation issues into `error.data`.
  */
-import { errorCatalog, type AppErrorCode, type ErrorIssue } from '@app/shared';
+import { appCodeForHttpStatus, errorCatalog, type AppErrorCode, type ErrorIssue } from '@app/shared';
 import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 
+/** tRPC's name for a status of the catalog (tRPC derives the HTTP status back from it). */
 const trpcCodeByStatus: Record<number, TRPC_ERROR_CODE_KEY> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',
@@ -33,20 +35,6 @@ export class AppError extends TRPCError {
     this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
-
-/** The application code for errors tRPC raises itself (bad JSON, unknown procedure, ...). */
-const appCodeByTrpcCode: Partial<Record<TRPC_ERROR_CODE_KEY, AppErrorCode>> = {
-  PARSE_ERROR: 'MALFORMED_REQUEST',
-  BAD_REQUEST: 'MALFORMED_REQUEST',
-  UNAUTHORIZED: 'AUTH_REQUIRED',
-  FORBIDDEN: 'FORBIDDEN',
-  NOT_FOUND: 'NOT_FOUND',
-  METHOD_NOT_SUPPORTED: 'METHOD_NOT_ALLOWED',
-  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  TOO_MANY_REQUESTS: 'RATE_LIMITED',
-  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
-};
 
 interface IssueLike {
   path?: readonly PropertyKey[];
@@ -80,5 +68,7 @@ export function classifyError(error: TRPCError): ClassifiedError {
     const issues = validationIssuesOf(error.cause);
     if (issues) return { appCode: 'VALIDATION_FAILED', issues, retryAfterSeconds: undefined };
   }
-  return { appCode: appCodeByTrpcCode[error.code] ?? 'INTERNAL_ERROR', issues: null, retryAfterSeconds: undefined };
+  // Errors tRPC raises itself (bad JSON, unknown procedure, ...): coded by their HTTP status, with
+  // the one status-to-code table of @app/shared.
+  return { appCode: appCodeForHttpStatus(getHTTPStatusCodeFromError(error)) ?? 'INTERNAL_ERROR', issues: null, retryAfterSeconds: undefined };
 }

@@ -1,10 +1,11 @@
 export { appRouter, createCaller, type AppRouter } from './root';
-export { createContextInner, type AuthServices, type Context, type RequestFacts, type Services, type Session } from './context';
-export { createServices, type ServicesConfig } from './services';
+export { createContextInner, type Context, type RequestFacts } from './context';
+export { createServices, type Services, type ServicesConfig } from './services';
+export type { AuthServices } from './modules/auth/auth-services';
+export type { Session } from './modules/auth/session';
 export { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limits';
 export { systemClock, type Clock } from './clock';
 export { AppError, classifyError } from './errors';
-export { authenticate } from './modules/auth/authenticate';
 export { getUser } from './modules/user/user.service';
 export { LocalDiskStorage, type ByteRange, type StoredFileInfo, type UploadStorage } from './modules/uploads/upload-storage';
 export { storeImage, storedFileOf, type UploadServices } from './modules/uploads/uploads.service';

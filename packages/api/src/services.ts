@@ -1,14 +1,16 @@
 /**
- * Builds the long-lived services from configuration: one place that decides Redis or memory,
- * imports keys once, and connects the WeChat client.
+ * The long-lived services every request shares, their type, and how they are built from
+ * configuration: one place that decides Redis or memory, imports keys once, and connects the
+ * WeChat client. Modules never import this file: each declares the slice it needs.
  */
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock';
-import type { Services } from './context';
 import type { Database } from './db/schema';
 import { AccessTokens } from './modules/auth/access-tokens';
+import type { AuthServices } from './modules/auth/auth-services';
+import { createAuthenticate } from './modules/auth/authenticate';
 import { findSessionsRevokedSince } from './modules/auth/auth.repository';
 import { MemoryRevocationStore, RedisRevocationStore, type RevocationStore } from './modules/auth/revocations';
 import { SessionKeyCipher } from './modules/auth/session-key-cipher';
@@ -16,6 +18,21 @@ import type { UploadServices } from './modules/uploads/uploads.service';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitConfig } from './rate-limits';
 import { MemoryAccessTokenStore, RedisAccessTokenStore } from './wechat/access-token';
 import { WeChatClient, type WeChatClientOptions } from './wechat/client';
+
+/** Long-lived dependencies, created once at start-up and shared by all requests. */
+export interface Services {
+  db: Kysely<Database>;
+  clock: Clock;
+  logger: Logger;
+  wechat: WeChatClient;
+  auth: AuthServices;
+  rateLimits: RateLimits;
+  uploads: UploadServices;
+  /** Application version reported by `health`. */
+  version: string;
+  /** Send stacks and internal messages of server faults to clients: never in production. */
+  exposeErrors: boolean;
+}
 
 export interface ServicesConfig {
   db: Kysely<Database>;
@@ -60,6 +77,15 @@ function memoryRevocations(config: ServicesConfig, clock: Clock): RevocationStor
 export async function createServices(config: ServicesConfig): Promise<Services> {
   const clock = config.clock ?? systemClock;
   const { redis } = config;
+  const tokens = new AccessTokens({
+    secret: config.auth.jwtSecret,
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    ttlSeconds: config.auth.accessTokenTtlSeconds,
+    clock,
+    ...(config.auth.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: config.auth.clockToleranceSeconds }),
+  });
+  const revocations = redis ? new RedisRevocationStore(redis) : memoryRevocations(config, clock);
   return {
     db: config.db,
     clock,
@@ -73,17 +99,11 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
       now: () => clock.now().getTime(),
     }),
     auth: {
-      tokens: new AccessTokens({
-        secret: config.auth.jwtSecret,
-        issuer: config.auth.issuer,
-        audience: config.auth.audience,
-        ttlSeconds: config.auth.accessTokenTtlSeconds,
-        clock,
-        ...(config.auth.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: config.auth.clockToleranceSeconds }),
-      }),
-      revocations: redis ? new RedisRevocationStore(redis) : memoryRevocations(config, clock),
+      tokens,
+      revocations,
       sessionKeys: new SessionKeyCipher(config.auth.sessionKeyEncryptionKey),
       refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+      authenticate: createAuthenticate(tokens, revocations),
     },
     rateLimits: new RateLimits(redis, config.rateLimits ?? DEFAULT_RATE_LIMITS),
     uploads: config.uploads,

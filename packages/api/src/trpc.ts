@@ -4,7 +4,6 @@
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import type { Context } from './context';
-import { authenticate } from './modules/auth/authenticate';
 import { classifyError } from './errors';
 import { errorCatalog, type AppErrorData } from '@app/shared';
 
@@ -42,7 +41,7 @@ export const publicProcedure = t.procedure;
  * Mutations are also rate limited per user.
  */
 export const authedProcedure = t.procedure.use(async ({ ctx, type, next }) => {
-  const session = ctx.session ?? (await authenticate(ctx, ctx.authorization));
+  const session = ctx.session ?? (await ctx.auth.authenticate(ctx.authorization));
   if (type === 'mutation') await ctx.rateLimits.consume('mutationsPerUser', String(session.userId));
   // tRPC merges this into the context; passing only what changes spares a copy of all of it.
   // `return await`: returning the promise itself from an async function costs two more ticks.

@@ -75,6 +75,28 @@ export function errorMessageFor(code: unknown): string {
   return isAppErrorCode(code) ? errorCatalog[code].message : errorCatalog.INTERNAL_ERROR.message;
 }
 
+/**
+ * The code of an HTTP error that carries none (a framework refusal, a gateway's page), by status;
+ * undefined for a status the catalog has no code for.
+ */
+const appCodeByHttpStatus: Partial<Record<number, AppErrorCode>> = {
+  400: 'MALFORMED_REQUEST',
+  401: 'AUTH_REQUIRED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  502: 'SERVICE_UNAVAILABLE',
+  503: 'SERVICE_UNAVAILABLE',
+  504: 'SERVICE_UNAVAILABLE',
+};
+
+export function appCodeForHttpStatus(status: number): AppErrorCode | undefined {
+  return appCodeByHttpStatus[status];
+}
+
 /** One field-level problem, as the server reports validation failures. */
 export interface ErrorIssue {
   /** Dotted path into the input, '' for the input as a whole. */

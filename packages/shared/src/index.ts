@@ -1,6 +1,7 @@
 export { disallowEval } from './zod';
 export * from './errors';
 export * from './env';
+export * from './protocol';
 export * from './schemas/auth';
 export * from './schemas/health';
 export * from './schemas/user';

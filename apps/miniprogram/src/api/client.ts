@@ -4,13 +4,13 @@
  */
 import type { UploadResult } from '@app/shared';
 import Taro from '@tarojs/taro';
+import { taroSessionStore } from '../auth/taro-session-store';
+import { getLoginCode } from '../auth/wechat-codes';
 import { currentGrayChannel } from '../platform/gray-channel';
+import type { PlatformRequest, PlatformUpload } from '../platform/network';
 import { runMode } from '../platform/run-mode';
-import { taroSessionStore } from '../platform/storage';
-import { getLoginCode } from '../platform/wechat-codes';
 import { createApi } from './create-api';
-import type { PlatformRequest } from './platform-request';
-import { uploadImage, type PlatformUpload } from './upload';
+import { uploadImage } from './upload';
 
 const baseUrl = () => runMode.apiBaseUrl;
 

@@ -13,8 +13,8 @@ import { createTRPCClient, retryLink, type TRPCClient } from '@trpc/client';
 import { SessionManager } from '../auth/session';
 import type { SessionStore } from '../auth/session-store';
 import { authRecoveryLink } from './auth-recovery-link';
+import type { PlatformRequest } from '../platform/network';
 import { ConcurrencyLimiter } from './concurrency';
-import type { PlatformRequest } from './platform-request';
 import { retryDelayMs, shouldRetry } from './retry-policy';
 import { taroLink } from './taro-link';
 

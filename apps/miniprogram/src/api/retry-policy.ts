@@ -4,7 +4,7 @@
  */
 import type { AppErrorCode } from '@app/shared';
 import type { Operation } from '@trpc/client';
-import { appCodeOf } from './app-error';
+import { appCodeOf } from '../errors/app-error';
 
 const RETRYABLE: ReadonlySet<AppErrorCode> = new Set<AppErrorCode>(['NETWORK_ERROR', 'SERVICE_UNAVAILABLE']);
 

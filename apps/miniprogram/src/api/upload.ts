@@ -1,25 +1,13 @@
 /**
  * Image uploads with `Taro.uploadFile` (multipart; tRPC carries JSON only): the same slot limit,
- * headers, request ids, coded errors and auth repair as tRPC calls.
+ * headers, request ids, coded errors and sign-in repair (auth/sign-in-repair.ts) as tRPC calls.
  */
-import { UPLOAD_FILE_FIELD, UPLOAD_PATH, uploadResultSchema, type UploadResult } from '@app/shared';
-import { appCodeOf, clientError, httpError } from './app-error';
-import { RECOVERABLE_AUTH_CODES, type AuthRecovery } from './auth-recovery-link';
+import { REQUEST_ID_HEADER, UPLOAD_FILE_FIELD, UPLOAD_PATH, uploadResultSchema, type UploadResult } from '@app/shared';
+import { withSignInRepairAsync, type AuthRecovery } from '../auth/sign-in-repair';
+import { clientError, httpError } from '../errors/app-error';
+import { isPlatformTimeout, parseBody, type PlatformUpload } from '../platform/network';
 import type { ConcurrencyLimiter } from './concurrency';
-import { isPlatformTimeout } from './platform-request';
 import { createRequestId } from './request-id';
-import { REQUEST_ID_HEADER } from './taro-link';
-
-export interface PlatformUploadOptions {
-  url: string;
-  filePath: string;
-  name: string;
-  header: Record<string, string>;
-  timeout: number;
-}
-
-/** The slice of `Taro.uploadFile` used here. */
-export type PlatformUpload = (options: PlatformUploadOptions) => Promise<{ statusCode: number; data: unknown }>;
 
 export interface UploadDeps {
   baseUrl: () => string;
@@ -46,12 +34,7 @@ async function uploadOnce(deps: UploadDeps, filePath: string): Promise<UploadRes
   } catch (error) {
     throw clientError(isPlatformTimeout(error) ? 'REQUEST_TIMEOUT' : 'NETWORK_ERROR', requestId, { cause: error });
   }
-  let body: unknown;
-  try {
-    body = typeof response.data === 'string' ? JSON.parse(response.data) : response.data;
-  } catch {
-    body = undefined;
-  }
+  const body = parseBody(response.data);
   if (response.statusCode >= 200 && response.statusCode < 300) {
     const parsed = uploadResultSchema.safeParse(body);
     if (parsed.success) return parsed.data;
@@ -61,14 +44,6 @@ async function uploadOnce(deps: UploadDeps, filePath: string): Promise<UploadRes
 }
 
 /** Uploads a local image (a chooseAvatar / chooseImage temp path); resolves to its stored URL. */
-export async function uploadImage(deps: UploadDeps, filePath: string): Promise<UploadResult> {
-  const generation = deps.session.generation;
-  try {
-    return await uploadOnce(deps, filePath);
-  } catch (error) {
-    const code = appCodeOf(error);
-    if (!RECOVERABLE_AUTH_CODES.has(code)) throw error;
-    if (deps.session.generation === generation) await deps.session.recover(code);
-    return uploadOnce(deps, filePath);
-  }
+export function uploadImage(deps: UploadDeps, filePath: string): Promise<UploadResult> {
+  return withSignInRepairAsync(deps.session, () => uploadOnce(deps, filePath));
 }

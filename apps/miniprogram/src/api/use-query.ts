@@ -3,7 +3,7 @@
  * component unmounts or its inputs change (the call's signal aborts; its request is dropped).
  */
 import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
-import { appErrorOf, type AppErrorInfo } from './app-error';
+import { appErrorOf, type AppErrorInfo } from '../errors/app-error';
 
 export interface QueryState<T> {
   data: T | undefined;

@@ -9,9 +9,9 @@
  * one refresh goes out (presenting a refresh token twice would revoke the session as stolen).
  */
 import type { AppErrorCode, AuthTokens, LoginOutput } from '@app/shared';
-import { appCodeOf, appErrorOf, clientError, type AppErrorInfo } from '../api/app-error';
-import type { AuthRecovery } from '../api/auth-recovery-link';
+import { appCodeOf, appErrorOf, clientError, type AppErrorInfo } from '../errors/app-error';
 import type { SessionStore, StoredSession } from './session-store';
+import type { AuthRecovery } from './sign-in-repair';
 
 export interface AuthApi {
   login(code: string): Promise<LoginOutput>;

@@ -5,10 +5,10 @@
  */
 import { effectiveEnvVersion, envVersionSchema, selectApiBaseUrl, type EnvVersion } from '@app/shared';
 import Taro from '@tarojs/taro';
-import { clientEnv } from '../config';
+import { clientEnv, isH5 } from '../config';
 
 function reportedEnvVersion(): EnvVersion {
-  if (process.env.TARO_ENV === 'h5') return clientEnv.h5EnvVersion;
+  if (isH5) return clientEnv.h5EnvVersion;
   try {
     const parsed = envVersionSchema.safeParse(Taro.getAccountInfoSync().miniProgram.envVersion);
     // An unknown answer is treated as the strictest mode.
@@ -19,13 +19,14 @@ function reportedEnvVersion(): EnvVersion {
 }
 
 const reported = reportedEnvVersion();
+const effective = effectiveEnvVersion(clientEnv, reported);
 
 export const runMode = {
   /** What WeChat (or H5 config) reports. */
   reported,
   /** What the app behaves as. */
-  effective: effectiveEnvVersion(clientEnv, reported),
+  effective,
   apiBaseUrl: selectApiBaseUrl(clientEnv, reported),
   /** Testers' tools (the 环境 page, gray channels) exist outside release only. */
-  isTesting: effectiveEnvVersion(clientEnv, reported) !== 'release',
+  isTesting: effective !== 'release',
 } as const;

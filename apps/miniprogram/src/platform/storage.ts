@@ -1,6 +1,5 @@
 /** Taro storage with failures swallowed: a full or broken storage must not stop the app. */
 import Taro from '@tarojs/taro';
-import { parseStoredSession, type SessionStore, type StoredSession } from '../auth/session-store';
 
 export function readStorage(key: string): unknown {
   try {
@@ -26,11 +25,3 @@ export function removeStorage(key: string): void {
     // Nothing to do.
   }
 }
-
-const SESSION_KEY = 'auth.session';
-
-export const taroSessionStore: SessionStore = {
-  load: () => parseStoredSession(readStorage(SESSION_KEY)),
-  save: (session: StoredSession) => writeStorage(SESSION_KEY, session),
-  clear: () => removeStorage(SESSION_KEY),
-};

@@ -1,11 +1,11 @@
-/** Shows any error as a toast: the shared code's zh-CN message and the request id's tail. */
+/**
+ * WeChat's toasts as the app uses them: a text toast (no icon, so it has room for two lines) and
+ * a short success tick. What an error's text says is decided above, in ui/.
+ */
 import Taro from '@tarojs/taro';
-import { appErrorOf, errorToastText } from '../api/app-error';
 
-export function toastError(error: unknown): void {
-  const info = appErrorOf(error);
-  if (info.code === 'REQUEST_CANCELLED') return; // the page that asked is gone
-  void Taro.showToast({ title: errorToastText(info), icon: 'none', duration: 3000 });
+export function toastText(text: string): void {
+  void Taro.showToast({ title: text, icon: 'none', duration: 3000 });
 }
 
 export function toastSuccess(title: string): void {

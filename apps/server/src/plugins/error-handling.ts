@@ -3,9 +3,9 @@
  * coded shape as tRPC errors: `{ error: { appCode, message, requestId, issues } }`.
  */
 import { AppError } from '@app/api';
-import { errorCatalog, type AppErrorCode, type AppErrorData } from '@app/shared';
+import { appCodeForHttpStatus, errorCatalog, REQUEST_ID_HEADER, type AppErrorCode, type AppErrorData } from '@app/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { logRequest, REQUEST_ID_HEADER } from './request-context';
+import { logRequest } from './request-context';
 
 export interface HttpErrorBody {
   error: AppErrorData & { message: string };
@@ -18,22 +18,10 @@ export function sendAppError(request: FastifyRequest, reply: FastifyReply, appCo
   return reply.status(errorCatalog[appCode].status).send(body);
 }
 
-const appCodeByStatus: Record<number, AppErrorCode> = {
-  400: 'MALFORMED_REQUEST',
-  401: 'AUTH_REQUIRED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'RATE_LIMITED',
-  503: 'SERVICE_UNAVAILABLE',
-};
-
 function appCodeOf(error: FastifyError): AppErrorCode {
   const status = error.statusCode ?? 500;
   if (error.validation) return 'VALIDATION_FAILED';
-  return appCodeByStatus[status] ?? (status < 500 ? 'MALFORMED_REQUEST' : 'INTERNAL_ERROR');
+  return appCodeForHttpStatus(status) ?? (status < 500 ? 'MALFORMED_REQUEST' : 'INTERNAL_ERROR');
 }
 
 /**

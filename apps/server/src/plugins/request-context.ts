@@ -5,10 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { GRAY_CHANNEL_HEADER, GRAY_CHANNEL_PATTERN } from '@app/shared';
+import { GRAY_CHANNEL_HEADER, GRAY_CHANNEL_PATTERN, REQUEST_ID_HEADER } from '@app/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-export const REQUEST_ID_HEADER = 'x-request-id';
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 export function requestIdFor(req: IncomingMessage): string {

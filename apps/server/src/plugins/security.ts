@@ -5,7 +5,7 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
-import { REQUEST_ID_HEADER } from './request-context';
+import { REQUEST_ID_HEADER } from '@app/shared';
 
 export async function registerSecurity(app: FastifyInstance, options: { corsOrigins: string[] }): Promise<void> {
   await app.register(helmet, {

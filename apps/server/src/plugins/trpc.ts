@@ -4,16 +4,13 @@
  * kept as a fallback and as the reference the compatibility suite compares the lean host with.
  */
 import { AppError, appRouter, createContextInner, type AppRouter, type Services } from '@app/api';
+import { MAX_BATCH_SIZE } from '@app/shared';
 import type { TRPCError } from '@trpc/server';
-import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import { leanTrpcHost } from '@app/trpc-host';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { serializeLikeSuperjson } from '../trpc-host/fast-superjson';
-import { leanTrpcHost } from '../trpc-host/lean-host';
 
 export type TrpcHost = 'lean' | 'official';
-
-/** Our clients send at most 10 calls per batch; more is someone else's doing. */
-export const MAX_BATCH_SIZE = 10;
 
 export async function registerTrpc(app: FastifyInstance, options: { services: Services; host: TrpcHost }): Promise<void> {
   const { services } = options;
@@ -37,8 +34,6 @@ export async function registerTrpc(app: FastifyInstance, options: { services: Se
       onError,
       responseHeaders: retryAfter,
       maxBatchSize: MAX_BATCH_SIZE,
-      // The router's transformer is superjson; this writes the same, faster.
-      serializeResult: serializeLikeSuperjson,
     });
     return;
   }
@@ -52,5 +47,8 @@ export async function registerTrpc(app: FastifyInstance, options: { services: Se
       return headers ? { headers } : {};
     },
   };
+  // Loaded only when chosen: its Web Request/Response machinery (and node:http's ESM facade, which
+  // pulls in undici) would otherwise cost every start of the default host.
+  const { fastifyTRPCPlugin } = await import('@trpc/server/adapters/fastify');
   await app.register(fastifyTRPCPlugin, { prefix: '/trpc', trpcOptions });
 }

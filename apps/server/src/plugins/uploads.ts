@@ -4,7 +4,7 @@
  *   GET  /uploads/:name  the stored file, with long-lived cache headers and Range support
  * The checks (type by magic bytes, size, rate limit) live in @app/api's uploads service.
  */
-import { AppError, authenticate, storedFileOf, storeImage, type Services } from '@app/api';
+import { AppError, storedFileOf, storeImage, type Services } from '@app/api';
 import { UPLOAD_FILE_FIELD, UPLOAD_PATH, type AppErrorCode } from '@app/shared';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -32,7 +32,7 @@ async function readFilePart(request: FastifyRequest): Promise<Buffer> {
 
 async function receiveImage(services: Services, request: FastifyRequest) {
   // Who is asking comes first: an anonymous client's bytes are never read.
-  const session = await authenticate(services, request.headers.authorization ?? null);
+  const session = await services.auth.authenticate(request.headers.authorization ?? null);
   return storeImage(services, session, await readFilePart(request));
 }
 

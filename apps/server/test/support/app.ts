@@ -1,31 +1,10 @@
-import { Writable } from 'node:stream';
+import { LogCapture } from '@app/test-support';
 import { buildApp, type BuildAppOptions } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 
 /** Config as the server would parse it, from test defaults plus the given variables. */
 export function testConfig(variables: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: 'sqlite::memory:', WECHAT_MOCK_PORT: '0', ...variables });
-}
-
-/** Collects every log line the app writes, parsed, and as raw text for "never appears" checks. */
-export class LogCapture extends Writable {
-  readonly raw: string[] = [];
-
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.raw.push(chunk.toString('utf8'));
-    done();
-  }
-
-  get text(): string {
-    return this.raw.join('');
-  }
-
-  get lines(): Array<Record<string, unknown>> {
-    return this.text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  }
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: 'sqlite::memory:', ...variables });
 }
 
 export async function buildTestApp(variables: Record<string, string> = {}, options: BuildAppOptions = {}) {

@@ -1,11 +1,11 @@
 /**
  * Every difference between MySQL (mysql2) and the embedded SQLite default lives in this file,
  * so repositories and migrations are written once:
- * - connection: `mysql://…` opens a mysql2 pool, anything else a better-sqlite3 file;
+ * - connection: `mysql://…` opens a mysql2 pool, anything else a file of Node's built-in SQLite;
  * - values: SQLite binds no Date and no boolean, so a plugin turns them into ISO text and 0/1 on
  *   the way in, and turns `*_at` columns back into Dates on the way out. MySQL stores DATETIME(3)
  *   in UTC and mysql2 returns Dates already;
- * - column types for migrations, and how each reports a unique-key violation.
+ * - how each reports a unique-key violation. (Migrations keep frozen snapshots of their column types.)
  */
 import {
   Kysely,
@@ -25,6 +25,7 @@ import {
 } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { openNodeSqlite } from './node-sqlite';
 import type { Database } from './schema';
 
 export type DialectName = 'mysql' | 'sqlite';
@@ -68,16 +69,8 @@ export function createDatabase<DB = Database>(options: DatabaseOptions): Kysely<
 
   const file = sqlitePathOfUrl(options.url);
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const database = async () => {
-    const { default: SQLite } = await import('better-sqlite3');
-    const connection = new SQLite(file);
-    connection.pragma('journal_mode = WAL');
-    connection.pragma('foreign_keys = ON');
-    connection.pragma('busy_timeout = 5000');
-    return connection;
-  };
   return new Kysely<DB>({
-    dialect: new SqliteDialect({ database }),
+    dialect: new SqliteDialect({ database: () => openNodeSqlite(file) }),
     plugins: [new SqliteValuesPlugin()],
   });
 }
@@ -90,24 +83,15 @@ export function dialectOf(db: AnyKysely): DialectName {
   return db.getExecutor().adapter instanceof MysqlAdapter ? 'mysql' : 'sqlite';
 }
 
-/** Column types that differ between the dialects, for migrations. */
-export function columnTypes(db: AnyKysely) {
-  const mysql = dialectOf(db) === 'mysql';
-  return {
-    /** Auto-increment primary key: `.primaryKey().autoIncrement()` on top. */
-    id: mysql ? sql`bigint unsigned` : sql`integer`,
-    /** UTC timestamp with milliseconds. SQLite keeps ISO 8601 text, which sorts in time order. */
-    timestamp: mysql ? sql`datetime(3)` : sql`text`,
-    /** Options appended to CREATE TABLE: utf8mb4 so nicknames may hold emoji. */
-    tableOptions: mysql ? sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_unicode_ci` : sql``,
-  };
-}
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
 
 /** Whether an error from either driver is a unique-key violation (a lost insert race, say). */
 export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const code = (error as { code?: unknown }).code;
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  const { code, errcode } = error as { code?: unknown; errcode?: unknown };
+  // mysql2 names the error; node:sqlite gives SQLite's extended result code.
+  return code === 'ER_DUP_ENTRY' || errcode === SQLITE_CONSTRAINT_UNIQUE || errcode === SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
 const TIMESTAMP_COLUMN = /_at$/;

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { TEST_REDIS_URL } from '@app/test-support';
 import { Redis } from 'ioredis';
-
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A Redis connection whose keys this test owns: a unique prefix, deleted on close. */
 export function createTestRedis(): { redis: Redis; prefix: string; close(): Promise<void> } {

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { Clock } from '../../src/clock';
-import type { Services } from '../../src/context';
+import type { Services } from '../../src/services';
 import type { Database } from '../../src/db/schema';
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../../src/rate-limits';
 import { LocalDiskStorage } from '../../src/modules/uploads/upload-storage';

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { MemoryAccessTokenStore, type AccessTokenStore } from '../../src/wechat/access-token';
 import { WeChatClient, type WeChatClientOptions } from '../../src/wechat/client';
-import { startWeChatMock, type MockOptions, type RunningWeChatMock } from '../../src/wechat/mock';
-import type { LogCapture } from './logs';
+import { startWeChatMock, type MockOptions, type RunningWeChatMock } from '@app/wechat-mock';
+import type { LogCapture } from '@app/test-support';
 
 export const TEST_APP = { appId: 'wx1234567890abcdef', appSecret: 'test-app-secret-0123456789abcdef' };
 

@@ -6,8 +6,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { appCodeOf } from '../support/errors';
 import { RedisAccessTokenStore } from '../../src/wechat/access-token';
-import type { RunningWeChatMock } from '../../src/wechat/mock';
-import { LogCapture } from '../support/logs';
+import type { RunningWeChatMock } from '@app/wechat-mock';
+import { LogCapture } from '@app/test-support';
 import { createTestRedis } from '../support/redis';
 import { createTestWeChatClient, startTestMock, TEST_APP } from '../support/wechat';
 

@@ -1,5 +1,5 @@
 import { Button, Text, View } from '@tarojs/components';
-import type { AppErrorInfo } from '../../api/app-error';
+import type { AppErrorInfo } from '../../errors/app-error';
 import './index.css';
 
 interface ErrorViewProps {

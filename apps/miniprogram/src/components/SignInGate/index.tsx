@@ -5,7 +5,7 @@
 import { Button, Text, View } from '@tarojs/components';
 import type { ReactNode } from 'react';
 import { session } from '../../api/client';
-import { useSession } from '../../auth/use-session';
+import { useSession } from '../../api/use-session';
 import { ErrorView } from '../ErrorView';
 import { Loading } from '../Loading';
 import './index.css';

@@ -11,7 +11,7 @@ import { Avatar } from '../../components/Avatar';
 import { ErrorView } from '../../components/ErrorView';
 import { Loading } from '../../components/Loading';
 import { SignInGate } from '../../components/SignInGate';
-import { displayName, formatDateTime } from '../../format';
+import { displayName, formatDateTime } from '../../ui/format';
 import './index.css';
 
 function Home() {

@@ -4,7 +4,10 @@ import { Button } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { useState, type ReactNode } from 'react';
 import { api, uploadUserImage } from '../../api/client';
-import { toastError, toastSuccess } from '../../platform/toast';
+import { isH5 } from '../../config';
+import { toastSuccess } from '../../platform/toast';
+import { busyProps } from '../../ui/busy';
+import { toastError } from '../../ui/toast-error';
 
 export function AvatarPicker({ children, onChanged }: { children: ReactNode; onChanged: (user: User) => void }) {
   const [busy, setBusy] = useState(false);
@@ -25,19 +28,19 @@ export function AvatarPicker({ children, onChanged }: { children: ReactNode; onC
     }
   };
 
-  if (process.env.TARO_ENV === 'h5') {
+  if (isH5) {
     const choose = async () => {
       const chosen = await Taro.chooseImage({ count: 1, sizeType: ['compressed'] }).catch(() => null);
       await save(chosen?.tempFilePaths[0]);
     };
     return (
-      <Button className="avatar-picker" data-testid="avatar-picker" disabled={busy || undefined} onClick={() => void choose()}>
+      <Button className="avatar-picker" data-testid="avatar-picker" {...busyProps(busy, { spinner: false })} onClick={() => void choose()}>
         {children}
       </Button>
     );
   }
   return (
-    <Button className="avatar-picker" openType="chooseAvatar" disabled={busy || undefined} onChooseAvatar={(event) => void save(event.detail.avatarUrl)}>
+    <Button className="avatar-picker" openType="chooseAvatar" {...busyProps(busy, { spinner: false })} onChooseAvatar={(event) => void save(event.detail.avatarUrl)}>
       {children}
     </Button>
   );

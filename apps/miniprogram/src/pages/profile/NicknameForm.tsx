@@ -2,9 +2,11 @@
 import { nicknameSchema, type User } from '@app/shared';
 import { Button, Input, Text, View } from '@tarojs/components';
 import { useState } from 'react';
-import { appErrorOf, firstIssueMessage } from '../../api/app-error';
 import { api } from '../../api/client';
-import { toastError, toastSuccess } from '../../platform/toast';
+import { appErrorOf, firstIssueMessage } from '../../errors/app-error';
+import { toastSuccess } from '../../platform/toast';
+import { busyProps } from '../../ui/busy';
+import { toastError } from '../../ui/toast-error';
 
 export function NicknameForm({ user, onSaved }: { user: User; onSaved: (user: User) => void }) {
   const [nickname, setNickname] = useState(user.nickname ?? '');
@@ -50,8 +52,7 @@ export function NicknameForm({ user, onSaved }: { user: User; onSaved: (user: Us
           {problem}
         </Text>
       )}
-      {/* `|| undefined`: Taro H5 renders disabled="false", which its CSS styles as disabled. */}
-      <Button className="nickname__save" type="primary" loading={saving || undefined} disabled={saving || undefined} onClick={() => void save()}>
+      <Button className="nickname__save" type="primary" {...busyProps(saving)} onClick={() => void save()}>
         保存昵称
       </Button>
     </View>

@@ -3,8 +3,11 @@ import type { User } from '@app/shared';
 import { Button, Text, View } from '@tarojs/components';
 import { useState } from 'react';
 import { api } from '../../api/client';
-import { devPhoneCode } from '../../platform/wechat-codes';
-import { toastError, toastSuccess } from '../../platform/toast';
+import { devPhoneCode } from '../../auth/wechat-codes';
+import { isH5 } from '../../config';
+import { toastSuccess } from '../../platform/toast';
+import { busyProps } from '../../ui/busy';
+import { toastError } from '../../ui/toast-error';
 
 export function PhoneBinding({ user, onBound }: { user: User; onBound: (user: User) => void }) {
   const [binding, setBinding] = useState(false);
@@ -28,8 +31,8 @@ export function PhoneBinding({ user, onBound }: { user: User; onBound: (user: Us
         <Text className="card__title">手机号</Text>
         <Text data-testid="phone-masked">{user.phoneMasked ?? '未绑定'}</Text>
       </View>
-      {process.env.TARO_ENV === 'h5' ? (
-        <Button className="phone__button" size="mini" loading={binding || undefined} data-testid="bind-phone" onClick={() => void bind(devPhoneCode)}>
+      {isH5 ? (
+        <Button className="phone__button" size="mini" {...busyProps(binding)} data-testid="bind-phone" onClick={() => void bind(devPhoneCode)}>
           {label}
         </Button>
       ) : (
@@ -37,7 +40,7 @@ export function PhoneBinding({ user, onBound }: { user: User; onBound: (user: Us
           className="phone__button"
           size="mini"
           openType="getPhoneNumber"
-          loading={binding || undefined}
+          {...busyProps(binding)}
           onGetPhoneNumber={(event) => {
             const code = event.detail.code;
             // No code: the user declined, which needs no message.

@@ -1,7 +1,7 @@
 // Frozen: never edit a migration that has shipped; add a new one.
-import { columnTypes, type AnyKysely } from '../dialect';
+import { columnTypes, type MigrationDb } from './2026_11_23_column_types';
 
-export async function up(db: AnyKysely): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   const t = columnTypes(db);
   await db.schema
     .createTable('users')
@@ -18,6 +18,6 @@ export async function up(db: AnyKysely): Promise<void> {
   await db.schema.createIndex('users_unionid_idx').on('users').column('unionid').execute();
 }
 
-export async function down(db: AnyKysely): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   await db.schema.dropTable('users').execute();
 }

@@ -1,7 +1,7 @@
 // Frozen: never edit a migration that has shipped; add a new one.
-import { columnTypes, type AnyKysely } from '../dialect';
+import { columnTypes, type MigrationDb } from './2026_11_23_column_types';
 
-export async function up(db: AnyKysely): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   const t = columnTypes(db);
   // One row per sign-in. The refresh tokens of a session form its rotation family: revoking the
   // session (logout, reuse detected) ends all of them and its access tokens.
@@ -33,7 +33,7 @@ export async function up(db: AnyKysely): Promise<void> {
   await db.schema.createIndex('refresh_tokens_session_id_idx').on('refresh_tokens').column('session_id').execute();
 }
 
-export async function down(db: AnyKysely): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   await db.schema.dropTable('refresh_tokens').execute();
   await db.schema.dropTable('auth_sessions').execute();
 }

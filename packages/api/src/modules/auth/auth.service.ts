@@ -8,9 +8,13 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AuthTokens, LoginOutput } from '@app/shared';
-import type { Context, Session } from '../../context';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock';
 import { isUniqueViolation } from '../../db/dialect';
+import type { Database } from '../../db/schema';
 import { AppError } from '../../errors';
+import type { WeChatClient } from '../../wechat/client';
 import { findUserByOpenid, insertUser, updateUser } from '../user/user.repository';
 import { toPublicUser } from '../user/user.service';
 import {
@@ -22,8 +26,16 @@ import {
   markRefreshTokenRotated,
   revokeSession,
 } from './auth.repository';
+import type { AuthServices } from './auth-services';
+import type { Session } from './session';
 
-type AuthDeps = Pick<Context, 'db' | 'clock' | 'wechat' | 'auth' | 'logger'>;
+interface AuthDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  wechat: Pick<WeChatClient, 'code2Session'>;
+  auth: AuthServices;
+  logger: Logger;
+}
 
 export function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -33,7 +45,7 @@ function newRefreshToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-type Db = AuthDeps['db'];
+type Db = Kysely<Database>;
 
 /** Within the sign-in transaction: the user by openid, created on first sign-in. */
 async function findOrCreateUser(db: Db, now: Date, openid: string, unionid: string | null) {
@@ -134,7 +146,7 @@ export async function logout(deps: AuthDeps, session: Session): Promise<void> {
 }
 
 /** The user's current WeChat session_key (for open-data decryption); it never leaves the server. */
-export async function sessionKeyOf(deps: Pick<Context, 'db' | 'auth'>, session: Session): Promise<string> {
+export async function sessionKeyOf(deps: { db: Kysely<Database>; auth: Pick<AuthServices, 'sessionKeys'> }, session: Session): Promise<string> {
   const row = await findSession(deps.db, session.sessionId);
   if (!row || row.revoked_at !== null) throw new AppError('AUTH_SESSION_REVOKED');
   return deps.auth.sessionKeys.decrypt(row.session_key_ciphertext, row.id);

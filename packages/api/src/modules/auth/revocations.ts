@@ -14,13 +14,17 @@ export interface RevocationStore {
 
 export class MemoryRevocationStore implements RevocationStore {
   readonly #until = new Map<string, number>();
-  #warm: Promise<void> | null = null;
+  /** Fills the store before the first check; null once done (checks then cost no extra await). */
+  #warmUp: (() => Promise<void>) | null;
+  #warming: Promise<void> | null = null;
 
   /** `warmUp` fills the store (with revoke) before the first check; it runs once. */
   constructor(
     private readonly now: () => number = Date.now,
-    private readonly warmUp: ((store: MemoryRevocationStore) => Promise<void>) | null = null,
-  ) {}
+    warmUp: ((store: MemoryRevocationStore) => Promise<void>) | null = null,
+  ) {
+    this.#warmUp = warmUp && (() => warmUp(this));
+  }
 
   async revoke(sessionId: string, ttlSeconds: number): Promise<void> {
     this.#until.set(sessionId, this.now() + ttlSeconds * 1000);
@@ -28,7 +32,10 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   async isRevoked(sessionId: string): Promise<boolean> {
-    if (this.warmUp) await (this.#warm ??= this.warmUp(this));
+    if (this.#warmUp) {
+      await (this.#warming ??= this.#warmUp());
+      this.#warmUp = null;
+    }
     const until = this.#until.get(sessionId);
     if (until === undefined) return false;
     if (until > this.now()) return true;

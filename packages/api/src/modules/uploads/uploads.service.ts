@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { UPLOAD_PATH, type UploadResult } from '@app/shared';
 import type { Logger } from 'pino';
-import type { Session } from '../../context';
 import { AppError } from '../../errors';
 import type { RateLimits } from '../../rate-limits';
+import type { Session } from '../auth/session';
 import { contentTypeOfExtension, detectImageType } from './image-type';
 import type { UploadStorage } from './upload-storage';
 

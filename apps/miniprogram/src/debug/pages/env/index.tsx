@@ -4,8 +4,8 @@
  */
 import { Button, Input, Text, View } from '@tarojs/components';
 import { useState } from 'react';
-import { useSession } from '../../../auth/use-session';
-import { clientEnv } from '../../../config';
+import { useSession } from '../../../api/use-session';
+import { clientEnv, taroEnv } from '../../../config';
 import { currentGrayChannel, setGrayChannel } from '../../../platform/gray-channel';
 import { runMode } from '../../../platform/run-mode';
 import { toastSuccess } from '../../../platform/toast';
@@ -75,7 +75,7 @@ export default function EnvPage() {
         <Row label="接口地址" value={runMode.apiBaseUrl} testId="env-api-base" />
         <Row label="构建模式" value={`${clientEnv.buildMode}${clientEnv.production ? '（生产构建）' : ''}`} />
         <Row label="版本" value={clientEnv.buildVersion} testId="env-version" />
-        <Row label="平台" value={process.env.TARO_ENV} />
+        <Row label="平台" value={taroEnv} />
         <Row label="用户 ID" value={state.status === 'signed-in' ? String(state.userId) : '未登录'} testId="env-user-id" />
       </View>
       <GrayChannel />

@@ -1,0 +1,63 @@
+/**
+ * Single-use codes from WeChat: the login code (wx.login) and the phone-number code
+ * (<Button open-type="getPhoneNumber">). H5 has neither, so there the WeChat mock's dev endpoints
+ * hand them out, for a test user named in the URL (?wxUser=alice) or kept in storage.
+ * Failures come out coded (WECHAT_UNAVAILABLE, NETWORK_ERROR, WECHAT_CODE_INVALID) because the
+ * sign-in shows them as they are: that is why this lives in auth/ and not in platform/.
+ */
+import Taro from '@tarojs/taro';
+import { clientEnv, isH5 } from '../config';
+import { clientError } from '../errors/app-error';
+import { readStorage, writeStorage } from '../platform/storage';
+
+const DEV_USER_KEY = 'dev.wechatUser';
+
+/** H5 only: which WeChat user this browser plays. */
+export function devWeChatUser(): string {
+  const search = typeof location === 'object' ? `${location.search}&${location.hash.split('?')[1] ?? ''}` : '';
+  const fromUrl = /[?&]wxUser=([A-Za-z0-9_-]{1,64})/.exec(search)?.[1];
+  if (fromUrl) {
+    writeStorage(DEV_USER_KEY, fromUrl);
+    return fromUrl;
+  }
+  const stored = readStorage(DEV_USER_KEY);
+  if (typeof stored === 'string' && stored) return stored;
+  const generated = `h5-${Math.random().toString(36).slice(2, 10)}`;
+  writeStorage(DEV_USER_KEY, generated);
+  return generated;
+}
+
+async function devCode(path: '/__dev/login-code' | '/__dev/phone-code', body: Record<string, string>): Promise<string> {
+  if (!clientEnv.wechatMockUrl) throw clientError('WECHAT_UNAVAILABLE', null, { cause: new Error('TARO_APP_WECHAT_MOCK_URL is not set') });
+  try {
+    const response = await Taro.request<{ code?: unknown }>({
+      url: `${clientEnv.wechatMockUrl}${path}`,
+      method: 'POST',
+      data: body,
+      header: { 'content-type': 'application/json' },
+      timeout: 10_000,
+    });
+    if (response.statusCode === 200 && typeof response.data?.code === 'string') return response.data.code;
+  } catch (error) {
+    throw clientError('WECHAT_UNAVAILABLE', null, { cause: error });
+  }
+  throw clientError('WECHAT_UNAVAILABLE', null);
+}
+
+/** A fresh login code: wx.login on WeChat, the mock on H5. */
+export async function getLoginCode(): Promise<string> {
+  if (isH5) return devCode('/__dev/login-code', { user: devWeChatUser() });
+  let code: string | undefined;
+  try {
+    ({ code } = await Taro.login({ timeout: 10_000 }));
+  } catch (error) {
+    throw clientError('NETWORK_ERROR', null, { cause: error });
+  }
+  if (!code) throw clientError('WECHAT_CODE_INVALID', null);
+  return code;
+}
+
+/** H5 only: a phone-number code for the test user's number, as getPhoneNumber would give. */
+export function devPhoneCode(): Promise<string> {
+  return devCode('/__dev/phone-code', { phone: '13800138000' });
+}

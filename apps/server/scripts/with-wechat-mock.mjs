@@ -1,0 +1,85 @@
+// Runs a server command with the WeChat mock beside it, as its own process (the server never
+// carries the mock: it is a dev-only package). `npm run dev` and `npm start` use it.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const USAGE = `Usage: node scripts/with-wechat-mock.mjs [--mock-port <n>|free] -- <command> [args...]
+
+Starts the WeChat mock (packages/wechat-mock), then runs <command> with WECHAT_API_BASE_URL set to
+the mock's address. Runs <command> alone when WECHAT_API_BASE_URL is already set (a real or shared
+WeChat endpoint) or NODE_ENV=production. Stops both when either stops, or on Ctrl-C / SIGTERM.
+
+  --mock-port <n>    the mock's port (default WECHAT_MOCK_PORT, else 3001: the H5 dev build's)
+  --mock-port free   any free port (npm start: runs beside a dev stack without colliding)`;
+
+const split = process.argv.indexOf('--');
+const { values } = parseArgs({
+  args: process.argv.slice(2, split < 0 ? undefined : split),
+  options: { 'mock-port': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+});
+const command = split < 0 ? [] : process.argv.slice(split + 1);
+if (values.help || command.length === 0) {
+  console.log(USAGE);
+  process.exit(values.help ? 0 : 2);
+}
+
+const env = process.env;
+const say = (line) => process.stderr.write(`[with-wechat-mock] ${line}\n`);
+
+function run(argv, extraEnv) {
+  const [program, ...args] = argv;
+  return spawn(program, args, { stdio: 'inherit', env: { ...env, ...extraEnv } });
+}
+
+/** Starts the mock; resolves with its URL once it says it listens, rejects with its complaint. */
+function startMock(port) {
+  const cli = fileURLToPath(import.meta.resolve('@app/wechat-mock/cli'));
+  const mock = spawn(process.execPath, ['--import', 'tsx', cli, '--port', port], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let said = '';
+  const url = new Promise((resolve, reject) => {
+    mock.stdout.on('data', (chunk) => {
+      said += chunk;
+      const match = /WeChat mock listening at (\S+)/.exec(said);
+      if (match) resolve(match[1]);
+    });
+    mock.stderr.on('data', (chunk) => (said += chunk));
+    mock.once('exit', (code) => reject(new Error(said.trim() || `the WeChat mock exited with ${code}`)));
+  });
+  return { mock, url };
+}
+
+function forwardSignals(child) {
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+}
+
+if (env.WECHAT_API_BASE_URL || env.NODE_ENV === 'production') {
+  const server = run(command, {});
+  forwardSignals(server);
+  server.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else {
+  const port = values['mock-port'] === 'free' ? '0' : (values['mock-port'] ?? (env.WECHAT_MOCK_PORT || '3001'));
+  const { mock, url } = startMock(port);
+  let address;
+  try {
+    address = await url;
+  } catch (error) {
+    say(`could not start the WeChat mock: ${error.message}`);
+    process.exit(1);
+  }
+  say(`WeChat mock at ${address} (dev login codes: POST ${address}/__dev/login-code {"user":"alice"})`);
+  const server = run(command, { WECHAT_API_BASE_URL: address });
+  forwardSignals(server);
+  mock.stdout.pipe(process.stdout);
+  mock.stderr.pipe(process.stderr);
+  mock.once('exit', (code) => {
+    if (server.exitCode === null) {
+      say(`the WeChat mock stopped (${code}); stopping the server`);
+      server.kill('SIGTERM');
+    }
+  });
+  server.once('exit', (code, signal) => {
+    mock.kill('SIGTERM');
+    process.exit(code ?? (signal ? 1 : 0));
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * The README's run command as a newcomer types it: `npm start` at the repository root (turbo, the
+ * build, migrations, the WeChat mock beside the bundled server). What the README and .env.example
+ * say a variable does, it must do when set in that command's environment; a second stack on the
+ * same machine must either work or say which port is taken; the production bundle carries no mock.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { AppRouter } from '@app/api';
+import { createScratchDatabase, type ScratchDatabase } from '@app/test-support';
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createConnection } from 'mysql2/promise';
+import superjson from 'superjson';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const serverDist = fileURLToPath(new URL('../dist/', import.meta.url));
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start` at the root, in a clean environment plus `env`, in its own process group. */
+function npmStart(env: Record<string, string>): Started {
+  const child = spawn('npm', ['start'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TURBO_TELEMETRY_DISABLED: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output, exited: once(child, 'exit').then(([code]) => code as number | null) };
+}
+
+async function stop(started: Started): Promise<void> {
+  if (started.child.exitCode !== null || started.child.pid === undefined) return;
+  process.kill(-started.child.pid, 'SIGTERM'); // the whole group: npm, turbo, the server, the mock
+  await started.exited;
+}
+
+async function waitFor<T>(what: string, started: Started, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (started.child.exitCode !== null) throw new Error(`npm start exited (${started.child.exitCode}) before ${what}:\n${started.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}:\n${started.output()}`);
+}
+
+describe('npm start, configured by its environment', () => {
+  let database: ScratchDatabase;
+  let first: Started;
+  const host = '127.0.0.2'; // not the default 127.0.0.1: listening there proves HOST was read
+  let port: number;
+
+  beforeAll(async () => {
+    database = await createScratchDatabase('stack');
+    port = await freePort(host);
+    first = npmStart({ PORT: String(port), HOST: host, DATABASE_URL: database.url });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stop(first);
+    await database.drop();
+  });
+
+  it('listens on PORT at HOST, migrates DATABASE_URL and stores sign-ins there', async () => {
+    const ready = await waitFor('/readyz', first, async () => {
+      const response = await fetch(`http://${host}:${port}/readyz`);
+      return response.ok ? ((await response.json()) as { db: string }) : undefined;
+    });
+    expect(ready.db).toBe('up');
+
+    const mockUrl = /WeChat mock at (http:\/\/\S+)/.exec(first.output())?.[1];
+    expect(mockUrl).toBeDefined();
+    const { code } = (await (await fetch(`${mockUrl}/__dev/login-code`, { method: 'POST', body: JSON.stringify({ user: 'stack-user' }) })).json()) as { code: string };
+    const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `http://${host}:${port}/trpc`, transformer: superjson })] });
+    const login = await client.auth.login.mutate({ code });
+
+    const connection = await createConnection({ uri: database.url });
+    try {
+      const [rows] = await connection.query('SELECT id FROM users WHERE id = ?', [login.user.id]);
+      expect(rows).toHaveLength(1); // in MariaDB, not in the embedded SQLite file
+    } finally {
+      await connection.end();
+    }
+  }, 120_000);
+
+  it('a second stack on the same port says which port is taken', async () => {
+    await waitFor('/healthz', first, async () => ((await fetch(`http://${host}:${port}/healthz`)).ok ? true : undefined));
+    const second = npmStart({ PORT: String(port), HOST: host, DATABASE_URL: database.url });
+    try {
+      const exitCode = await second.exited;
+      expect(exitCode).not.toBe(0);
+      expect(second.output()).toContain(`${host}:${port} is already in use`);
+    } finally {
+      await stop(second);
+    }
+    expect((await fetch(`http://${host}:${port}/healthz`)).ok).toBe(true); // the first one is unharmed
+  }, 120_000);
+});
+
+describe('the production bundle', () => {
+  it('carries none of the WeChat mock', () => {
+    const bundle = readFileSync(`${serverDist}server.mjs`, 'utf8');
+    // The mock's dev endpoints and its simulated platform: strings no minifier renames.
+    const found = (text: string) => bundle.includes(text); // not toContain: a failure would print the whole bundle
+    for (const devOnly of ['/__dev/login-code', '/__dev/faults', 'jscode2session calls per user']) expect(found(devOnly), devOnly).toBe(false);
+    expect(found('sns/jscode2session')).toBe(true); // the real client's endpoint is there: the check can see
+  });
+});

@@ -1,0 +1,5 @@
+/** Who is calling: known once the access token has been verified. */
+export interface Session {
+  userId: number;
+  sessionId: string;
+}

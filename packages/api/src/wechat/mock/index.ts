@@ -1,3 +1,0 @@
-export { startWeChatMock, assertMockAllowed, type RunningWeChatMock } from './server';
-export { WeChatMockWorld, WECHAT_ERRORS, type Faults, type MockOptions, type Stats } from './world';
-export { createWeChatMockHandler } from './http';

@@ -1,0 +1,69 @@
+/**
+ * The mock process's settings: command-line options first, then the environment (the same
+ * variables the server reads, so one .env serves both), then development defaults.
+ */
+import { parseArgs } from 'node:util';
+
+export const USAGE = `Usage: npm run mock:wechat -- [options]
+
+Serves the WeChat server API endpoints this project uses (jscode2session, stable_token,
+getuserphonenumber, checksession) and dev controls under /__dev/ (login-code, phone-code,
+faults, block, stats, reset). Prints "WeChat mock listening at <url>" once it listens.
+
+Options:
+  --port <n>                 port to listen on; 0 = any free port (default WECHAT_MOCK_PORT, else 3001)
+  --host <addr>              address to listen on (default 127.0.0.1)
+  --app-id <id>              appid to accept (default WECHAT_APP_ID, else wx0000000000000000)
+  --app-secret <secret>      secret to accept (default WECHAT_APP_SECRET, else the dev default)
+  --bench-code-prefix <p>    load tests: accept codes "<p><user>:<nonce>" as freshly issued
+  --login-limit <n>          jscode2session calls per user per minute before 45011 (default 100)
+  -h, --help                 show this help
+
+Refuses to start with NODE_ENV=production.`;
+
+/** The server's development defaults (apps/server/src/config.ts), so the two agree out of the box. */
+export const DEV_APP = { appId: 'wx0000000000000000', appSecret: 'dev-only-wechat-app-secret-for-the-mock' } as const;
+export const DEFAULT_MOCK_PORT = 3001;
+
+export interface MockProcessConfig {
+  help: boolean;
+  nodeEnv: string | undefined;
+  port: number;
+  host: string;
+  appId: string;
+  appSecret: string;
+  benchCodePrefix: string | undefined;
+  loginsPerUserPerMinute: number | undefined;
+}
+
+function whole(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new Error(`${name}: expected a whole number, got "${value}"`);
+  return number;
+}
+
+export function mockProcessConfig(argv: string[], env: Record<string, string | undefined>): MockProcessConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'app-id': { type: 'string' },
+      'app-secret': { type: 'string' },
+      'bench-code-prefix': { type: 'string' },
+      'login-limit': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  return {
+    help: values.help === true,
+    nodeEnv: env.NODE_ENV,
+    port: whole(values.port, '--port') ?? whole(env.WECHAT_MOCK_PORT, 'WECHAT_MOCK_PORT') ?? DEFAULT_MOCK_PORT,
+    host: values.host ?? '127.0.0.1',
+    appId: values['app-id'] ?? (env.WECHAT_APP_ID || DEV_APP.appId),
+    appSecret: values['app-secret'] ?? (env.WECHAT_APP_SECRET || DEV_APP.appSecret),
+    benchCodePrefix: values['bench-code-prefix'],
+    loginsPerUserPerMinute: whole(values['login-limit'], '--login-limit'),
+  };
+}

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    reporters: ['default', 'json'],
+    outputFile: { json: '.test-results/vitest.json' },
+    include: ['test/**/*.test.ts'],
+  },
+});
