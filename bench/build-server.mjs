@@ -7,6 +7,11 @@ import { serverBundleOptions } from '../apps/server/build/esbuild-options.mjs';
 export const benchServerFile = fileURLToPath(new URL('out/bench-server.mjs', import.meta.url));
 
 export async function buildBenchServer() {
-  await build({ ...serverBundleOptions, entryPoints: [fileURLToPath(new URL('server-entry.ts', import.meta.url))], outfile: benchServerFile, outExtension: {} });
+  await build({
+    ...serverBundleOptions,
+    entryPoints: [fileURLToPath(new URL('server-entry.ts', import.meta.url))],
+    outfile: benchServerFile,
+    outExtension: {},
+  });
   return benchServerFile;
 }

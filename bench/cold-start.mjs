@@ -32,7 +32,9 @@ try {
   result.ratio = result.bundledMs / result.bareMs;
   mkdirSync(join(root, 'bench/out'), { recursive: true });
   writeFileSync(join(root, 'bench/out/cold-start.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`cold start, median of ${rounds} alternating rounds: bare node:http ${result.bareMs.toFixed(0)} ms, bundled server ${result.bundledMs.toFixed(0)} ms (${result.ratio.toFixed(2)}×)`);
+  console.log(
+    `cold start, median of ${rounds} alternating rounds: bare node:http ${result.bareMs.toFixed(0)} ms, bundled server ${result.bundledMs.toFixed(0)} ms (${result.ratio.toFixed(2)}×)`,
+  );
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }

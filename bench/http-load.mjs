@@ -21,7 +21,9 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 if (process.argv.includes('--help')) {
-  console.log('Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--connections 50] [--threads 2]\n(npm run build first; needs MariaDB and wrk: npm run setup)');
+  console.log(
+    'Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--connections 50] [--threads 2]\n(npm run build first; needs MariaDB and wrk: npm run setup)',
+  );
   process.exit(0);
 }
 const seconds = arg('seconds', 5);
@@ -50,14 +52,24 @@ const pinned = (core, command, args) => (pin ? ['taskset', ['-c', String(core), 
 
 function start(args, env) {
   const [command, commandArgs] = pinned(0, process.execPath, args);
-  const child = spawn(command, commandArgs, { cwd: serverDir, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(command, commandArgs, {
+    cwd: serverDir,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.push(child);
   return child;
 }
 
 async function waitFor(url) {
   for (let i = 0; i < 300; i += 1) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${url} did not come up`);
@@ -118,9 +130,26 @@ try {
     RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '100000000',
   });
   const benchServer = await buildBenchServer();
-  start(['--import', 'tsx', mockCli, '--port', String(mockPort), '--app-id', base.WECHAT_APP_ID, '--app-secret', base.WECHAT_APP_SECRET, '--bench-code-prefix', 'bench-', '--login-limit', '100000000'], {
-    NODE_ENV: 'development',
-  });
+  start(
+    [
+      '--import',
+      'tsx',
+      mockCli,
+      '--port',
+      String(mockPort),
+      '--app-id',
+      base.WECHAT_APP_ID,
+      '--app-secret',
+      base.WECHAT_APP_SECRET,
+      '--bench-code-prefix',
+      'bench-',
+      '--login-limit',
+      '100000000',
+    ],
+    {
+      NODE_ENV: 'development',
+    },
+  );
   await waitFor(`http://127.0.0.1:${mockPort}/__dev/stats`);
   const migrate = start(['dist/migrate.mjs', 'up'], base);
   if ((await once(migrate, 'exit'))[0] !== 0) throw new Error('migration failed');
@@ -141,15 +170,40 @@ try {
   });
   const token = (await login.json())[0].result.data.json.accessToken;
   const auth = { authorization: `Bearer ${token}` };
-  const noInput = (count) => encodeURIComponent(JSON.stringify(Object.fromEntries(Array.from({ length: count }, (_, i) => [i, superjson.serialize(undefined)]))));
+  const noInput = (count) =>
+    encodeURIComponent(JSON.stringify(Object.fromEntries(Array.from({ length: count }, (_, i) => [i, superjson.serialize(undefined)]))));
 
   const cases = [
     { name: 'bare Fastify route (user.me work)', key: 'bare', ...servers.lean, url: `${servers.lean.url}/bench/user-me`, headers: auth },
-    { name: 'user.me (lean tRPC host)', key: 'me', ...servers.lean, url: `${servers.lean.url}/trpc/user.me?batch=1&input=${noInput(1)}`, headers: auth },
-    { name: 'user.me (official adapter)', key: 'meOfficial', ...servers.official, url: `${servers.official.url}/trpc/user.me?batch=1&input=${noInput(1)}`, headers: auth },
+    {
+      name: 'user.me (lean tRPC host)',
+      key: 'me',
+      ...servers.lean,
+      url: `${servers.lean.url}/trpc/user.me?batch=1&input=${noInput(1)}`,
+      headers: auth,
+    },
+    {
+      name: 'user.me (official adapter)',
+      key: 'meOfficial',
+      ...servers.official,
+      url: `${servers.official.url}/trpc/user.me?batch=1&input=${noInput(1)}`,
+      headers: auth,
+    },
     { name: 'health', key: 'health', ...servers.lean, url: `${servers.lean.url}/trpc/health?batch=1&input=${noInput(1)}` },
-    { name: 'batch: user.me,health,user.me', key: 'batch', ...servers.lean, url: `${servers.lean.url}/trpc/user.me,health,user.me?batch=1&input=${noInput(3)}`, headers: auth },
-    { name: 'auth.login (WeChat mock + sign-in writes)', key: 'login', ...servers.lean, url: `${servers.lean.url}/trpc/auth.login?batch=1`, script: join(root, 'bench/login.lua') },
+    {
+      name: 'batch: user.me,health,user.me',
+      key: 'batch',
+      ...servers.lean,
+      url: `${servers.lean.url}/trpc/user.me,health,user.me?batch=1&input=${noInput(3)}`,
+      headers: auth,
+    },
+    {
+      name: 'auth.login (WeChat mock + sign-in writes)',
+      key: 'login',
+      ...servers.lean,
+      url: `${servers.lean.url}/trpc/auth.login?batch=1`,
+      script: join(root, 'bench/login.lua'),
+    },
   ];
 
   process.stderr.write('warming up…\n');
@@ -159,7 +213,9 @@ try {
     for (const testCase of cases) {
       const sample = await measure(testCase, seconds);
       samples[testCase.key].push(sample);
-      process.stderr.write(`round ${round}/${rounds} ${testCase.name}: ${sample.rps.toFixed(0)} req/s, ${sample.cpuUsPerRequest.toFixed(0)} µs CPU/req\n`);
+      process.stderr.write(
+        `round ${round}/${rounds} ${testCase.name}: ${sample.rps.toFixed(0)} req/s, ${sample.cpuUsPerRequest.toFixed(0)} µs CPU/req\n`,
+      );
     }
   }
 

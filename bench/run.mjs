@@ -27,7 +27,10 @@ for (const [name, command, args] of steps) {
 const read = (file) => JSON.parse(readFileSync(join(root, file), 'utf8'));
 const version = (command, args) => {
   try {
-    return execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString().split('\n')[0].trim();
+    return execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      .toString()
+      .split('\n')[0]
+      .trim();
   } catch (error) {
     // wrk prints its version with a non-zero exit status.
     return (error.stdout?.toString() || error.stderr?.toString() || 'unknown').split('\n')[0].trim();
@@ -80,7 +83,9 @@ const lines = [
   '',
   ...(size
     ? [
-        `weapp main package: **${kib(size.mainPackageBytes)}** (budget 450 KiB; WeChat's cap 2048 KiB). ${Object.entries(size.subpackageBytes)
+        `weapp main package: **${kib(size.mainPackageBytes)}** (budget 450 KiB; WeChat's cap 2048 KiB). ${Object.entries(
+          size.subpackageBytes,
+        )
           .map(([rootDir, bytes]) => `Subpackage ${rootDir}: ${kib(bytes)}.`)
           .join(' ')}`,
         '',

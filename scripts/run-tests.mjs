@@ -1,5 +1,6 @@
-// `npm test`: runs every package's tests through turbo (typecheck and lint first), then prints
-// one summary over all packages from the JSON reports the runners wrote in this run.
+// `npm test`: checks the formatting (Prettier), runs every package's tests through turbo (typecheck
+// and lint first), then prints one summary over all packages from the JSON reports the runners
+// wrote in this run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,19 +8,28 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const workspaceDirs = [
-  ...['packages', 'apps'].flatMap((group) => (existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : [])),
+  ...['packages', 'apps'].flatMap((group) =>
+    existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : [],
+  ),
   join(root, 'e2e'), // its integration suites (Vitest); the Playwright journeys run with npm run e2e
 ];
 const reportOf = (dir) => join(dir, '.test-results', 'vitest.json');
 
 if (process.argv.includes('--help')) {
-  console.log('Usage: npm test [-- <extra turbo args>]\nRuns typecheck, lint and the Vitest suites of every workspace; needs MySQL (npm run setup).');
+  console.log(
+    'Usage: npm test [-- <extra turbo args>]\nChecks the formatting, runs typecheck, lint and the Vitest suites of every workspace; needs MariaDB and Redis (npm run setup).',
+  );
   process.exit(0);
 }
 
 for (const dir of workspaceDirs) rmSync(reportOf(dir), { force: true });
 
 const started = performance.now();
+const format = spawnSync('npx', ['prettier', '--check', '--log-level', 'warn', '.'], { cwd: root, stdio: 'inherit' });
+if (format.status !== 0) {
+  console.error('\nFormatting differs from Prettier in the files above: run `npm run format`, then npm test again.');
+  process.exit(1);
+}
 const turbo = spawnSync('npx', ['turbo', 'run', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',

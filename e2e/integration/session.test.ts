@@ -20,7 +20,8 @@ describe('launch', () => {
     const first = createTestApi(server, { sessionStore: store }, 'launch-user');
     expect(first.session.state.status).toBe('signing-in');
     await first.session.start();
-    expect(first.session.state).toEqual({ status: 'signed-in', userId: expect.any(Number) });
+    const anyUserId: unknown = expect.any(Number);
+    expect(first.session.state).toEqual({ status: 'signed-in', userId: anyUserId });
     const me = await first.client.user.me.query();
 
     // The app is closed and opened again: same storage, a new client.
@@ -60,7 +61,10 @@ describe('launch', () => {
     await api.session.start();
     const state = api.session.state;
     expect(state.status).toBe('failed');
-    expect(state.status === 'failed' && state.error).toMatchObject({ code: 'WECHAT_UNAVAILABLE', message: '暂时无法连接微信服务，请稍后再试' });
+    expect(state.status === 'failed' && state.error).toMatchObject({
+      code: 'WECHAT_UNAVAILABLE',
+      message: '暂时无法连接微信服务，请稍后再试',
+    });
 
     server.mock.world.clearFaults();
     await api.session.signIn();
@@ -93,7 +97,12 @@ describe('sign-out', () => {
     await api.session.start();
     server.clock.advance(EXPIRE_ACCESS_TOKEN_MS);
     await api.session.signOut();
-    expect(api.trpcRequests().map((r) => r.procedures).slice(-2)).toEqual(['auth.refresh', 'auth.logout']);
+    expect(
+      api
+        .trpcRequests()
+        .map((r) => r.procedures)
+        .slice(-2),
+    ).toEqual(['auth.refresh', 'auth.logout']);
   });
 
   it('signs out locally even when the server cannot be reached', async () => {

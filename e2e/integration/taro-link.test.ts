@@ -67,10 +67,11 @@ describe.each(['lean', 'official'])('through the %s tRPC host', (host) => {
         client.health.query(),
       ]);
 
-      expect(trpcRequests().map((r) => `${r.method} ${r.procedures}`).sort()).toEqual([
-        'GET health',
-        'POST user.updateProfile,user.updateProfile',
-      ]);
+      expect(
+        trpcRequests()
+          .map((r) => `${r.method} ${r.procedures}`)
+          .sort(),
+      ).toEqual(['GET health', 'POST user.updateProfile,user.updateProfile']);
       expect(results[0]).toMatchObject({ status: 'fulfilled', value: { nickname: '小明' } });
       expect(results[1].status).toBe('rejected');
       const invalid = appErrorOf((results[1] as PromiseRejectedResult).reason);
@@ -88,7 +89,9 @@ describe.each(['lean', 'official'])('through the %s tRPC host', (host) => {
       platform = createNodeTaroPlatform();
       // Each health call adds about 60 characters to the URL: 200 holds two of them, not three.
       const client = createTRPCClient<AppRouter>({
-        links: [taroLink({ url: () => `${server.url}/trpc`, request: platform.request, limiter: new ConcurrencyLimiter(), maxUrlLength: 200 })],
+        links: [
+          taroLink({ url: () => `${server.url}/trpc`, request: platform.request, limiter: new ConcurrencyLimiter(), maxUrlLength: 200 }),
+        ],
       });
       const results = await Promise.all(Array.from({ length: 5 }, () => client.health.query()));
       expect(results.every((health) => health.ok)).toBe(true);

@@ -51,7 +51,12 @@ describe('uploadImage', () => {
     server.clock.advance(EXPIRE_ACCESS_TOKEN_MS);
     const result = await uploadImage(deps, asFilePath(PNG));
     expect(result.contentType).toBe('image/png');
-    expect(platform.sent.map((r) => r.procedures || new URL(r.url).pathname)).toEqual(['auth.login', '/uploads', 'auth.refresh', '/uploads']);
+    expect(platform.sent.map((r) => r.procedures || new URL(r.url).pathname)).toEqual([
+      'auth.login',
+      '/uploads',
+      'auth.refresh',
+      '/uploads',
+    ]);
   });
 
   it.each([
@@ -60,7 +65,8 @@ describe('uploadImage', () => {
   ])('turns %s into a coded error with its zh-CN message', async (_name, bytes, code, message) => {
     const { deps } = await signedIn();
     const error = appErrorOf(await rejectionOf(uploadImage(deps, asFilePath(bytes))));
-    expect(error).toMatchObject({ code, message, requestId: expect.stringMatching(/^mp-/) });
+    const clientRequestId: unknown = expect.stringMatching(/^mp-/);
+    expect(error).toMatchObject({ code, message, requestId: clientRequestId });
   });
 
   it('reports an unreachable server as a network error', async () => {

@@ -42,24 +42,57 @@ test('each kind of bad input gets its coded 4xx, and the server keeps serving', 
   const cases: Array<[string, () => Promise<APIResponse>, number, string]> = [
     [
       'malformed JSON',
-      () => request.post('/trpc/user.updateProfile?batch=1', { headers: { ...auth, 'content-type': 'application/json' }, data: '{"0":{"json":{"nickname":' }),
+      () =>
+        request.post('/trpc/user.updateProfile?batch=1', {
+          headers: { ...auth, 'content-type': 'application/json' },
+          data: '{"0":{"json":{"nickname":',
+        }),
       400,
       'MALFORMED_REQUEST',
     ],
-    ['wrong types', () => request.post('/trpc/user.updateProfile?batch=1', { headers: auth, data: { 0: { json: { nickname: 42 } } } }), 400, 'VALIDATION_FAILED'],
-    ['no input at all', () => request.post('/trpc/user.bindPhone?batch=1', { headers: auth, data: { 0: { json: {} } } }), 400, 'VALIDATION_FAILED'],
+    [
+      'wrong types',
+      () => request.post('/trpc/user.updateProfile?batch=1', { headers: auth, data: { 0: { json: { nickname: 42 } } } }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'no input at all',
+      () => request.post('/trpc/user.bindPhone?batch=1', { headers: auth, data: { 0: { json: {} } } }),
+      400,
+      'VALIDATION_FAILED',
+    ],
     [
       'an oversized body',
-      () => request.post('/trpc/user.updateProfile?batch=1', { headers: auth, data: { 0: { json: { nickname: 'x'.repeat(2 * 1024 * 1024) } } } }),
+      () =>
+        request.post('/trpc/user.updateProfile?batch=1', {
+          headers: auth,
+          data: { 0: { json: { nickname: 'x'.repeat(2 * 1024 * 1024) } } },
+        }),
       413,
       'PAYLOAD_TOO_LARGE',
     ],
-    ['a forged token', () => request.get('/trpc/user.me?batch=1&input={}', { headers: { authorization: `Bearer ${forged}` } }), 401, 'AUTH_TOKEN_SIGNATURE_INVALID'],
-    ['a token that is no JWT', () => request.get('/trpc/user.me?batch=1&input={}', { headers: { authorization: 'Bearer abc' } }), 401, 'AUTH_TOKEN_MALFORMED'],
+    [
+      'a forged token',
+      () => request.get('/trpc/user.me?batch=1&input={}', { headers: { authorization: `Bearer ${forged}` } }),
+      401,
+      'AUTH_TOKEN_SIGNATURE_INVALID',
+    ],
+    [
+      'a token that is no JWT',
+      () => request.get('/trpc/user.me?batch=1&input={}', { headers: { authorization: 'Bearer abc' } }),
+      401,
+      'AUTH_TOKEN_MALFORMED',
+    ],
     ['an unknown procedure', () => request.get('/trpc/user.nothing?batch=1&input={}', { headers: auth }), 404, 'NOT_FOUND'],
     [
       'an oversized upload',
-      () => upload(request, token, { name: 'big.png', mimeType: 'image/png', buffer: Buffer.concat([PNG, Buffer.alloc(stack.uploadMaxBytes)]) }),
+      () =>
+        upload(request, token, {
+          name: 'big.png',
+          mimeType: 'image/png',
+          buffer: Buffer.concat([PNG, Buffer.alloc(stack.uploadMaxBytes)]),
+        }),
       413,
       'UPLOAD_TOO_LARGE',
     ],
@@ -69,7 +102,12 @@ test('each kind of bad input gets its coded 4xx, and the server keeps serving', 
       415,
       'UPLOAD_TYPE_NOT_ALLOWED',
     ],
-    ['an upload with a forged token', () => upload(request, forged, { name: 'a.png', mimeType: 'image/png', buffer: PNG }), 401, 'AUTH_TOKEN_SIGNATURE_INVALID'],
+    [
+      'an upload with a forged token',
+      () => upload(request, forged, { name: 'a.png', mimeType: 'image/png', buffer: PNG }),
+      401,
+      'AUTH_TOKEN_SIGNATURE_INVALID',
+    ],
   ];
 
   for (const [name, send, status, appCode] of cases) {

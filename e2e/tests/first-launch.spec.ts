@@ -1,6 +1,7 @@
 /** Journey 1: the first launch signs in silently and creates the user; a reload keeps the session. */
 import mysql from 'mysql2/promise';
 import { expect, mock, recordTrpc, test } from '../fixtures/app';
+import { journeyDatabase } from '../fixtures/stack-config';
 
 test('first launch signs in silently, 首页 shows the new user, and a reload keeps the session', async ({ page, openApp, wxUser }) => {
   const calls = recordTrpc(page);
@@ -15,7 +16,7 @@ test('first launch signs in silently, 首页 shows the new user, and a reload ke
 
   // The user exists in the database, under this WeChat user's openid.
   const { openid } = await mock.loginCode(wxUser);
-  const db = await mysql.createConnection(process.env.E2E_DATABASE_URL!);
+  const db = await mysql.createConnection(journeyDatabase.url!);
   try {
     const [rows] = await db.query('SELECT id FROM users WHERE openid = ?', [openid]);
     expect(rows).toEqual([{ id }]);

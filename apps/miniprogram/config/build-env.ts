@@ -36,16 +36,17 @@ function buildVersion(appRoot: string): string {
 export class BuildEnvError extends Error {
   constructor(mode: string, problems: ReadonlyArray<{ variable: string; message: string }>) {
     super(
-      [`Invalid client config for build mode "${mode}" (fix .env.${mode} or .env.${mode}.local):`, ...problems.map((p) => `  ${p.variable}: ${p.message}`)].join(
-        '\n',
-      ),
+      [
+        `Invalid client config for build mode "${mode}" (fix .env.${mode} or .env.${mode}.local):`,
+        ...problems.map((p) => `  ${p.variable}: ${p.message}`),
+      ].join('\n'),
     );
     this.name = 'BuildEnvError';
   }
 }
 
 export function loadBuildEnv(appRoot: string, mode: string, production: boolean): BuildEnv {
-  const variables = dotenvParse(appRoot, ['TARO_APP_'], mode) as Record<string, string>;
+  const variables = dotenvParse(appRoot, ['TARO_APP_'], mode);
   const version = buildVersion(appRoot);
   const result = parseClientEnv(variables, { mode, production, version });
   if (!result.ok) throw new BuildEnvError(mode, result.problems);
@@ -72,6 +73,8 @@ export function syncPrivateProjectConfig(appRoot: string, appId: string | null):
 /** One line per domain WeChat would refuse; empty when the build may ship. */
 export function domainProblems(env: ClientEnv): string[] {
   return domainReport(env).entries.flatMap((entry) =>
-    entry.violations.map((violation) => `  ${entry.envVersion} (${clientEnvVariables[entry.envVersion]}) ${entry.url}: ${violation.message}`),
+    entry.violations.map(
+      (violation) => `  ${entry.envVersion} (${clientEnvVariables[entry.envVersion]}) ${entry.url}: ${violation.message}`,
+    ),
   );
 }

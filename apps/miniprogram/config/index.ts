@@ -38,7 +38,7 @@ function quietProgress(chain: Chain) {
 /** packages/shared is TypeScript source, compiled with the app's own sources (per platform in Taro). */
 const compile = { include: [path.resolve(appRoot, '../../packages/shared')] };
 
-export default defineConfig<'webpack5'>(async (_merge, { mode }) => {
+export default defineConfig<'webpack5'>((_merge, { mode }) => {
   const production = process.env.NODE_ENV === 'production';
   const target = process.env.TARO_ENV;
   const build = loadBuildEnv(appRoot, mode, production);
@@ -49,7 +49,9 @@ export default defineConfig<'webpack5'>(async (_merge, { mode }) => {
   if (target === 'weapp' && production) {
     const problems = domainProblems(build.env);
     if (problems.length > 0) {
-      throw new Error(`Production build stopped: domains WeChat would refuse (npm run check:domains -- --mode ${mode}):\n${problems.join('\n')}`);
+      throw new Error(
+        `Production build stopped: domains WeChat would refuse (npm run check:domains -- --mode ${mode}):\n${problems.join('\n')}`,
+      );
     }
   }
 
@@ -83,13 +85,17 @@ export default defineConfig<'webpack5'>(async (_merge, { mode }) => {
         resolveWorkspaceModules(chain);
         quietProgress(chain);
         // No AbortController in WeChat's JS engine; tRPC's client needs one.
-        chain.plugin('abort-controller').use(webpack.ProvidePlugin, [
-          { AbortController: [path.join(appRoot, 'src/platform/abort-controller.ts'), 'AbortController'] },
-        ]);
+        chain
+          .plugin('abort-controller')
+          .use(webpack.ProvidePlugin, [{ AbortController: [path.join(appRoot, 'src/platform/abort-controller.ts'), 'AbortController'] }]);
         if (production) {
           // Real paths in the maps, so the report can tell the libraries apart.
-          (chain as unknown as { output: { devtoolModuleFilenameTemplate(t: string): void } }).output.devtoolModuleFilenameTemplate('[absolute-resource-path]');
-          chain.plugin('size-report').use(SizeReportPlugin, [{ outputDir: path.join(appRoot, 'dist/weapp'), budgetBytes: MAIN_PACKAGE_BUDGET_BYTES }]);
+          (chain as unknown as { output: { devtoolModuleFilenameTemplate(t: string): void } }).output.devtoolModuleFilenameTemplate(
+            '[absolute-resource-path]',
+          );
+          chain
+            .plugin('size-report')
+            .use(SizeReportPlugin, [{ outputDir: path.join(appRoot, 'dist/weapp'), budgetBytes: MAIN_PACKAGE_BUDGET_BYTES }]);
         }
       },
     },

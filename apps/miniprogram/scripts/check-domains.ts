@@ -45,7 +45,9 @@ function main(): number {
 
   const report = domainReport(env);
   const reachable = reachableEnvVersions(env).join(', ');
-  console.log(`Build mode "${mode}" (${production ? 'production build: develop is served by release' : 'development build'}); checking ${reachable}:`);
+  console.log(
+    `Build mode "${mode}" (${production ? 'production build: develop is served by release' : 'development build'}); checking ${reachable}:`,
+  );
   for (const entry of report.entries) {
     const mark = entry.violations.length === 0 ? 'ok  ' : 'FAIL';
     console.log(`  ${mark} ${entry.envVersion.padEnd(8)} ${entry.url}  (${clientEnvVariables[entry.envVersion]})`);

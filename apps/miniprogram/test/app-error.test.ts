@@ -14,13 +14,21 @@ describe('errors for people', () => {
   });
 
   it('shows the catalog message for anything that is not ours', () => {
-    expect(appErrorOf(new Error('boom'))).toEqual({ code: 'INTERNAL_ERROR', message: errorCatalog.INTERNAL_ERROR.message, requestId: null, issues: null });
+    expect(appErrorOf(new Error('boom'))).toEqual({
+      code: 'INTERNAL_ERROR',
+      message: errorCatalog.INTERNAL_ERROR.message,
+      requestId: null,
+      issues: null,
+    });
   });
 
   it('codes HTTP answers by their body, else by status', () => {
     const coded = appErrorOf(httpError(429, { error: { appCode: 'RATE_LIMITED', requestId: 'srv-1', retryAfterSeconds: 9 } }, 'mp-1'));
     expect(coded).toMatchObject({ code: 'RATE_LIMITED', requestId: 'srv-1', retryAfterSeconds: 9 });
-    expect(appErrorOf(httpError(504, '<html>Gateway Timeout</html>', 'mp-2'))).toMatchObject({ code: 'SERVICE_UNAVAILABLE', requestId: 'mp-2' });
+    expect(appErrorOf(httpError(504, '<html>Gateway Timeout</html>', 'mp-2'))).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      requestId: 'mp-2',
+    });
     expect(appErrorOf(httpError(418, undefined, null)).code).toBe('INTERNAL_ERROR');
   });
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildProcessEnv } from '../config/build-process';
 
 const run = promisify(execFile);
 const appRoot = path.resolve(__dirname, '..');
@@ -19,7 +20,12 @@ async function checkDomains(variables: Record<string, string>, mode = 'productio
   const dir = mkdtempSync(path.join(tmpdir(), 'check-domains-'));
   folders.push(dir);
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '1.0.0' }));
-  writeFileSync(path.join(dir, `.env.${mode}`), Object.entries(variables).map(([k, v]) => `${k}=${v}`).join('\n'));
+  writeFileSync(
+    path.join(dir, `.env.${mode}`),
+    Object.entries(variables)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+  );
   const result = await run(tsx, ['scripts/check-domains.ts', '--mode', mode, '--dir', dir], { cwd: appRoot }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
@@ -27,7 +33,11 @@ async function checkDomains(variables: Record<string, string>, mode = 'productio
   return { ...result, output: result.stdout + result.stderr };
 }
 
-const GOOD = { TARO_APP_API_DEVELOP: 'http://127.0.0.1:3000', TARO_APP_API_TRIAL: 'https://trial.example.com', TARO_APP_API_RELEASE: 'https://api.example.com/' };
+const GOOD = {
+  TARO_APP_API_DEVELOP: 'http://127.0.0.1:3000',
+  TARO_APP_API_TRIAL: 'https://trial.example.com',
+  TARO_APP_API_RELEASE: 'https://api.example.com/',
+};
 
 describe('npm run check:domains', () => {
   it('passes good domains and prints what to paste into the admin console', async () => {
@@ -55,7 +65,11 @@ describe('npm run check:domains', () => {
   });
 
   it('accepts a port registered in the admin console', async () => {
-    const { code } = await checkDomains({ ...GOOD, TARO_APP_API_RELEASE: 'https://api.example.com:8443', TARO_APP_REGISTERED_PORTS: '8443' });
+    const { code } = await checkDomains({
+      ...GOOD,
+      TARO_APP_API_RELEASE: 'https://api.example.com:8443',
+      TARO_APP_REGISTERED_PORTS: '8443',
+    });
     expect(code).toBe(0);
   });
 
@@ -78,12 +92,17 @@ describe('the production weapp build', () => {
     const mode = 'bad-domains-test';
     // A .local env file: ignored by git, removed right after.
     const envFile = path.join(appRoot, `.env.${mode}.local`);
-    writeFileSync(envFile, Object.entries({ ...GOOD, TARO_APP_API_RELEASE: 'http://10.0.0.8:8080' }).map(([k, v]) => `${k}=${v}`).join('\n'));
+    writeFileSync(
+      envFile,
+      Object.entries({ ...GOOD, TARO_APP_API_RELEASE: 'http://10.0.0.8:8080' })
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'),
+    );
     try {
       const taro = path.join(appRoot, '../../node_modules/.bin/taro');
       const error = await run(taro, ['build', '--type', 'weapp', '--mode', mode], {
         cwd: appRoot,
-        env: { ...process.env, NODE_ENV: 'production' },
+        env: buildProcessEnv({ NODE_ENV: 'production' }),
       }).then(
         () => null,
         (e: { stdout: string; stderr: string }) => e,

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SourceMapGenerator } from 'source-map-js';
+import { SourceMapGenerator, type RawSourceMap } from 'source-map-js';
 import { describe, expect, it } from 'vitest';
 import { MAIN_PACKAGE_BUDGET_BYTES } from '../config/size-budget';
 import { attributeBytes, formatSizeReport, libraryOf, measurePackage, type SizeReport } from '../config/size-report';
@@ -18,8 +18,13 @@ describe('weapp main package', () => {
     const recorded = JSON.parse(readFileSync(reportFile, 'utf8')) as SizeReport;
     const measured = measurePackage(outputDir);
     // A watch build since then would have rewritten dist/weapp unminified.
-    expect(measured.mainPackageBytes, 'dist/weapp changed since the production build: run `npm run build:weapp`').toBe(recorded.mainPackageBytes);
-    expect(measured.files.some(({ file }) => file.endsWith('.map')), 'source maps must not ship').toBe(false);
+    expect(measured.mainPackageBytes, 'dist/weapp changed since the production build: run `npm run build:weapp`').toBe(
+      recorded.mainPackageBytes,
+    );
+    expect(
+      measured.files.some(({ file }) => file.endsWith('.map')),
+      'source maps must not ship',
+    ).toBe(false);
 
     const summary = formatSizeReport({ ...measured, libraries: recorded.libraries }, MAIN_PACKAGE_BUDGET_BYTES);
     expect(measured.mainPackageBytes, `over budget:\n${summary}`).toBeLessThanOrEqual(MAIN_PACKAGE_BUDGET_BYTES);
@@ -29,9 +34,14 @@ describe('weapp main package', () => {
   });
 
   it('carries no server code: the client is typed by AppRouter alone', () => {
-    const code = measurePackage(outputDir).files.filter(({ file }) => file.endsWith('.js')).map(({ file }) => readFileSync(path.join(outputDir, file), 'utf8'));
+    const code = measurePackage(outputDir)
+      .files.filter(({ file }) => file.endsWith('.js'))
+      .map(({ file }) => readFileSync(path.join(outputDir, file), 'utf8'));
     for (const serverOnly of ['kysely', 'mysql2', 'fastify', 'jose', 'ioredis', 'session_key_ciphertext']) {
-      expect(code.some((text) => text.includes(serverOnly)), serverOnly).toBe(false);
+      expect(
+        code.some((text) => text.includes(serverOnly)),
+        serverOnly,
+      ).toBe(false);
     }
     const recorded = JSON.parse(readFileSync(reportFile, 'utf8')) as SizeReport;
     expect(recorded.libraries.map(({ library }) => library)).not.toContain('@app/api');
@@ -58,7 +68,7 @@ describe('size report', () => {
     at(1, 9, '/r/src/app.tsx');
     at(2, 1, '/r/node_modules/react/index.js');
     const totals = new Map<string, number>();
-    attributeBytes(code, JSON.parse(map.toString()), totals);
+    attributeBytes(code, JSON.parse(map.toString()) as RawSourceMap, totals);
 
     expect(Object.fromEntries(totals)).toEqual({ react: 4 + 2, zod: 5, 'app (src)': 3 + 1 });
     expect([...totals.values()].reduce((a, b) => a + b, 0)).toBe(Buffer.byteLength(code));

@@ -32,5 +32,7 @@ const bytesIn = (dir) =>
 for (const file of ['main.mjs', 'server.mjs', 'migrate.mjs']) {
   console.log(`dist/${file.padEnd(16)} ${(statSync(`dist/${file}`).size / 1024).toFixed(0)} KB`);
 }
-console.log(`dist/.compile-cache   ${(bytesIn('dist/.compile-cache') / 1024).toFixed(0)} KB (Node ${process.version}; ${eager} module bodies compiled eagerly)`);
+console.log(
+  `dist/.compile-cache   ${(bytesIn('dist/.compile-cache') / 1024).toFixed(0)} KB (Node ${process.version}; ${eager} module bodies compiled eagerly)`,
+);
 console.log(`built in ${Math.round(performance.now() - started)} ms`);

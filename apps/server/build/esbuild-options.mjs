@@ -15,7 +15,10 @@ const requireBuiltins = {
     build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
       args.kind === 'import-statement' && builtins.has(args.path) ? { path: args.path, namespace: 'builtin-as-require' } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'builtin-as-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'builtin-as-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
   },
 };
 

@@ -30,9 +30,11 @@ export interface BuildAppOptions {
 
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const logger = createLogger({ level: config.logLevel, version: config.version }, options.logStream);
+  // Widened to Fastify's logger type so plugins typed against the default instance fit (Fastify
+  // infers its instance's logger type from this option).
+  const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
-    // Widened to Fastify's logger type so plugins typed against the default instance fit.
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance,
     // One line per request comes from plugins/request-context.ts instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
@@ -68,7 +70,12 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     exposeErrors: !config.isProduction,
     redis,
     auth: config.auth,
-    wechat: { baseUrl: config.wechat.baseUrl, appId: config.wechat.appId, appSecret: config.wechat.appSecret, timeoutMs: config.wechat.timeoutMs },
+    wechat: {
+      baseUrl: config.wechat.baseUrl,
+      appId: config.wechat.appId,
+      appSecret: config.wechat.appSecret,
+      timeoutMs: config.wechat.timeoutMs,
+    },
     rateLimits: options.rateLimits ?? {
       ...DEFAULT_RATE_LIMITS,
       loginPerIp: { points: config.rateLimits.loginPerIpPerMinute, durationSeconds: 60 },
@@ -80,7 +87,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   installRequestContext(app);
   installErrorHandling(app);
   await registerSecurity(app, { corsOrigins: config.corsOrigins });
-  await registerHealthRoutes(app, { db });
+  registerHealthRoutes(app, { db });
   await registerUploads(app, { services });
   await registerTrpc(app, { services, host: config.trpcHost });
   options.extend?.(app, services);

@@ -58,7 +58,9 @@ const envSchema = z.object({
   PORT: withDefault(integer(0, 65535, 'expected a port number'), 3000),
   LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
   DATABASE_URL: withDefault(
-    z.string().check(z.regex(/^(mysql:\/\/.+|sqlite:.+)$/, { message: 'expected mysql://user:password@host:port/database or sqlite:<file>' })),
+    z
+      .string()
+      .check(z.regex(/^(mysql:\/\/.+|sqlite:.+)$/, { message: 'expected mysql://user:password@host:port/database or sqlite:<file>' })),
     'sqlite:.data/app.sqlite',
   ),
   DB_POOL_SIZE: withDefault(integer(1, 200), 10),
@@ -70,7 +72,9 @@ const envSchema = z.object({
   JWT_CLOCK_TOLERANCE_SECONDS: withDefault(integer(0, 300), 30),
   SESSION_KEY_ENCRYPTION_KEY: z.optional(
     z.string().check(
-      z.refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'expected 32 bytes in base64 (openssl rand -base64 32)' }),
+      z.refine((value) => Buffer.from(value, 'base64').length === 32, {
+        message: 'expected 32 bytes in base64 (openssl rand -base64 32)',
+      }),
     ),
   ),
   REDIS_URL: z.optional(z.string().check(z.regex(/^rediss?:\/\/.+/, { message: 'expected redis://host:port or rediss://…' }))),
@@ -157,18 +161,15 @@ function wechatBaseUrl(env: z.infer<typeof envSchema>): string {
 
 export class ConfigError extends Error {
   constructor(readonly problems: ReadonlyArray<{ variable: string; message: string }>) {
-    super(
-      ['Invalid configuration (fix these environment variables):', ...problems.map((p) => `  ${p.variable}: ${p.message}`)].join(
-        '\n',
-      ),
-    );
+    super(['Invalid configuration (fix these environment variables):', ...problems.map((p) => `  ${p.variable}: ${p.message}`)].join('\n'));
     this.name = 'ConfigError';
   }
 }
 
 /** Parses the environment. Empty strings count as unset, as in most .env tooling. */
 export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
-  const present: Record<string, string> = Object.fromEntries(Object.entries(environment).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  const present: Record<string, string> = Object.fromEntries(
+    Object.entries(environment).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
   );
   // English messages here: this is read by operators, and the shared package sets zh-CN globally.
   const parsed = envSchema.safeParse(present, { error: en().localeError });

@@ -37,8 +37,10 @@ function shallowCopy<T extends object>(value: T): T {
     const descriptor = Object.getOwnPropertyDescriptor(value, key);
     if (!descriptor) continue;
     // An accessor may read internal slots of the original (V8's Error#stack does): copy its value.
-    const { get, set: _set, ...rest } = descriptor;
-    Object.defineProperty(copy, key, get ? { ...rest, value: (value as Record<string, unknown>)[key], writable: true } : descriptor);
+    const isAccessor = 'get' in descriptor && descriptor.get !== undefined;
+    const { configurable, enumerable } = descriptor;
+    const copied = isAccessor ? { configurable, enumerable, value: (value as Record<string, unknown>)[key], writable: true } : descriptor;
+    Object.defineProperty(copy, key, copied);
   }
   return copy;
 }

@@ -12,6 +12,7 @@ import superjson from 'superjson';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LogCapture } from '@app/test-support';
 import { buildTestApp } from './support/app';
+import type { TrpcErrorBody } from './support/bodies';
 
 const APP = { appId: 'wx00112233445566ff', appSecret: 'http-test-secret-0123456789abcdef' };
 
@@ -90,18 +91,31 @@ describe('sign-in over HTTP', () => {
   });
 
   it('answers a rate-limited sign-in with 429, RATE_LIMITED and Retry-After', async () => {
-    const server = await start({}, { rateLimits: {
-      loginPerIp: { points: 1, durationSeconds: 60 },
-      loginPerCode: { points: 3, durationSeconds: 300 },
-      mutationsPerUser: { points: 60, durationSeconds: 60 },
-    } });
+    const server = await start(
+      {},
+      {
+        rateLimits: {
+          loginPerIp: { points: 1, durationSeconds: 60 },
+          loginPerCode: { points: 3, durationSeconds: 300 },
+          mutationsPerUser: { points: 60, durationSeconds: 60 },
+        },
+      },
+    );
     const login = (code: string) =>
-      server.inject({ method: 'POST', url: '/trpc/auth.login', headers: { 'content-type': 'application/json' }, payload: { json: { code } } });
+      server.inject({
+        method: 'POST',
+        url: '/trpc/auth.login',
+        headers: { 'content-type': 'application/json' },
+        payload: { json: { code } },
+      });
     expect((await login(mock.world.issueLoginCode('limited'))).statusCode).toBe(200);
     const res = await login(mock.world.issueLoginCode('limited'));
     expect(res.statusCode).toBe(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
-    expect(res.json().error.json.data).toMatchObject({ appCode: 'RATE_LIMITED', retryAfterSeconds: Number(res.headers['retry-after']) });
+    expect(res.json<TrpcErrorBody>().error.json.data).toMatchObject({
+      appCode: 'RATE_LIMITED',
+      retryAfterSeconds: Number(res.headers['retry-after']),
+    });
   });
 
   it('answers malformed JSON and wrong types with coded 400s, and keeps serving', async () => {
@@ -110,11 +124,11 @@ describe('sign-in over HTTP', () => {
       server.inject({ method: 'POST', url: '/trpc/auth.login', headers: { 'content-type': 'application/json' }, payload });
     const malformed = await post('{"json": {"code": ');
     expect(malformed.statusCode).toBe(400);
-    expect(malformed.json().error.json.data.appCode).toBe('MALFORMED_REQUEST');
+    expect(malformed.json<TrpcErrorBody>().error.json.data.appCode).toBe('MALFORMED_REQUEST');
 
     const wrongType = await post(JSON.stringify({ json: { code: 12345 } }));
     expect(wrongType.statusCode).toBe(400);
-    expect(wrongType.json().error.json.data).toMatchObject({ appCode: 'VALIDATION_FAILED', issues: [{ path: 'code' }] });
+    expect(wrongType.json<TrpcErrorBody>().error.json.data).toMatchObject({ appCode: 'VALIDATION_FAILED', issues: [{ path: 'code' }] });
 
     expect((await server.inject('/healthz')).statusCode).toBe(200);
   });
@@ -123,6 +137,6 @@ describe('sign-in over HTTP', () => {
     const server = await start();
     const res = await server.inject({ url: '/trpc/user.me', headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.' } });
     expect(res.statusCode).toBe(401);
-    expect(res.json().error.json.data.appCode).toBe('AUTH_TOKEN_ALGORITHM_INVALID');
+    expect(res.json<TrpcErrorBody>().error.json.data.appCode).toBe('AUTH_TOKEN_ALGORITHM_INVALID');
   });
 });

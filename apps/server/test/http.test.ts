@@ -9,6 +9,7 @@ import superjson from 'superjson';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogCapture } from '@app/test-support';
 import { buildTestApp, PRODUCTION_SECRETS } from './support/app';
+import type { HttpErrorBody, TrpcErrorBody, TrpcResultBody } from './support/bodies';
 
 const UNREACHABLE_MYSQL_URL = 'mysql://nobody:nothing@127.0.0.1:1/none';
 
@@ -47,7 +48,7 @@ describe('probes', () => {
   it('tRPC health answers with the version and a superjson Date', async () => {
     const res = await (await start({ APP_VERSION: '9.9.9' })).inject('/trpc/health');
     expect(res.statusCode).toBe(200);
-    const data = superjson.deserialize(res.json().result.data) as Record<string, unknown>;
+    const data = superjson.deserialize<Record<string, unknown>>(res.json<TrpcResultBody>().result.data);
     expect(data).toMatchObject({ ok: true, version: '9.9.9', db: 'up' });
     expect(data.time).toBeInstanceOf(Date);
   });
@@ -94,7 +95,11 @@ describe('CORS', () => {
     const preflight = await server.inject({
       method: 'OPTIONS',
       url: '/trpc/user.updateProfile',
-      headers: { origin: 'https://h5.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'https://h5.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('https://h5.example.com');
@@ -106,7 +111,9 @@ describe('CORS', () => {
   });
 
   it('gives no CORS grant to an origin outside the list', async () => {
-    const res = await (await start({ CORS_ORIGINS: 'https://h5.example.com' })).inject({
+    const res = await (
+      await start({ CORS_ORIGINS: 'https://h5.example.com' })
+    ).inject({
       url: '/trpc/health',
       headers: { origin: 'https://evil.example.net' },
     });
@@ -131,31 +138,38 @@ describe('bad requests get coded 4xx errors', () => {
   });
 
   it('rejects an unsupported content type with 415', async () => {
-    const res = await (await start()).inject({
+    const res = await (
+      await start()
+    ).inject({
       method: 'POST',
       url: '/trpc/user.updateProfile',
       headers: { 'content-type': 'application/xml' },
       payload: '<x/>',
     });
     expect(res.statusCode).toBe(415);
-    expect(res.json().error.appCode).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(res.json<HttpErrorBody>().error.appCode).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('answers an unknown route with 404 NOT_FOUND', async () => {
     const res = await (await start()).inject('/no/such/route');
     expect(res.statusCode).toBe(404);
-    expect(res.json().error).toMatchObject({ appCode: 'NOT_FOUND', message: '请求的内容不存在' });
+    expect(res.json<HttpErrorBody>().error).toMatchObject({ appCode: 'NOT_FOUND', message: '请求的内容不存在' });
   });
 
   it('answers an unknown procedure with 404 and a mutation sent as GET with 405', async () => {
     const server = await start();
     const unknown = await server.inject('/trpc/no.such.procedure');
     expect(unknown.statusCode).toBe(404);
-    expect(unknown.json().error.json.data.appCode).toBe('NOT_FOUND');
+    expect(unknown.json<TrpcErrorBody>().error.json.data.appCode).toBe('NOT_FOUND');
 
-    const wrongMethod = await server.inject({ method: 'POST', url: '/trpc/health', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    const wrongMethod = await server.inject({
+      method: 'POST',
+      url: '/trpc/health',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(wrongMethod.statusCode).toBe(405);
-    expect(wrongMethod.json().error.json.data.appCode).toBe('METHOD_NOT_ALLOWED');
+    expect(wrongMethod.json<TrpcErrorBody>().error.json.data.appCode).toBe('METHOD_NOT_ALLOWED');
   });
 });
 
@@ -164,7 +178,7 @@ describe('error shape in production', () => {
     const server = await start({ NODE_ENV: 'production', ...PRODUCTION_SECRETS });
     const res = await server.inject({ url: '/trpc/user.me', headers: { 'x-request-id': 'prod-request-1' } });
     expect(res.statusCode).toBe(401);
-    const error = res.json().error.json;
+    const error = res.json<TrpcErrorBody>().error.json;
     expect(error.message).toBe('请先登录');
     expect(error.data).toMatchObject({ appCode: 'AUTH_REQUIRED', requestId: 'prod-request-1', issues: null, httpStatus: 401 });
     expect(error.data).not.toHaveProperty('stack');
@@ -195,7 +209,9 @@ describe('logs', () => {
     const res = await (await start()).inject({ url: '/trpc/user.me%E0%A4%A', headers: { 'x-request-id': 'bad-url-request' } });
     expect(res.statusCode).toBe(400);
     expect(res.headers['x-request-id']).toBe('bad-url-request');
-    expect(res.json()).toEqual({ error: { appCode: 'MALFORMED_REQUEST', message: '请求格式错误', requestId: 'bad-url-request', issues: null } });
+    expect(res.json()).toEqual({
+      error: { appCode: 'MALFORMED_REQUEST', message: '请求格式错误', requestId: 'bad-url-request', issues: null },
+    });
     expect(logs.lines.filter((l) => l.msg === 'request')).toEqual([
       expect.objectContaining({ reqId: 'bad-url-request', procedure: 'user.me%E0%A4%A', status: 400 }),
     ]);
@@ -216,8 +232,9 @@ describe('official @trpc/client against a listening server', () => {
   it('calls health, and batches queries into one HTTP request', async () => {
     const server = await start();
     let httpRequests = 0;
-    server.addHook('onRequest', async () => {
+    server.addHook('onRequest', (_request, _reply, done) => {
       httpRequests += 1;
+      done();
     });
     const address = await server.listen({ host: '127.0.0.1', port: 0 });
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from '@app/api/db';
+import { inheritedEnv } from '@app/test-support';
 import { describe, expect, it } from 'vitest';
 import { createShutdown } from '../src/shutdown';
 import { buildTestApp } from './support/app';
@@ -75,7 +76,7 @@ describe('the server process', () => {
   function startServer(env: Record<string, string>) {
     const child = spawn(tsx, ['src/main.ts'], {
       cwd: serverDir,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      env: inheritedEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { AppRouter } from '@app/api';
-import { createScratchDatabase, type ScratchDatabase } from '@app/test-support';
+import { createScratchDatabase, inheritedEnv, type ScratchDatabase } from '@app/test-support';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { createConnection } from 'mysql2/promise';
 import superjson from 'superjson';
@@ -40,7 +40,7 @@ interface Started {
 function npmStart(env: Record<string, string>): Started {
   const child = spawn('npm', ['start'], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TURBO_TELEMETRY_DISABLED: '1', ...env },
+    env: inheritedEnv({ TURBO_TELEMETRY_DISABLED: '1', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -61,7 +61,8 @@ async function waitFor<T>(what: string, started: Started, probe: () => Promise<T
   while (Date.now() < deadline) {
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
-    if (started.child.exitCode !== null) throw new Error(`npm start exited (${started.child.exitCode}) before ${what}:\n${started.output()}`);
+    if (started.child.exitCode !== null)
+      throw new Error(`npm start exited (${started.child.exitCode}) before ${what}:\n${started.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`timed out waiting for ${what}:\n${started.output()}`);
@@ -93,7 +94,9 @@ describe('npm start, configured by its environment', () => {
 
     const mockUrl = /WeChat mock at (http:\/\/\S+)/.exec(first.output())?.[1];
     expect(mockUrl).toBeDefined();
-    const { code } = (await (await fetch(`${mockUrl}/__dev/login-code`, { method: 'POST', body: JSON.stringify({ user: 'stack-user' }) })).json()) as { code: string };
+    const { code } = (await (
+      await fetch(`${mockUrl}/__dev/login-code`, { method: 'POST', body: JSON.stringify({ user: 'stack-user' }) })
+    ).json()) as { code: string };
     const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `http://${host}:${port}/trpc`, transformer: superjson })] });
     const login = await client.auth.login.mutate({ code });
 
@@ -125,7 +128,8 @@ describe('the production bundle', () => {
     const bundle = readFileSync(`${serverDist}server.mjs`, 'utf8');
     // The mock's dev endpoints and its simulated platform: strings no minifier renames.
     const found = (text: string) => bundle.includes(text); // not toContain: a failure would print the whole bundle
-    for (const devOnly of ['/__dev/login-code', '/__dev/faults', 'jscode2session calls per user']) expect(found(devOnly), devOnly).toBe(false);
+    for (const devOnly of ['/__dev/login-code', '/__dev/faults', 'jscode2session calls per user'])
+      expect(found(devOnly), devOnly).toBe(false);
     expect(found('sns/jscode2session')).toBe(true); // the real client's endpoint is there: the check can see
   });
 });

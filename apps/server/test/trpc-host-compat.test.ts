@@ -15,6 +15,7 @@ import type { Kysely } from 'kysely';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp } from './support/app';
+import type { TrpcResultBody } from './support/bodies';
 
 const APP = { appId: 'wx00112233445566cc', appSecret: 'compat-test-secret-0123456789abcdef' };
 
@@ -49,7 +50,7 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/json' },
     payload: JSON.stringify(superjson.serialize({ code: mock.world.issueLoginCode('compat-user') })),
   });
-  token = (superjson.deserialize(login.json().result.data) as { accessToken: string }).accessToken;
+  token = superjson.deserialize<{ accessToken: string }>(login.json<TrpcResultBody>().result.data).accessToken;
 });
 
 afterAll(async () => {
@@ -94,7 +95,9 @@ async function expectSameAnswer(request: Parameters<typeof both>[0]) {
 /** The outcome of each call: 'ok' or its code (tRPC answers, or the server's coded HTTP errors). */
 const appCodes = (body: string) => {
   const parsed = JSON.parse(body) as unknown;
-  const items = (Array.isArray(parsed) ? parsed : [parsed]) as Array<{ error?: { appCode?: string; json?: { data: { appCode: string } } } }>;
+  const items = (Array.isArray(parsed) ? parsed : [parsed]) as Array<{
+    error?: { appCode?: string; json?: { data: { appCode: string } } };
+  }>;
   return items.map((item) => item.error?.appCode ?? item.error?.json?.data.appCode ?? 'ok');
 };
 
@@ -121,8 +124,8 @@ describe('the lean host answers exactly as the official adapter', () => {
   it('an authenticated batch, with superjson Dates', async () => {
     const answer = await expectSameAnswer({ url: `/trpc/user.me,health?batch=1&input=${batchInput(undefined, undefined)}`, auth: true });
     expect(answer.status).toBe(200);
-    const [me] = JSON.parse(answer.body) as Array<{ result: { data: unknown } }>;
-    expect((superjson.deserialize(me!.result.data as never) as { createdAt: unknown }).createdAt).toBeInstanceOf(Date);
+    const [me] = JSON.parse(answer.body) as TrpcResultBody[];
+    expect(superjson.deserialize<{ createdAt: unknown }>(me!.result.data).createdAt).toBeInstanceOf(Date);
   });
 
   it('a batch of mutations mixing success and zod errors (207)', async () => {
@@ -140,21 +143,51 @@ describe('the lean host answers exactly as the official adapter', () => {
 
   it.each([
     ['an unknown procedure', { url: '/trpc/nope' }, 404, ['NOT_FOUND']],
-    ['an unknown procedure in a batch', { url: `/trpc/health,nope?batch=1&input=${batchInput(undefined, undefined)}` }, 207, ['ok', 'NOT_FOUND']],
-    ['a query sent as POST', { method: 'POST' as const, url: '/trpc/health', headers: { 'content-type': 'application/json' }, payload: '{}' }, 405, ['METHOD_NOT_ALLOWED']],
+    [
+      'an unknown procedure in a batch',
+      { url: `/trpc/health,nope?batch=1&input=${batchInput(undefined, undefined)}` },
+      207,
+      ['ok', 'NOT_FOUND'],
+    ],
+    [
+      'a query sent as POST',
+      { method: 'POST' as const, url: '/trpc/health', headers: { 'content-type': 'application/json' }, payload: '{}' },
+      405,
+      ['METHOD_NOT_ALLOWED'],
+    ],
     ['a mutation sent as GET', { url: '/trpc/auth.logout' }, 405, ['METHOD_NOT_ALLOWED']],
     // Inputs are parsed when a procedure reads them, in both hosts: health takes none.
     ['malformed JSON input for a query that reads none', { url: '/trpc/health?input=%7Bnot-json' }, 200, ['ok']],
-    ['a malformed JSON body', { method: 'POST' as const, url: '/trpc/auth.login', headers: { 'content-type': 'application/json' }, payload: '{"json":' }, 400, ['MALFORMED_REQUEST']],
-    ['a batch whose input is not an object', { method: 'POST' as const, url: '/trpc/auth.login?batch=1', ...json('not an object') }, 400, ['MALFORMED_REQUEST']],
-    ['wrong types', { method: 'POST' as const, url: '/trpc/auth.login', ...json(superjson.serialize({ code: 42 })) }, 400, ['VALIDATION_FAILED']],
-    ['no input where one is required', { method: 'POST' as const, url: '/trpc/auth.login', headers: { 'content-type': 'application/json' } }, 400, ['VALIDATION_FAILED']],
+    [
+      'a malformed JSON body',
+      { method: 'POST' as const, url: '/trpc/auth.login', headers: { 'content-type': 'application/json' }, payload: '{"json":' },
+      400,
+      ['MALFORMED_REQUEST'],
+    ],
+    [
+      'a batch whose input is not an object',
+      { method: 'POST' as const, url: '/trpc/auth.login?batch=1', ...json('not an object') },
+      400,
+      ['MALFORMED_REQUEST'],
+    ],
+    [
+      'wrong types',
+      { method: 'POST' as const, url: '/trpc/auth.login', ...json(superjson.serialize({ code: 42 })) },
+      400,
+      ['VALIDATION_FAILED'],
+    ],
+    [
+      'no input where one is required',
+      { method: 'POST' as const, url: '/trpc/auth.login', headers: { 'content-type': 'application/json' } },
+      400,
+      ['VALIDATION_FAILED'],
+    ],
     ['an oversized batch', { url: `/trpc/${Array(11).fill('health').join(',')}?batch=1&input={}` }, 400, ['MALFORMED_REQUEST']],
     ['queries and mutations mixed in a batch', { url: `/trpc/health,auth.logout?batch=1&input={}` }, 400, ['MALFORMED_REQUEST']],
     ['a POST without a content type', { method: 'POST' as const, url: '/trpc/auth.logout' }, 415, ['UNSUPPORTED_MEDIA_TYPE']],
     ['a bad %-escape in the procedure path', { url: '/trpc/health%2' }, 400, ['MALFORMED_REQUEST']],
   ])('%s', async (_name, request, status, codes) => {
-    const answer = await expectSameAnswer(request as InjectOptions);
+    const answer = await expectSameAnswer(request);
     expect(answer.status).toBe(status);
     expect(appCodes(answer.body)).toEqual(codes);
   });
@@ -186,13 +219,13 @@ describe('the lean host answers exactly as the official adapter', () => {
 
   it('rate limits, with Retry-After', async () => {
     // Each host has its own limiter (one code is tried 3 times in 5 minutes at most): the 4th is refused.
-    let answer;
-    for (let i = 0; i < 4; i += 1) {
-      answer = await expectSameAnswer({ method: 'POST', url: '/trpc/auth.login', ...json(superjson.serialize({ code: 'the-same-unknown-code' })) });
-    }
-    expect(answer!.status).toBe(429);
-    expect(appCodes(answer!.body)).toEqual(['RATE_LIMITED']);
-    expect(Number(answer!.headers['retry-after'])).toBeGreaterThan(0);
+    const tryTheCode = () =>
+      expectSameAnswer({ method: 'POST', url: '/trpc/auth.login', ...json(superjson.serialize({ code: 'the-same-unknown-code' })) });
+    for (let i = 0; i < 3; i += 1) await tryTheCode();
+    const answer = await tryTheCode();
+    expect(answer.status).toBe(429);
+    expect(appCodes(answer.body)).toEqual(['RATE_LIMITED']);
+    expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('varies on the tRPC accept headers, keeping what CORS put in Vary (where the adapter drops it)', async () => {
@@ -227,7 +260,10 @@ describe.each(['lean', 'official'] as const)('the official clients through the %
     expect(health.time).toBeInstanceOf(Date);
     expect((await single.user.updateProfile.mutate({ nickname: `经由${host}` })).nickname).toBe(`经由${host}`);
 
-    const results = await Promise.allSettled([batched.user.updateProfile.mutate({ nickname: '  ' }), batched.user.updateProfile.mutate({ nickname: '好' })]);
+    const results = await Promise.allSettled([
+      batched.user.updateProfile.mutate({ nickname: '  ' }),
+      batched.user.updateProfile.mutate({ nickname: '好' }),
+    ]);
     expect(results[0].status).toBe('rejected');
     const error = (results[0] as PromiseRejectedResult).reason as TRPCClientError<AppRouter>;
     expect(error).toBeInstanceOf(TRPCClientError);

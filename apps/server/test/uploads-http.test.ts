@@ -79,7 +79,8 @@ describe('POST /uploads', () => {
     const response = await upload(PNG);
     expect(response.status).toBe(200);
     const result = (await response.json()) as { url: string; contentType: string; size: number };
-    expect(result).toEqual({ url: expect.stringMatching(/^\/uploads\/[a-f0-9]{32}\.png$/), contentType: 'image/png', size: PNG.length });
+    const uploadUrl: unknown = expect.stringMatching(/^\/uploads\/[a-f0-9]{32}\.png$/);
+    expect(result).toEqual({ url: uploadUrl, contentType: 'image/png', size: PNG.length });
 
     const served = await fetch(`${address}${result.url}`);
     expect(served.status).toBe(200);
@@ -146,13 +147,21 @@ describe('POST /uploads', () => {
       ['the file in another field', upload(PNG, { field: 'avatar' }), 400, 'UPLOAD_FILE_MISSING'],
       [
         'JSON instead of a form',
-        fetch(`${address}/uploads`, { method: 'POST', body: '{"file":"x"}', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }),
+        fetch(`${address}/uploads`, {
+          method: 'POST',
+          body: '{"file":"x"}',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        }),
         415,
         'UNSUPPORTED_MEDIA_TYPE',
       ],
       [
         'a multipart body without its boundary',
-        fetch(`${address}/uploads`, { method: 'POST', body: 'garbage', headers: { authorization: `Bearer ${token}`, 'content-type': 'multipart/form-data' } }),
+        fetch(`${address}/uploads`, {
+          method: 'POST',
+          body: 'garbage',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'multipart/form-data' },
+        }),
         400,
         'MALFORMED_REQUEST',
       ],

@@ -4,14 +4,18 @@ import { MemorySessionStore } from '@app/miniprogram/src/auth/session-store';
 import { createNodeTaroPlatform } from './node-taro-request';
 import type { TestServer } from './test-server';
 
-export function createTestApi(server: TestServer, options: Partial<ApiOptions> = {}, user = `user-${Math.random().toString(36).slice(2, 8)}`) {
+export function createTestApi(
+  server: TestServer,
+  options: Partial<ApiOptions> = {},
+  user = `user-${Math.random().toString(36).slice(2, 8)}`,
+) {
   const platform = createNodeTaroPlatform();
   const sessionStore = options.sessionStore ?? new MemorySessionStore();
   const api = createApi({
     baseUrl: () => server.url,
     request: platform.request,
     sessionStore,
-    getLoginCode: async () => server.loginCode(user),
+    getLoginCode: () => Promise.resolve(server.loginCode(user)),
     now: () => server.clock.now().getTime(),
     ...options,
   });

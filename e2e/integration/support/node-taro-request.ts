@@ -47,17 +47,32 @@ export function createNodeTaroPlatform(): NodeTaroPlatform {
   let failures = 0;
   const sent: SentRequest[] = [];
 
-  function start(method: string, url: string, headers: Record<string, string>, body: Buffer | undefined, timeout: number): PlatformRequestTask {
+  /**
+   * How WeChat's request API fails: a `{ errMsg }` object, not an Error (the transport must cope
+   * with exactly that), so the stand-in rejects with one.
+   */
+  function wechatFailure(errMsg: string): Promise<never> {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- WeChat rejects with { errMsg } objects, not Errors
+    return Promise.reject({ errMsg });
+  }
+
+  function start(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: Buffer | undefined,
+    timeout: number,
+  ): PlatformRequestTask {
     const record: SentRequest = { method, url, procedures: proceduresOf(url), headers, outcome: 'pending' };
     sent.push(record);
     if (inFlight >= WECHAT_MAX_TASKS) {
       record.outcome = 'failed';
-      return Promise.reject({ errMsg: 'request:fail exceed max task count' });
+      return wechatFailure('request:fail exceed max task count');
     }
     if (failures > 0) {
       failures -= 1;
       record.outcome = 'failed';
-      return Promise.reject({ errMsg: 'request:fail errcode:-101 cronet_error_code:-101 error_msg:net::ERR_CONNECTION_RESET' });
+      return wechatFailure('request:fail errcode:-101 cronet_error_code:-101 error_msg:net::ERR_CONNECTION_RESET');
     }
     inFlight += 1;
     maxInFlight = Math.max(maxInFlight, inFlight);
@@ -71,7 +86,7 @@ export function createNodeTaroPlatform(): NodeTaroPlatform {
         settled = true;
         record.outcome = outcome;
         done();
-        reject({ errMsg });
+        wechatFailure(errMsg).catch(reject);
       };
       abort = () => {
         fail('request:fail abort', 'aborted');
@@ -107,11 +122,19 @@ export function createNodeTaroPlatform(): NodeTaroPlatform {
     const bytes = Buffer.from(options.filePath.replace(/^bytes:/, ''), 'base64');
     const boundary = `----taro${Date.now().toString(16)}`;
     const body = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${options.name}"; filename="tmp.jpg"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${options.name}"; filename="tmp.jpg"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
       bytes,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    const response = await start('POST', options.url, { ...options.header, 'content-type': `multipart/form-data; boundary=${boundary}` }, body, options.timeout);
+    const response = await start(
+      'POST',
+      options.url,
+      { ...options.header, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body,
+      options.timeout,
+    );
     return { statusCode: response.statusCode, data: response.data };
   };
 
@@ -138,6 +161,7 @@ export function createNodeTaroPlatform(): NodeTaroPlatform {
 
 function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
   return flat;
 }

@@ -70,5 +70,9 @@ export function classifyError(error: TRPCError): ClassifiedError {
   }
   // Errors tRPC raises itself (bad JSON, unknown procedure, ...): coded by their HTTP status, with
   // the one status-to-code table of @app/shared.
-  return { appCode: appCodeForHttpStatus(getHTTPStatusCodeFromError(error)) ?? 'INTERNAL_ERROR', issues: null, retryAfterSeconds: undefined };
+  return {
+    appCode: appCodeForHttpStatus(getHTTPStatusCodeFromError(error)) ?? 'INTERNAL_ERROR',
+    issues: null,
+    retryAfterSeconds: undefined,
+  };
 }

@@ -74,7 +74,7 @@ function memoryRevocations(config: ServicesConfig, clock: Clock): RevocationStor
   );
 }
 
-export async function createServices(config: ServicesConfig): Promise<Services> {
+export function createServices(config: ServicesConfig): Promise<Services> {
   const clock = config.clock ?? systemClock;
   const { redis } = config;
   const tokens = new AccessTokens({
@@ -86,7 +86,7 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     ...(config.auth.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: config.auth.clockToleranceSeconds }),
   });
   const revocations = redis ? new RedisRevocationStore(redis) : memoryRevocations(config, clock);
-  return {
+  return Promise.resolve({
     db: config.db,
     clock,
     logger: config.logger,
@@ -107,5 +107,5 @@ export async function createServices(config: ServicesConfig): Promise<Services> 
     },
     rateLimits: new RateLimits(redis, config.rateLimits ?? DEFAULT_RATE_LIMITS),
     uploads: config.uploads,
-  };
+  });
 }

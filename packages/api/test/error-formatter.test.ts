@@ -75,7 +75,8 @@ describe('error formatter', () => {
     const { status, error } = await call('echo', { input: { n: 5 } });
     expect(status).toBe(400);
     expect(error.data.appCode).toBe('VALIDATION_FAILED');
-    expect(error.data.issues).toEqual([{ path: 'n', message: expect.stringMatching(/[\u4e00-\u9fff]/) }]);
+    const chineseText: unknown = expect.stringMatching(/[\u4e00-\u9fff]/);
+    expect(error.data.issues).toEqual([{ path: 'n', message: chineseText }]);
   });
 
   it('treats an output that breaks its schema as a server fault and keeps its issues inside', async () => {

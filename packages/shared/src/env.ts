@@ -55,9 +55,7 @@ export interface ClientBuildFacts {
   version?: string;
 }
 
-export type ClientEnvResult =
-  | { ok: true; env: ClientEnv }
-  | { ok: false; problems: Array<{ variable: string; message: string }> };
+export type ClientEnvResult = { ok: true; env: ClientEnv } | { ok: false; problems: Array<{ variable: string; message: string }> };
 
 const blankToUndefined = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value.trim());
 
@@ -119,15 +117,11 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
  * no localhost, and a port only when that exact port is registered in the admin console).
  * ICP filing cannot be checked from here.
  */
-export function checkWeChatDomain(
-  url: string,
-  kind: DomainKind,
-  registeredPorts: readonly number[] = [],
-): DomainViolation[] {
-  const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(url);
-  if (!match) return [{ url, rule: 'invalid', message: '不是完整的 URL' }];
-  const protocol = match[1]!.toLowerCase();
-  const authority = match[2]!;
+export function checkWeChatDomain(url: string, kind: DomainKind, registeredPorts: readonly number[] = []): DomainViolation[] {
+  // Both groups always take part in a match; the check only tells the type checker so.
+  const [, scheme, authority] = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(url) ?? [];
+  if (scheme === undefined || authority === undefined) return [{ url, rule: 'invalid', message: '不是完整的 URL' }];
+  const protocol = scheme.toLowerCase();
   const violations: DomainViolation[] = [];
 
   const expected = kind === 'socket' ? 'wss' : 'https';

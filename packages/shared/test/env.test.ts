@@ -127,14 +127,18 @@ describe('domainReport', () => {
     clientEnvSchema.parse({ buildMode: 'x', production, apiBaseUrl, registeredPorts });
 
   it('checks what a production build can reach (not develop) and lists each domain once', () => {
-    const report = domainReport(parse({ develop: 'http://localhost:3000', trial: 'https://api.example.com/trial', release: 'https://API.example.com' }, true));
+    const report = domainReport(
+      parse({ develop: 'http://localhost:3000', trial: 'https://api.example.com/trial', release: 'https://API.example.com' }, true),
+    );
     expect(report.ok).toBe(true);
     expect(report.entries.map((e) => e.envVersion)).toEqual(['trial', 'release']);
     expect(report.consoleDomains.request).toEqual(['https://api.example.com']);
   });
 
   it('reports each rule a domain breaks once, across request, upload and download', () => {
-    const report = domainReport(parse({ develop: 'http://192.168.1.2:3000', trial: 'https://t.example.com', release: 'https://r.example.com' }, false));
+    const report = domainReport(
+      parse({ develop: 'http://192.168.1.2:3000', trial: 'https://t.example.com', release: 'https://r.example.com' }, false),
+    );
     expect(report.ok).toBe(false);
     expect(report.entries[0]!.violations.map((v) => v.rule)).toEqual(['protocol', 'ip', 'port']);
     expect(reachableEnvVersions({ production: false })).toEqual(['develop', 'trial', 'release']);

@@ -6,9 +6,10 @@ import { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { redactUrl, TEST_MYSQL_URL, TEST_REDIS_URL } from './test-services';
 
-const HOW_TO_START = ['To start MariaDB and Redis and create the test user, run:', '  npm run setup        (or: bash scripts/setup.sh --services-only)'].join(
-  '\n',
-);
+const HOW_TO_START = [
+  'To start MariaDB and Redis and create the test user, run:',
+  '  npm run setup        (or: bash scripts/setup.sh --services-only)',
+].join('\n');
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -32,7 +33,13 @@ export default async function requireServices(): Promise<void> {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new Error([`Cannot reach the test Redis at ${TEST_REDIS_URL} (${reason(error)}).`, HOW_TO_START, 'or point TEST_REDIS_URL at a Redis server.'].join('\n'));
+    throw new Error(
+      [
+        `Cannot reach the test Redis at ${TEST_REDIS_URL} (${reason(error)}).`,
+        HOW_TO_START,
+        'or point TEST_REDIS_URL at a Redis server.',
+      ].join('\n'),
+    );
   } finally {
     redis.disconnect();
   }

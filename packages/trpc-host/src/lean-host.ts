@@ -64,13 +64,13 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
     // Their procedures would be NOT_FOUND until loaded: refuse rather than answer wrongly.
     throw new Error(`The lean tRPC host does not serve lazy routers (${lazyPaths.join(', ')}); use the official adapter`);
   }
-  const serialize = (value: unknown) => config.transformer.output.serialize(value);
+  const serialize = (value: unknown): unknown => config.transformer.output.serialize(value);
   // Each procedure's caller is chosen once, at start-up.
   const readOptions: ReadOptions = {
     plan: planRouter(router),
     maxBatchSize: options.maxBatchSize,
     pathSeparator: config.pathSeparator,
-    deserialize: (value) => config.transformer.input.deserialize(value),
+    deserialize: (value: unknown): unknown => config.transformer.input.deserialize(value),
   };
 
   function errorShape(error: TRPCError, ctx: unknown, type: RequestType, path: string | undefined, input: unknown): unknown {
@@ -81,13 +81,23 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
    * The request as a whole failed: one error (not an array, even for a batch), without a path. The
    * content type is the adapter's at that point (see UNREAD_REQUEST_CONTENT_TYPE).
    */
-  function failWhole(request: FastifyRequest, reply: FastifyReply, cause: unknown, ctx: unknown, type: RequestType, contentType: string): FastifyReply {
+  function failWhole(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    cause: unknown,
+    ctx: unknown,
+    type: RequestType,
+    contentType: string,
+  ): FastifyReply {
     const error = getTRPCErrorFromUnknown(cause);
     options.onError?.({ error, path: undefined, request });
     const outcome: Outcome = { ok: false, error, shape: errorShape(error, ctx, type, undefined, undefined) };
     const headers = options.responseHeaders?.([error]);
     if (headers) reply.headers(headers);
-    return reply.code(answerStatus([outcome])).header('content-type', contentType).send(bytes(answerText([outcome], false, serialize)));
+    return reply
+      .code(answerStatus([outcome]))
+      .header('content-type', contentType)
+      .send(bytes(answerText([outcome], false, serialize)));
   }
 
   /** One call, in the adapter's order of checks. Not async: one promise, not two. */
@@ -103,17 +113,24 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
       if (ACCEPTED_METHOD[type] !== request.method) {
         // A 405 lists the methods the procedure accepts (RFC 9110 15.5.6), as the adapter does.
         reply.header('allow', ACCEPTED_METHOD[type]);
-        throw new TRPCError({ code: 'METHOD_NOT_SUPPORTED', message: `Unsupported ${request.method}-request to ${type} procedure at path "${call.path}"` });
+        throw new TRPCError({
+          code: 'METHOD_NOT_SUPPORTED',
+          message: `Unsupported ${request.method}-request to ${type} procedure at path "${call.path}"`,
+        });
       }
       if (type === 'subscription') {
         if (parsed.isBatch) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Cannot batch subscription calls' });
-        throw new TRPCError({ code: 'NOT_IMPLEMENTED', message: `Subscriptions are not served by this host (path "${call.path}"); use the official adapter` });
+        throw new TRPCError({
+          code: 'NOT_IMPLEMENTED',
+          message: `Subscriptions are not served by this host (path "${call.path}"); use the official adapter`,
+        });
       }
       if (procedure === undefined) throw new TRPCError({ code: 'NOT_FOUND', message: `No procedure found on path "${call.path}"` });
       if (context.error) throw context.error;
       const index = call.index;
-      // Async: a malformed input is a rejection, never a synchronous throw (as the adapter's).
-      const getRawInput = async () => parsed.inputs.read(index);
+      // A malformed input is a rejection, never a synchronous throw (as the adapter's): the executor
+      // turns a throw into one.
+      const getRawInput = () => new Promise<unknown>((resolve) => resolve(parsed.inputs.read(index)));
       return procedure
         .call({ path: call.path, getRawInput, ctx: context.ctx, type, signal: undefined, batchIndex: index })
         .then((data): CallResult => ({ ok: true, data }), failed);
@@ -123,7 +140,13 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
   }
 
   /** Every call is done: shape the errors, then write the answer (or fail as a whole, as the adapter does). */
-  function write(request: FastifyRequest, reply: FastifyReply, parsed: ParsedRequest, context: Context, results: readonly CallResult[]): FastifyReply {
+  function write(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    parsed: ParsedRequest,
+    context: Context,
+    results: readonly CallResult[],
+  ): FastifyReply {
     try {
       const outcomes = results.map((result, index): Outcome => {
         const call = parsed.calls[index];
@@ -158,7 +181,9 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
     if (calls.length === 1 && first !== undefined) {
       return run(first, request, reply, parsed, context).then((result) => write(request, reply, parsed, context, [result]));
     }
-    return Promise.all(calls.map((call) => run(call, request, reply, parsed, context))).then((results) => write(request, reply, parsed, context, results));
+    return Promise.all(calls.map((call) => run(call, request, reply, parsed, context))).then((results) =>
+      write(request, reply, parsed, context, results),
+    );
   }
 
   // Not async: an async function returning a promise costs two more trips through the queue.
@@ -175,7 +200,10 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
     }
     if (parsed.wantsStream) {
       const error = parsed.isBatch
-        ? new TRPCError({ code: 'NOT_IMPLEMENTED', message: 'Streamed batches (httpBatchStreamLink) are not served by this host; use httpBatchLink or the official adapter' })
+        ? new TRPCError({
+            code: 'NOT_IMPLEMENTED',
+            message: 'Streamed batches (httpBatchStreamLink) are not served by this host; use httpBatchLink or the official adapter',
+          })
         : new TRPCError({ code: 'BAD_REQUEST', message: 'Streaming requests must be batched (you can do a batch of 1)' });
       return failWhole(request, reply, error, undefined, parsed.type, UNREAD_REQUEST_CONTENT_TYPE);
     }
@@ -194,13 +222,14 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
   }
 
   await app.register(
-    async (scope) => {
+    (scope, _options, done) => {
       // Bodies arrive as text, parsed by the host (so a malformed one is a tRPC error, not Fastify's).
       scope.removeContentTypeParser('application/json');
       scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
       // The protocol's two methods (HEAD comes with GET), not all ~34 as the adapter's `all` registers:
       // each is a route to build at start-up. Other methods get the server's 404.
       scope.route<{ Params: { path: string } }>({ method: ['GET', 'POST'], url: '/:path', handler: handle });
+      done();
     },
     { prefix: options.prefix ?? '/trpc' },
   );

@@ -26,14 +26,12 @@ export type ProcedureCall = (opts: CallOptions) => Promise<unknown>;
 /** How the host calls one procedure: the fast caller, or tRPC's own and why. */
 export type CallPlan = { kind: 'fast'; call: ProcedureCall } | { kind: 'fallback'; call: ProcedureCall; reason: string };
 
-/** tRPC's middleware result; `marker` is its brand (the string 'middlewareMarker'). */
-interface MiddlewareResult {
-  marker?: unknown;
-  ok: boolean;
-  data?: unknown;
-  ctx?: unknown;
-  error?: TRPCError;
-}
+/**
+ * tRPC's middleware result (MiddlewareOKResult | MiddlewareErrorResult); `marker` is its brand (the
+ * string 'middlewareMarker').
+ */
+type MiddlewareOkResult = { marker?: unknown; ok: true; data?: unknown; ctx?: unknown };
+type MiddlewareResult = MiddlewareOkResult | { marker?: unknown; ok: false; error: TRPCError };
 
 type NextOptions = { ctx?: Record<string, unknown>; input?: unknown; getRawInput?: () => Promise<unknown> } | undefined;
 
@@ -115,7 +113,7 @@ function outputValidation(parser: ZodLikeParser): Middleware {
 }
 
 /** `{ ...result, data }`, with tRPC's fields spelled out (a spread plus a property is V8's slow path). */
-function withData(result: MiddlewareResult, data: unknown): MiddlewareResult {
+function withData(result: MiddlewareOkResult, data: unknown): MiddlewareResult {
   const copy: Record<string, unknown> = { marker: result.marker, ok: true, data, ctx: result.ctx };
   // A middleware may have added fields of its own: they pass through, as with the spread.
   for (const key of Object.keys(result)) if (!(key in copy)) copy[key] = (result as unknown as Record<string, unknown>)[key];
@@ -127,7 +125,8 @@ function fallbackReason(procedure: AnyTRPCProcedure): string | undefined {
   const def = procedure._def as unknown as Record<string, unknown>;
   // `.experimental_caller(fn)`: tRPC's procedure is a wrapper that hands the call to `fn`
   // (createResolver sets `_def.caller` and `_def.experimental_caller: true`).
-  if (def.experimental_caller === true || def.caller !== undefined) return 'built with .experimental_caller(): its caller override must run';
+  if (def.experimental_caller === true || def.caller !== undefined)
+    return 'built with .experimental_caller(): its caller override must run';
   const unknownKeys = Object.keys(def).filter((key) => !KNOWN_DEF_KEYS.has(key));
   if (unknownKeys.length > 0) return `procedure._def has keys the fast caller does not know: ${unknownKeys.join(', ')}`;
   const middlewares = def.middlewares;
@@ -203,7 +202,8 @@ function fastProcedureCaller(procedure: AnyTRPCProcedure): ProcedureCall {
       batchIndex: opts.batchIndex,
     }).then((result) => {
       // tRPC's own checks (createProcedureCaller): a middleware that answered without next().
-      if (!result) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'No result from middlewares - did you forget to `return next()`?' });
+      if (!result)
+        throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'No result from middlewares - did you forget to `return next()`?' });
       if (!result.ok) throw result.error;
       return result.data;
     });

@@ -79,7 +79,10 @@ function checkContentType(request: FastifyRequest): void {
     if (request.method !== 'POST') {
       throw new TRPCError({ code: 'METHOD_NOT_SUPPORTED', message: `Only POST requests are supported for ${type} requests` });
     }
-    throw new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: `${type} inputs are not served by this host (use the official adapter)` });
+    throw new TRPCError({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: `${type} inputs are not served by this host (use the official adapter)`,
+    });
   }
   if (request.method === 'GET') return;
   throw new TRPCError({
@@ -109,7 +112,9 @@ function wantsStream(request: FastifyRequest): boolean {
   const trpcAccept = request.headers['trpc-accept'];
   if (trpcAccept !== undefined) return trpcAccept === 'application/jsonl';
   const accept = request.headers.accept;
-  return accept !== undefined && accept.includes('application/jsonl') && accept.split(',').some((type) => type.trim() === 'application/jsonl');
+  return (
+    accept !== undefined && accept.includes('application/jsonl') && accept.split(',').some((type) => type.trim() === 'application/jsonl')
+  );
 }
 
 /** The request body as text; the host's content-type parser leaves JSON bodies as strings. */
@@ -124,7 +129,8 @@ export function readRequest(request: FastifyRequest<{ Params: { path: string } }
   checkContentType(request);
   const isBatch = searchParam(request, 'batch') === '1';
   const paths = isBatch ? path.split(',') : [path];
-  if (isBatch && paths.length > options.maxBatchSize) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Batch call exceeds maximum size' });
+  if (isBatch && paths.length > options.maxBatchSize)
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'Batch call exceeds maximum size' });
   const calls: Call[] = paths.map((callPath, index) => {
     const procedure = options.plan.procedures.get(callPath);
     return { index, path: callPath, procedure, type: procedure?.type ?? options.plan.unservedTypes.get(callPath) };

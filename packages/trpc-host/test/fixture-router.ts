@@ -111,7 +111,8 @@ const presetsInput = t.middleware(({ next }) => next({ input: { source: 'middlew
 /** Turns one error result into another. */
 const mapsNotFound = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.code === 'NOT_FOUND') throw new TRPCError({ code: 'CONFLICT', message: 'Mapped from NOT_FOUND', cause: result.error });
+  if (!result.ok && result.error.code === 'NOT_FOUND')
+    throw new TRPCError({ code: 'CONFLICT', message: 'Mapped from NOT_FOUND', cause: result.error });
   return result;
 });
 
@@ -144,7 +145,9 @@ const viaCaller = t.procedure
 }>;
 
 export const fixtureRouter = t.router({
-  greeting: t.procedure.input(z.object({ name: z.string().min(1, 'name is empty') }).optional()).query(({ input }) => `Hello, ${input?.name ?? 'world'}`),
+  greeting: t.procedure
+    .input(z.object({ name: z.string().min(1, 'name is empty') }).optional())
+    .query(({ input }) => `Hello, ${input?.name ?? 'world'}`),
   echo: t.procedure.input(z.unknown()).query(({ input }) => ({ input })),
   context: {
     whoami: t.procedure
@@ -183,9 +186,9 @@ export const fixtureRouter = t.router({
     // parse() throws for async refinements and transforms: tRPC then uses parseAsync.
     asyncRefined: t.procedure
       .input(z.object({ id: z.number() }))
-      .output(z.object({ id: z.number() }).refine(async (value) => value.id > 0, 'id must be positive'))
+      .output(z.object({ id: z.number() }).refine((value) => Promise.resolve(value.id > 0), 'id must be positive'))
       .query(({ input }) => ({ id: input.id })),
-    asyncTransformed: t.procedure.output(z.string().transform(async (value) => value.toUpperCase())).query(() => 'shout'),
+    asyncTransformed: t.procedure.output(z.string().transform((value) => Promise.resolve(value.toUpperCase()))).query(() => 'shout'),
     stripped: t.procedure.output(z.object({ id: z.number() })).query(() => ({ id: 1, secret: 'not in the answer' })),
     invalid: t.procedure.output(z.object({ id: z.number() })).query(() => ({ id: 'not a number' }) as unknown as { id: number }),
   },

@@ -12,8 +12,7 @@ function fail(message: string): never {
 
 let config;
 try {
-  // eslint-disable-next-line no-restricted-properties -- the process entry hands its environment to config.ts
-  config = mockProcessConfig(process.argv.slice(2), process.env);
+  config = mockProcessConfig(process.argv.slice(2));
   assertMockAllowed(config.nodeEnv);
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
@@ -25,7 +24,9 @@ if (config.help) {
 
 const mock = await startWeChatMock(config).catch((error: unknown) => {
   if ((error as { code?: unknown }).code === 'EADDRINUSE') {
-    fail(`${config.host}:${config.port} is already in use (another dev stack?). Choose another port: WECHAT_MOCK_PORT=<n> or --port <n> (0 = any free port).`);
+    fail(
+      `${config.host}:${config.port} is already in use (another dev stack?). Choose another port: WECHAT_MOCK_PORT=<n> or --port <n> (0 = any free port).`,
+    );
   }
   throw error;
 });

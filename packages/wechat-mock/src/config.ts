@@ -43,7 +43,7 @@ function whole(value: string | undefined, name: string): number | undefined {
   return number;
 }
 
-export function mockProcessConfig(argv: string[], env: Record<string, string | undefined>): MockProcessConfig {
+export function mockProcessConfig(argv: string[], env: Record<string, string | undefined> = process.env): MockProcessConfig {
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -4,7 +4,7 @@
  * so it runs as its own process or inside a test.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Faults, WeChatMockWorld } from './world';
+import type { WeChatMockWorld } from './world';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -55,13 +55,14 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
       return send(res, 200, { code: world.issuePhoneCode(phone) });
     }
     case 'POST /__dev/faults':
-      world.setFaults(body as Partial<Faults>);
+      // A dev control: the body is taken as the faults to set, unchecked.
+      world.setFaults(body);
       return send(res, 200, world.faults);
     case 'DELETE /__dev/faults':
       world.clearFaults();
       return send(res, 200, world.faults);
     case 'POST /__dev/block':
-      world.setBlocked(String(body.user ?? ''), body.blocked !== false);
+      world.setBlocked(typeof body.user === 'string' ? body.user : '', body.blocked !== false);
       return send(res, 200, { ok: true });
     case 'GET /__dev/stats':
       return send(res, 200, world.stats);
@@ -76,12 +77,7 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
 async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const query = Object.fromEntries(url.searchParams);
   const route = `${req.method} ${url.pathname}`;
-  const known = [
-    'GET /sns/jscode2session',
-    'POST /cgi-bin/stable_token',
-    'POST /wxa/business/getuserphonenumber',
-    'GET /wxa/checksession',
-  ];
+  const known = ['GET /sns/jscode2session', 'POST /cgi-bin/stable_token', 'POST /wxa/business/getuserphonenumber', 'GET /wxa/checksession'];
   if (!known.includes(route)) return send(res, 404, { errcode: 404, errmsg: 'not found' });
 
   world.stats.requests += 1;
@@ -109,11 +105,10 @@ async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: Serv
 export function createWeChatMockHandler(world: WeChatMockWorld) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://mock.invalid');
-    const handled = url.pathname.startsWith('/__dev/')
-      ? handleDev(world, req, res, url.pathname)
-      : handleApi(world, req, res, url);
+    const handled = url.pathname.startsWith('/__dev/') ? handleDev(world, req, res, url.pathname) : handleApi(world, req, res, url);
     handled.catch((error: unknown) => {
-      if (!res.headersSent) send(res, 400, { errcode: 47001, errmsg: `data format error: ${error instanceof Error ? error.message : 'bad request'}` });
+      if (!res.headersSent)
+        send(res, 400, { errcode: 47001, errmsg: `data format error: ${error instanceof Error ? error.message : 'bad request'}` });
     });
   };
 }

@@ -228,14 +228,13 @@ export class WeChatMockWorld {
     if (body.grant_type !== 'client_credential') return { errcode: 40002, errmsg: 'invalid grant_type' };
     const now = this.#now();
     this.#accessTokens = this.#accessTokens.filter((t) => t.expiresAt > now);
-    const latest = this.#accessTokens.at(-1);
+    let current = this.#accessTokens.at(-1);
     // Normal mode: the token in force, renewed in its last 5 minutes (the old one stays valid until
     // it expires). force_refresh: a new token at once, and the previous ones stop working.
-    if (body.force_refresh === true || !latest || latest.expiresAt - now <= 5 * 60_000) {
-      const fresh = { token: randomBytes(48).toString('base64url'), expiresAt: now + this.#tokenTtlSeconds * 1000 };
-      this.#accessTokens = body.force_refresh === true ? [fresh] : [...this.#accessTokens, fresh];
+    if (body.force_refresh === true || !current || current.expiresAt - now <= 5 * 60_000) {
+      current = { token: randomBytes(48).toString('base64url'), expiresAt: now + this.#tokenTtlSeconds * 1000 };
+      this.#accessTokens = body.force_refresh === true ? [current] : [...this.#accessTokens, current];
     }
-    const current = this.#accessTokens.at(-1)!;
     return { access_token: current.token, expires_in: Math.round((current.expiresAt - now) / 1000) };
   }
 

@@ -5,10 +5,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mockProcessConfig } from '../src/config';
-import { assertMockAllowed, sessionSignatureOf, startWeChatMock, WECHAT_ERRORS, WeChatMockWorld, type RunningWeChatMock } from '../src/index';
+import {
+  assertMockAllowed,
+  sessionSignatureOf,
+  startWeChatMock,
+  WECHAT_ERRORS,
+  WeChatMockWorld,
+  type RunningWeChatMock,
+} from '../src/index';
 
 const APP = { appId: 'wx00000000000000aa', appSecret: 'mock-test-secret-0123456789abcdef' };
-const exchange = (world: WeChatMockWorld, code: string) => world.jscode2session({ appid: APP.appId, secret: APP.appSecret, js_code: code, grant_type: 'authorization_code' });
+const exchange = (world: WeChatMockWorld, code: string) =>
+  world.jscode2session({ appid: APP.appId, secret: APP.appSecret, js_code: code, grant_type: 'authorization_code' });
 
 describe('the login code exchange (jscode2session)', () => {
   it('accepts a code once, for five minutes, and says why it refuses', () => {
@@ -26,9 +34,9 @@ describe('the login code exchange (jscode2session)', () => {
 
   it('checks the app credentials and blocked users', () => {
     const world = new WeChatMockWorld(APP);
-    expect(world.jscode2session({ appid: 'wx0000000000000bad', secret: APP.appSecret, js_code: 'x', grant_type: 'authorization_code' })).toEqual(
-      WECHAT_ERRORS.INVALID_APPID,
-    );
+    expect(
+      world.jscode2session({ appid: 'wx0000000000000bad', secret: APP.appSecret, js_code: 'x', grant_type: 'authorization_code' }),
+    ).toEqual(WECHAT_ERRORS.INVALID_APPID);
     world.setBlocked('mallory', true);
     expect(exchange(world, world.issueLoginCode('mallory'))).toEqual(WECHAT_ERRORS.USER_BLOCKED);
   });
@@ -44,7 +52,11 @@ describe('access tokens and session checks', () => {
   it('keeps the token in force until its last five minutes, and checksession verifies the HMAC', () => {
     let now = 0;
     const world = new WeChatMockWorld({ ...APP, now: () => now });
-    const ask = () => world.stableToken({ grant_type: 'client_credential', appid: APP.appId, secret: APP.appSecret }) as { access_token: string; expires_in: number };
+    const ask = () =>
+      world.stableToken({ grant_type: 'client_credential', appid: APP.appId, secret: APP.appSecret }) as {
+        access_token: string;
+        expires_in: number;
+      };
     const first = ask();
     expect(first.expires_in).toBe(7200);
     expect(ask().access_token).toBe(first.access_token);
@@ -52,7 +64,8 @@ describe('access tokens and session checks', () => {
     expect(ask().access_token).not.toBe(first.access_token);
 
     const session = exchange(world, world.issueLoginCode('carol')) as { openid: string; session_key: string };
-    const check = (signature: string) => world.checkSession({ access_token: first.access_token, openid: session.openid, signature, sig_method: 'hmac_sha256' });
+    const check = (signature: string) =>
+      world.checkSession({ access_token: first.access_token, openid: session.openid, signature, sig_method: 'hmac_sha256' });
     expect(check(sessionSignatureOf(session.session_key))).toEqual({ errcode: 0, errmsg: 'ok' });
     expect(check('0'.repeat(64))).toEqual(WECHAT_ERRORS.INVALID_SIGNATURE);
   });
@@ -66,8 +79,11 @@ describe('over HTTP, with faults', () => {
   afterAll(() => mock.close());
 
   it('answers the official endpoint, then an injected error as many times as asked, then normally again', async () => {
-    const sessionUrl = (code: string) => `${mock.url}/sns/jscode2session?appid=${APP.appId}&secret=${APP.appSecret}&js_code=${code}&grant_type=authorization_code`;
-    const { code } = (await (await fetch(`${mock.url}/__dev/login-code`, { method: 'POST', body: '{"user":"dave"}' })).json()) as { code: string };
+    const sessionUrl = (code: string) =>
+      `${mock.url}/sns/jscode2session?appid=${APP.appId}&secret=${APP.appSecret}&js_code=${code}&grant_type=authorization_code`;
+    const { code } = (await (await fetch(`${mock.url}/__dev/login-code`, { method: 'POST', body: '{"user":"dave"}' })).json()) as {
+      code: string;
+    };
     await fetch(`${mock.url}/__dev/faults`, { method: 'POST', body: JSON.stringify({ errcode: -1, errcodeTimes: 1 }) });
     expect(await (await fetch(sessionUrl(code))).json()).toEqual(WECHAT_ERRORS.SYSTEM_BUSY);
     expect(await (await fetch(sessionUrl(code))).json()).toHaveProperty('openid');

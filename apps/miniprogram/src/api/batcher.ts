@@ -22,7 +22,12 @@ export interface Batcher {
 }
 
 /** Splits calls into groups that respect the batch size and, for GETs, the URL length. */
-export function groupCalls(type: CallType, calls: readonly Call[], base: string, limits: Pick<BatcherOptions, 'maxBatchSize' | 'maxUrlLength'>): Call[][] {
+export function groupCalls(
+  type: CallType,
+  calls: readonly Call[],
+  base: string,
+  limits: Pick<BatcherOptions, 'maxBatchSize' | 'maxUrlLength'>,
+): Call[][] {
   const groups: Call[][] = [];
   let group: Call[] = [];
   for (const call of calls) {

@@ -7,7 +7,6 @@ import Taro from '@tarojs/taro';
 import { taroSessionStore } from '../auth/taro-session-store';
 import { getLoginCode } from '../auth/wechat-codes';
 import { currentGrayChannel } from '../platform/gray-channel';
-import type { PlatformRequest, PlatformUpload } from '../platform/network';
 import { runMode } from '../platform/run-mode';
 import { createApi } from './create-api';
 import { uploadImage } from './upload';
@@ -16,8 +15,7 @@ const baseUrl = () => runMode.apiBaseUrl;
 
 const created = createApi({
   baseUrl,
-  // Taro.request's own types are wider than the slice the transport uses.
-  request: Taro.request as unknown as PlatformRequest,
+  request: (options) => Taro.request(options),
   sessionStore: taroSessionStore,
   getLoginCode,
   grayChannel: currentGrayChannel,
@@ -29,7 +27,7 @@ export const session = created.session;
 /** Uploads a local image (chooseAvatar's or chooseImage's temp path) for the signed-in user. */
 export function uploadUserImage(filePath: string): Promise<UploadResult> {
   return uploadImage(
-    { baseUrl, upload: Taro.uploadFile as unknown as PlatformUpload, limiter: created.limiter, headers: created.headers, session },
+    { baseUrl, upload: (options) => Taro.uploadFile(options), limiter: created.limiter, headers: created.headers, session },
     filePath,
   );
 }

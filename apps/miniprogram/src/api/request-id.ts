@@ -6,6 +6,8 @@ let sequence = 0;
 
 export function createRequestId(): string {
   sequence = (sequence + 1) % 1296;
-  const random = Math.floor(Math.random() * 36 ** 6).toString(36).padStart(6, '0');
+  const random = Math.floor(Math.random() * 36 ** 6)
+    .toString(36)
+    .padStart(6, '0');
   return `mp-${Date.now().toString(36)}-${random}${sequence.toString(36).padStart(2, '0')}`;
 }

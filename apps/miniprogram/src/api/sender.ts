@@ -42,7 +42,8 @@ function isBatchItem(value: unknown): value is BatchItem {
 
 function trpcError(serialized: unknown, requestId: string): TRPCClientError<AnyRouter> {
   try {
-    return TRPCClientError.from({ error: superjson.deserialize(serialized as never) });
+    // Unchecked here: TRPCClientError.from recognises an error shape itself (else an unknown error).
+    return TRPCClientError.from({ error: superjson.deserialize<unknown>(serialized as never) });
   } catch (cause) {
     return clientError('INTERNAL_ERROR', requestId, { cause });
   }
@@ -74,7 +75,9 @@ function answer(calls: readonly Call[], response: PlatformResponse, requestId: s
   // the server's coded HTTP error (`{ appCode, ... }`), or a gateway's page.
   const whole = isBatchItem(body) ? body.error : undefined;
   const error =
-    typeof whole === 'object' && whole !== null && 'json' in whole ? trpcError(whole, requestId) : httpError(response.statusCode, body, requestId);
+    typeof whole === 'object' && whole !== null && 'json' in whole
+      ? trpcError(whole, requestId)
+      : httpError(response.statusCode, body, requestId);
   for (const call of calls) call.fail(error);
 }
 

@@ -17,7 +17,7 @@ import { observable } from '@trpc/server/observable';
 import { clientError } from '../errors/app-error';
 import type { PlatformRequest } from '../platform/network';
 import { createBatcher } from './batcher';
-import { openCall, type AnyObserver } from './call';
+import { openCall } from './call';
 import type { ConcurrencyLimiter } from './concurrency';
 import { createRequestId } from './request-id';
 import { createSender } from './sender';
@@ -63,7 +63,7 @@ export function taroLink<TRouter extends AnyRouter>(options: TaroLinkOptions): T
           observer.error(clientError('METHOD_NOT_ALLOWED', null));
           return () => undefined;
         }
-        const call = openCall(op, op.type, observer as unknown as AnyObserver, timeoutMs);
+        const call = openCall(op, op.type, observer, timeoutMs);
         if (!call.done) batcher.add(call);
         return () => call.drop();
       });

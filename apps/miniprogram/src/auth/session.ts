@@ -20,10 +20,7 @@ export interface AuthApi {
 }
 
 export type SessionState =
-  | { status: 'signing-in' }
-  | { status: 'signed-in'; userId: number }
-  | { status: 'failed'; error: AppErrorInfo }
-  | { status: 'signed-out' };
+  { status: 'signing-in' } | { status: 'signed-in'; userId: number } | { status: 'failed'; error: AppErrorInfo } | { status: 'signed-out' };
 
 export interface SessionOptions {
   api: AuthApi;

@@ -33,16 +33,16 @@ export function clientError(
     httpStatus: status,
     ...(options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds }),
   };
-  return TRPCClientError.from(
+  return TRPCClientError.from<never>(
     { error: { message, code: JSON_RPC_CODE[status] ?? -32603, data } },
     options.cause instanceof Error ? { cause: options.cause } : {},
-  ) as TRPCClientError<never>;
+  );
 }
 
 function dataOf(error: unknown): Partial<AppErrorData> | undefined {
   if (!(error instanceof TRPCClientError)) return undefined;
   const data: unknown = error.data;
-  return typeof data === 'object' && data !== null ? (data as Partial<AppErrorData>) : undefined;
+  return typeof data === 'object' && data !== null ? data : undefined;
 }
 
 /** The code of any error (INTERNAL_ERROR for anything that is not ours). */

@@ -46,7 +46,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(reverted ? `  reverted ${reverted}\n` : '  nothing to revert\n');
     } else {
       for (const m of await migrationStatus(db)) {
-        process.stdout.write(`  ${m.executedAt ? `applied ${m.executedAt.toISOString()}` : 'pending                         '}  ${m.name}\n`);
+        process.stdout.write(
+          `  ${m.executedAt ? `applied ${m.executedAt.toISOString()}` : 'pending                         '}  ${m.name}\n`,
+        );
       }
     }
     process.stdout.write(`[db:migrate] done in ${Math.round(performance.now() - started)} ms\n`);
@@ -59,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`[db:migrate] failed: ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `[db:migrate] failed: ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

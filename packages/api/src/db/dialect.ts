@@ -121,7 +121,7 @@ export class SqliteValuesPlugin implements KyselyPlugin {
     return this.#transformer.transformNode(args.node);
   }
 
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     const rows = args.result.rows.map((row) => {
       let copy: UnknownRow | null = null;
       for (const [key, value] of Object.entries(row)) {
@@ -132,7 +132,7 @@ export class SqliteValuesPlugin implements KyselyPlugin {
       }
       return copy ?? row;
     });
-    return { ...args.result, rows };
+    return Promise.resolve({ ...args.result, rows });
   }
 }
 

@@ -20,7 +20,7 @@ export class MigrationFailedError extends Error {
 }
 
 function migratorFor(db: AnyKysely): Migrator {
-  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  return new Migrator({ db, provider: { getMigrations: () => Promise.resolve(migrations) } });
 }
 
 function unwrap(outcome: { error?: unknown; results?: MigrationResult[] }): string[] {

@@ -25,25 +25,28 @@ export interface AccessTokenStore {
 export class MemoryAccessTokenStore implements AccessTokenStore {
   #token: CachedToken | null = null;
 
-  async read() {
-    return this.#token;
+  read(): Promise<CachedToken | null> {
+    return Promise.resolve(this.#token);
   }
 
-  async write(token: CachedToken) {
+  write(token: CachedToken): Promise<void> {
     this.#token = token;
+    return Promise.resolve();
   }
 
-  async invalidate(token: string) {
+  invalidate(token: string): Promise<void> {
     if (this.#token?.token === token) this.#token = null;
+    return Promise.resolve();
   }
 
-  async tryLock() {
-    return async () => {};
+  tryLock(): Promise<(() => Promise<void>) | null> {
+    return Promise.resolve(() => Promise.resolve());
   }
 }
 
 const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
-const INVALIDATE = "local v = redis.call('get', KEYS[1]) if v and cjson.decode(v).token == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const INVALIDATE =
+  "local v = redis.call('get', KEYS[1]) if v and cjson.decode(v).token == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 export class RedisAccessTokenStore implements AccessTokenStore {
   readonly #key: string;

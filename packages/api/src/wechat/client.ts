@@ -117,7 +117,7 @@ export class WeChatClient {
         throw new WeChatTransportError(endpoint, 'http');
       }
       const errcode = typeof data.errcode === 'number' ? data.errcode : 0;
-      if (errcode !== 0) throw new WeChatApiError(endpoint, errcode, String(data.errmsg ?? ''));
+      if (errcode !== 0) throw new WeChatApiError(endpoint, errcode, typeof data.errmsg === 'string' ? data.errmsg : '');
       return data;
     });
   }
@@ -126,7 +126,10 @@ export class WeChatClient {
   #fail(error: unknown, codeFor: (errcode: number) => ReturnType<typeof appCodeForLoginError>): never {
     if (error instanceof AppError) throw error;
     if (error instanceof BrokenCircuitError || error instanceof WeChatTransportError || error instanceof AccessTokenUnavailableError) {
-      this.#options.logger.warn({ wechatError: error.name, reason: (error as Partial<WeChatTransportError>).reason }, 'WeChat API unavailable');
+      this.#options.logger.warn(
+        { wechatError: error.name, reason: (error as Partial<WeChatTransportError>).reason },
+        'WeChat API unavailable',
+      );
       throw new AppError('WECHAT_UNAVAILABLE', { cause: error });
     }
     if (error instanceof WeChatApiError) {

@@ -29,10 +29,7 @@ export const WECHAT_INVALID_CREDENTIAL_ERRCODES = new Set([40001, 42001]);
 
 /** Worth another try: WeChat said "busy", or the call never got an answer. */
 export function isTransientWeChatFailure(error: unknown): boolean {
-  return (
-    error instanceof WeChatTransportError ||
-    (error instanceof WeChatApiError && error.errcode === WECHAT_BUSY_ERRCODE)
-  );
+  return error instanceof WeChatTransportError || (error instanceof WeChatApiError && error.errcode === WECHAT_BUSY_ERRCODE);
 }
 
 /** Application codes for the errcodes of code2Session (and the shared ones of other endpoints). */

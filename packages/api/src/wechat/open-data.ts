@@ -23,7 +23,9 @@ function equalHex(a: string, b: string): boolean {
 }
 
 export function rawDataSignature(rawData: string, sessionKey: string): string {
-  return createHash('sha1').update(rawData + sessionKey, 'utf8').digest('hex');
+  return createHash('sha1')
+    .update(rawData + sessionKey, 'utf8')
+    .digest('hex');
 }
 
 /** Checks `signature = sha1(rawData + session_key)`; throws OpenDataError('signature') if not. */

@@ -42,27 +42,17 @@ describe.each(dialects)('migrations on %s', (_dialect, create) => {
     const { db } = testDb;
     const at = new Date('2026-11-23T08:09:10.123Z');
 
-    await db
-      .insertInto('users')
-      .values({ openid: 'o-1', unionid: null, nickname: '小明😀', created_at: at, updated_at: at })
-      .execute();
+    await db.insertInto('users').values({ openid: 'o-1', unionid: null, nickname: '小明😀', created_at: at, updated_at: at }).execute();
     const row = await db.selectFrom('users').selectAll().where('openid', '=', 'o-1').executeTakeFirstOrThrow();
     expect(row.created_at).toBeInstanceOf(Date);
     expect(row.created_at.toISOString()).toBe(at.toISOString());
     expect(row.nickname).toBe('小明😀');
 
     // Comparisons on dates work on both (SQLite compares the ISO text).
-    const later = await db
-      .selectFrom('users')
-      .select('id')
-      .where('created_at', '>', new Date('2026-11-23T08:09:10.122Z'))
-      .execute();
+    const later = await db.selectFrom('users').select('id').where('created_at', '>', new Date('2026-11-23T08:09:10.122Z')).execute();
     expect(later).toHaveLength(1);
 
-    const duplicate = db
-      .insertInto('users')
-      .values({ openid: 'o-1', unionid: null, created_at: at, updated_at: at })
-      .execute();
+    const duplicate = db.insertInto('users').values({ openid: 'o-1', unionid: null, created_at: at, updated_at: at }).execute();
     const error = await duplicate.then(
       () => null,
       (e: unknown) => e,

@@ -52,7 +52,6 @@ function bearer(token: string) {
   return { authorization: `Bearer ${token}` };
 }
 
-
 async function signIn(user: string, svc: Services = services) {
   return client({ services: svc }).auth.login({ code: mock.world.issueLoginCode(user) });
 }
@@ -234,7 +233,11 @@ describe('access token checks', () => {
       ['not bearer', `Basic ${Buffer.from('a:b').toString('base64')}`, 'AUTH_TOKEN_MALFORMED'],
       ['garbage', 'Bearer not.a.jwt', 'AUTH_TOKEN_MALFORMED'],
       ['bad signature', `Bearer ${header}.${payload}.${'A'.repeat(43)}`, 'AUTH_TOKEN_SIGNATURE_INVALID'],
-      ['other secret', `Bearer ${await forge({ secret: 'another-secret-of-sufficient-length-000000' }, subject)}`, 'AUTH_TOKEN_SIGNATURE_INVALID'],
+      [
+        'other secret',
+        `Bearer ${await forge({ secret: 'another-secret-of-sufficient-length-000000' }, subject)}`,
+        'AUTH_TOKEN_SIGNATURE_INVALID',
+      ],
       ['alg none', `Bearer ${noneHeader}.${payload}.`, 'AUTH_TOKEN_ALGORITHM_INVALID'],
       ['HS512', `Bearer ${await forge({ alg: 'HS512' }, subject)}`, 'AUTH_TOKEN_ALGORITHM_INVALID'],
       ['wrong iss', `Bearer ${await forge({ issuer: 'someone-else' }, subject)}`, 'AUTH_TOKEN_CLAIMS_INVALID'],
@@ -280,10 +283,17 @@ describe('user.bindPhone', () => {
 
 describe('rate limits', () => {
   it('limits sign-in per IP in memory, with a retry-after', async () => {
-    const limited = await createTestServices({ db: testDb.db, wechatUrl: mock.url, clock, rateLimits: { loginPerIp: { points: 2, durationSeconds: 60 } } });
+    const limited = await createTestServices({
+      db: testDb.db,
+      wechatUrl: mock.url,
+      clock,
+      rateLimits: { loginPerIp: { points: 2, durationSeconds: 60 } },
+    });
     const ip = '192.0.2.10';
     for (let i = 0; i < 2; i += 1) await client({ services: limited, ip }).auth.login({ code: mock.world.issueLoginCode('flood') });
-    const error = await client({ services: limited, ip }).auth.login({ code: mock.world.issueLoginCode('flood') }).catch((e: unknown) => e);
+    const error = await client({ services: limited, ip })
+      .auth.login({ code: mock.world.issueLoginCode('flood') })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).appCode).toBe('RATE_LIMITED');
     expect((error as AppError).retryAfterSeconds).toBeGreaterThan(0);
@@ -302,7 +312,12 @@ describe('rate limits', () => {
   });
 
   it('limits mutations per user', async () => {
-    const limited = await createTestServices({ db: testDb.db, wechatUrl: mock.url, clock, rateLimits: { mutationsPerUser: { points: 2, durationSeconds: 60 } } });
+    const limited = await createTestServices({
+      db: testDb.db,
+      wechatUrl: mock.url,
+      clock,
+      rateLimits: { mutationsPerUser: { points: 2, durationSeconds: 60 } },
+    });
     const login = await signIn('busy-editor', limited);
     const caller = client({ services: limited, ...bearer(login.accessToken) });
     await caller.user.updateProfile({ nickname: '一' });

@@ -9,7 +9,8 @@ import { detectImageType } from '../../src/modules/uploads/image-type';
 import { LocalDiskStorage } from '../../src/modules/uploads/upload-storage';
 import { storedFileOf, storeImage } from '../../src/modules/uploads/uploads.service';
 
-const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+const bytes = (...parts: Array<string | number[]>) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
 
 describe('detectImageType', () => {
   it.each([
@@ -61,7 +62,12 @@ describe('LocalDiskStorage', () => {
 describe('storeImage', () => {
   const session = { userId: 7, sessionId: 's' };
   const consumed: string[] = [];
-  const rateLimits = { consume: async (name: string, key: string) => void consumed.push(`${name}:${key}`) };
+  const rateLimits = {
+    consume: (name: string, key: string) => {
+      consumed.push(`${name}:${key}`);
+      return Promise.resolve();
+    },
+  };
   let root: string;
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'store-image-test-'));

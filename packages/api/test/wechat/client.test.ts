@@ -23,7 +23,6 @@ afterEach(() => {
 });
 afterAll(() => mock.close());
 
-
 describe('code2Session', () => {
   it('returns the openid, session_key and unionid WeChat issued for the code', async () => {
     const client = createTestWeChatClient(mock);

@@ -4,21 +4,17 @@ import '../zod';
 /** WeChat allows nicknames of up to 64 bytes; we count characters and keep it to 20 for layout. */
 export const NICKNAME_MAX_LENGTH = 20;
 
-export const nicknameSchema = z
-  .string()
-  .check(
-    z.trim(),
-    z.minLength(1, { message: '昵称不能为空' }),
-    z.maxLength(NICKNAME_MAX_LENGTH, { message: `昵称最多 ${NICKNAME_MAX_LENGTH} 个字` }),
-    z.refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { message: '昵称包含不支持的字符' }),
-  );
+export const nicknameSchema = z.string().check(
+  z.trim(),
+  z.minLength(1, { message: '昵称不能为空' }),
+  z.maxLength(NICKNAME_MAX_LENGTH, { message: `昵称最多 ${NICKNAME_MAX_LENGTH} 个字` }),
+  z.refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { message: '昵称包含不支持的字符' }),
+);
 
-export const avatarUrlSchema = z
-  .string()
-  .check(
-    z.maxLength(512, { message: '头像地址过长' }),
-    z.refine((value) => /^(https?:\/\/|\/)/.test(value), { message: '头像地址无效' }),
-  );
+export const avatarUrlSchema = z.string().check(
+  z.maxLength(512, { message: '头像地址过长' }),
+  z.refine((value) => /^(https?:\/\/|\/)/.test(value), { message: '头像地址无效' }),
+);
 
 export const userSchema = z.object({
   id: z.int().check(z.positive()),

@@ -1,6 +1,6 @@
 /** Picks an avatar (WeChat's chooseAvatar, or a file on H5), uploads it and saves it to the profile. */
 import type { User } from '@app/shared';
-import { Button } from '@tarojs/components';
+import { Button, type CommonEvent } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { useState, type ReactNode } from 'react';
 import { api, uploadUserImage } from '../../api/client';
@@ -39,8 +39,10 @@ export function AvatarPicker({ children, onChanged }: { children: ReactNode; onC
       </Button>
     );
   }
+  // Taro leaves this event's detail untyped; WeChat's chooseavatar event carries { avatarUrl }.
+  const onChooseAvatar = (event: CommonEvent<{ avatarUrl: string }>) => void save(event.detail.avatarUrl);
   return (
-    <Button className="avatar-picker" openType="chooseAvatar" {...busyProps(busy, { spinner: false })} onChooseAvatar={(event) => void save(event.detail.avatarUrl)}>
+    <Button className="avatar-picker" openType="chooseAvatar" {...busyProps(busy, { spinner: false })} onChooseAvatar={onChooseAvatar}>
       {children}
     </Button>
   );

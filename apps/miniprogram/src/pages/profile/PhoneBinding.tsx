@@ -32,7 +32,13 @@ export function PhoneBinding({ user, onBound }: { user: User; onBound: (user: Us
         <Text data-testid="phone-masked">{user.phoneMasked ?? '未绑定'}</Text>
       </View>
       {isH5 ? (
-        <Button className="phone__button" size="mini" {...busyProps(binding)} data-testid="bind-phone" onClick={() => void bind(devPhoneCode)}>
+        <Button
+          className="phone__button"
+          size="mini"
+          {...busyProps(binding)}
+          data-testid="bind-phone"
+          onClick={() => void bind(devPhoneCode)}
+        >
           {label}
         </Button>
       ) : (
@@ -44,7 +50,7 @@ export function PhoneBinding({ user, onBound }: { user: User; onBound: (user: Us
           onGetPhoneNumber={(event) => {
             const code = event.detail.code;
             // No code: the user declined, which needs no message.
-            if (code) void bind(async () => code);
+            if (code) void bind(() => Promise.resolve(code));
           }}
         >
           {label}

@@ -38,7 +38,10 @@ export async function insertRefreshToken(
   db: Db,
   token: { session_id: string; token_hash: string; created_at: Date; expires_at: Date },
 ): Promise<void> {
-  await db.insertInto('refresh_tokens').values({ ...token, rotated_at: null }).execute();
+  await db
+    .insertInto('refresh_tokens')
+    .values({ ...token, rotated_at: null })
+    .execute();
 }
 
 export async function findRefreshTokenByHash(db: Db, tokenHash: string): Promise<RefreshTokenRow | undefined> {

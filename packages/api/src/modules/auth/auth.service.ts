@@ -78,7 +78,12 @@ export async function login(deps: AuthDeps, code: string): Promise<LoginOutput> 
         revoked_at: null,
         revoked_reason: null,
       });
-      await insertRefreshToken(trx, { session_id: sessionId, token_hash: hashRefreshToken(refreshToken), created_at: now, expires_at: refreshExpiresAt });
+      await insertRefreshToken(trx, {
+        session_id: sessionId,
+        token_hash: hashRefreshToken(refreshToken),
+        created_at: now,
+        expires_at: refreshExpiresAt,
+      });
       return found;
     });
   let signedIn: Awaited<ReturnType<typeof signIn>>;
@@ -130,7 +135,12 @@ export async function refresh(deps: AuthDeps, presented: string): Promise<AuthTo
   const refreshExpiresAt = new Date(now.getTime() + deps.auth.refreshTokenTtlSeconds * 1000);
   const rotated = await deps.db.transaction().execute(async (trx) => {
     if (!(await markRefreshTokenRotated(trx, stored.id, now))) return false;
-    await insertRefreshToken(trx, { session_id: session.id, token_hash: hashRefreshToken(refreshToken), created_at: now, expires_at: refreshExpiresAt });
+    await insertRefreshToken(trx, {
+      session_id: session.id,
+      token_hash: hashRefreshToken(refreshToken),
+      created_at: now,
+      expires_at: refreshExpiresAt,
+    });
     await extendSession(trx, session.id, refreshExpiresAt);
     return true;
   });
@@ -146,7 +156,10 @@ export async function logout(deps: AuthDeps, session: Session): Promise<void> {
 }
 
 /** The user's current WeChat session_key (for open-data decryption); it never leaves the server. */
-export async function sessionKeyOf(deps: { db: Kysely<Database>; auth: Pick<AuthServices, 'sessionKeys'> }, session: Session): Promise<string> {
+export async function sessionKeyOf(
+  deps: { db: Kysely<Database>; auth: Pick<AuthServices, 'sessionKeys'> },
+  session: Session,
+): Promise<string> {
   const row = await findSession(deps.db, session.sessionId);
   if (!row || row.revoked_at !== null) throw new AppError('AUTH_SESSION_REVOKED');
   return deps.auth.sessionKeys.decrypt(row.session_key_ciphertext, row.id);

@@ -26,9 +26,10 @@ export class MemoryRevocationStore implements RevocationStore {
     this.#warmUp = warmUp && (() => warmUp(this));
   }
 
-  async revoke(sessionId: string, ttlSeconds: number): Promise<void> {
+  revoke(sessionId: string, ttlSeconds: number): Promise<void> {
     this.#until.set(sessionId, this.now() + ttlSeconds * 1000);
     if (this.#until.size > 10_000) this.#prune();
+    return Promise.resolve();
   }
 
   async isRevoked(sessionId: string): Promise<boolean> {

@@ -66,8 +66,7 @@ export default function EnvPage() {
     );
   }
   const reportedName = MODE_NAMES[runMode.reported];
-  const mode =
-    runMode.reported === runMode.effective ? reportedName : `${reportedName}（生产构建按${MODE_NAMES[runMode.effective]}处理）`;
+  const mode = runMode.reported === runMode.effective ? reportedName : `${reportedName}（生产构建按${MODE_NAMES[runMode.effective]}处理）`;
   return (
     <View className="page">
       <View className="card">
