@@ -76,7 +76,8 @@ async function both(request: InjectOptions & { auth?: boolean | string }) {
         body: response.body,
         headers: {
           'x-request-id': response.headers['x-request-id'],
-          'content-type': response.headers['content-type'],
+          // The lean host's one deliberate difference here: its JSON answers name their charset.
+          'content-type': String(response.headers['content-type']).replace('application/json; charset=utf-8', 'application/json'),
           allow: response.headers.allow,
           'retry-after': response.headers['retry-after'],
         },

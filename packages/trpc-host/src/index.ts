@@ -4,3 +4,4 @@
  */
 export { leanTrpcHost, type LeanHostOptions } from './lean-host';
 export { fastCallerCoverage, type FastCallerCoverage } from './router-plan';
+export { serializeLikeSuperjson } from './fast-superjson';

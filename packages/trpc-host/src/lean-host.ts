@@ -11,7 +11,8 @@
  * (test/differential.test.ts) sends the same requests to this host and to the official adapter
  * and requires identical answers. Deliberate differences: `Vary` keeps what other plugins put
  * there (CORS's `Origin`), where the adapter replaces it; only GET, HEAD and POST are routed; what
- * README.md lists as not served is refused with an error that says so.
+ * README.md lists as not served is refused with an error that says so; JSON answers name their
+ * charset (`application/json; charset=utf-8`).
  */
 import { getErrorShape, getTRPCErrorFromUnknown, TRPCError, type AnyTRPCRouter, type inferRouterContext } from '@trpc/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -30,6 +31,12 @@ export interface LeanHostOptions<TRouter extends AnyTRPCRouter> {
   responseHeaders?: (errors: ReadonlyArray<TRPCError | undefined>) => Record<string, string> | undefined;
   /** Where the routes are registered; '/trpc' unless told. */
   prefix?: string;
+  /**
+   * Writes a procedure's result in the transformer's format, faster than the transformer does; for
+   * superjson, `serializeLikeSuperjson` (about 4 % of a small query's CPU). Error shapes always go
+   * through the transformer.
+   */
+  serializeResult?: (data: unknown) => unknown;
 }
 
 type RequestType = ProcedureType | 'unknown';
@@ -47,12 +54,6 @@ const ACCEPTED_METHOD: Record<ProcedureType, string> = { query: 'GET', mutation:
 const VARY = 'trpc-accept, accept';
 const STREAM_MESSAGE = 'Cannot use stream-like response in non-streaming request - use httpBatchStreamLink';
 
-/**
- * The body as bytes: Fastify appends `; charset=utf-8` to a JSON content type when it is given a
- * string, and the adapter's Content-Type has none. (Node would encode the string anyway.)
- */
-const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
-
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 
@@ -65,6 +66,7 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
     throw new Error(`The lean tRPC host does not serve lazy routers (${lazyPaths.join(', ')}); use the official adapter`);
   }
   const serialize = (value: unknown): unknown => config.transformer.output.serialize(value);
+  const serializers = { result: options.serializeResult ?? serialize, error: serialize };
   // Each procedure's caller is chosen once, at start-up.
   const readOptions: ReadOptions = {
     plan: planRouter(router),
@@ -97,7 +99,7 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
     return reply
       .code(answerStatus([outcome]))
       .header('content-type', contentType)
-      .send(bytes(answerText([outcome], false, serialize)));
+      .send(answerText([outcome], false, serializers));
   }
 
   /** One call, in the adapter's order of checks. Not async: one promise, not two. */
@@ -166,8 +168,10 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
         const headers = options.responseHeaders?.(errors);
         if (headers) reply.headers(headers);
       }
-      const text = answerText(outcomes, parsed.isBatch, serialize);
-      return reply.code(answerStatus(outcomes)).header('content-type', JSON_CONTENT_TYPE).send(bytes(text));
+      const text = answerText(outcomes, parsed.isBatch, serializers);
+      // A string body: Node writes it with the headers in one go (a Buffer costs a second write, ~5 % of a
+      // small query's CPU); Fastify then names the charset in the JSON content type, where the adapter does not.
+      return reply.code(answerStatus(outcomes)).header('content-type', JSON_CONTENT_TYPE).send(text);
     } catch (cause) {
       // Stream-like data in a single call, data the transformer or JSON cannot write.
       return failWhole(request, reply, cause, context.ctx, parsed.type, JSON_CONTENT_TYPE);

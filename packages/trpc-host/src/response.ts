@@ -20,6 +20,12 @@ export const UNREAD_REQUEST_CONTENT_TYPE = 'text/plain;charset=UTF-8';
 
 type Serialize = (value: unknown) => unknown;
 
+/** The transformer's output side: for results (possibly a faster equivalent) and for error shapes. */
+export interface Serializers {
+  result: Serialize;
+  error: Serialize;
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
 
 const isAsyncIterable = (value: unknown): boolean => isObject(value) && Symbol.asyncIterator in value;
@@ -32,24 +38,33 @@ const isPromiseLike = (value: unknown): boolean =>
 /**
  * Data only a streaming link can carry (tRPC's isDataStream): an async iterable, or an object with
  * a promise or an async iterable among its values. The adapter refuses it in a JSON answer.
+ * A loop, not Object.values().some(): it runs on every result.
  */
 export function isDataStream(data: unknown): boolean {
   if (!isObject(data)) return false;
   if (isAsyncIterable(data)) return true;
-  return Object.values(data).some((value) => isPromiseLike(value) || isAsyncIterable(value));
+  for (const key in data) {
+    if (!Object.hasOwn(data, key)) continue;
+    const value = data[key];
+    if (isPromiseLike(value) || isAsyncIterable(value)) return true;
+  }
+  return false;
 }
 
 /** One call's answer as JSON text. Throws when the data cannot be serialized. */
-function outcomeText(outcome: Outcome, serialize: Serialize): string {
-  if (!outcome.ok) return JSON.stringify({ error: serialize(outcome.shape) });
-  const data = JSON.stringify(serialize(outcome.data));
+function outcomeText(outcome: Outcome, serializers: Serializers): string {
+  if (!outcome.ok) return JSON.stringify({ error: serializers.error(outcome.shape) });
+  const data = JSON.stringify(serializers.result(outcome.data));
   return data === undefined ? '{"result":{}}' : `{"result":{"data":${data}}}`;
 }
 
 /** The body of the answer: one call's, or the batch's array. Throws when some data cannot be serialized. */
-export function answerText(outcomes: readonly Outcome[], isBatch: boolean, serialize: Serialize): string {
-  if (!isBatch && outcomes.length === 1 && outcomes[0] !== undefined) return outcomeText(outcomes[0], serialize);
-  return `[${outcomes.map((outcome) => outcomeText(outcome, serialize)).join(',')}]`;
+export function answerText(outcomes: readonly Outcome[], isBatch: boolean, serializers: Serializers): string {
+  if (outcomes.length === 1 && outcomes[0] !== undefined) {
+    const text = outcomeText(outcomes[0], serializers);
+    return isBatch ? `[${text}]` : text;
+  }
+  return `[${outcomes.map((outcome) => outcomeText(outcome, serializers)).join(',')}]`;
 }
 
 /** tRPC's status for these outcomes: each error's `data.httpStatus` (or its code's), 207 when they differ. */

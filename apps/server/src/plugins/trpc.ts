@@ -7,7 +7,7 @@ import { AppError, appRouter, createContextInner, type AppRouter, type Services 
 import { MAX_BATCH_SIZE } from '@app/shared';
 import type { TRPCError } from '@trpc/server';
 import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import { leanTrpcHost } from '@app/trpc-host';
+import { leanTrpcHost, serializeLikeSuperjson } from '@app/trpc-host';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 export type TrpcHost = 'lean' | 'official';
@@ -34,6 +34,8 @@ export async function registerTrpc(app: FastifyInstance, options: { services: Se
       onError,
       responseHeaders: retryAfter,
       maxBatchSize: MAX_BATCH_SIZE,
+      // The router's transformer is superjson: results are written in its format by a faster path.
+      serializeResult: serializeLikeSuperjson,
     });
     return;
   }
