@@ -3,8 +3,13 @@
 // Cases: health, user.me, a batch of three queries, auth.login, and user.me's work as a bare Fastify
 // route (the reference); user.me also through tRPC's official adapter. Each case: req/s, p50/p99,
 // and the server's CPU time per request (from /proc), medians of alternating rounds, ratios to the
-// bare route, which only the benchmarks' own server carries (server-entry.ts). Writes bench/out/http-load.json.
-// Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--connections 50] [--threads 2]
+// bare route, which only the benchmarks' own server carries (server-entry.ts). Then the target ratio,
+// user.me over the lean host against the bare route, is measured a second way, paired: two processes
+// of the same server share core 0, one loaded with user.me and the other with the bare route at the
+// same time, then the roles swap. Whatever slows this machine down (it is a shared virtual machine,
+// and the same case measured twice in a row differs by a third) then slows both sides alike; the
+// median of the pairs' ratios is steady to a few per cent. Writes bench/out/http-load.json.
+// Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--pairs 4] [--connections 50] [--threads 2]
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,12 +27,13 @@ const arg = (name, fallback) => {
 };
 if (process.argv.includes('--help')) {
   console.log(
-    'Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--connections 50] [--threads 2]\n(npm run build first; needs MariaDB and wrk: npm run setup)',
+    'Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--pairs 4] [--connections 50] [--threads 2]\n(npm run build first; needs MariaDB and wrk: npm run setup)',
   );
   process.exit(0);
 }
 const seconds = arg('seconds', 5);
 const rounds = arg('rounds', 3);
+const pairedRounds = arg('pairs', 4);
 const connections = arg('connections', 50);
 const threads = arg('threads', 2);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -98,8 +104,8 @@ function parseWrk(output) {
   };
 }
 
-async function wrk(testCase, duration) {
-  const args = ['-t', String(threads), '-c', String(connections), '-d', `${duration}s`, '--latency'];
+async function wrk(testCase, duration, load = { threads, connections }) {
+  const args = ['-t', String(load.threads), '-c', String(load.connections), '-d', `${duration}s`, '--latency'];
   for (const [name, value] of Object.entries(testCase.headers ?? {})) args.push('-H', `${name}: ${value}`);
   if (testCase.script) args.push('-s', testCase.script);
   args.push(testCase.url);
@@ -110,6 +116,20 @@ async function wrk(testCase, duration) {
   child.stdout.on('data', (chunk) => (output += chunk));
   await once(child, 'exit');
   return parseWrk(output);
+}
+
+/**
+ * One pair: `meServer` answers user.me over tRPC and `bareServer` the bare route, both under load at
+ * once (two wrk processes with half the connections each). CPU per request of each, and their ratio.
+ */
+async function pairedSample(meCase, bareCase, duration) {
+  const half = { threads: 1, connections: Math.max(1, Math.floor(connections / 2)) };
+  const before = [cpuSeconds(meCase.pid), cpuSeconds(bareCase.pid)];
+  const [me, bare] = await Promise.all([wrk(meCase, duration, half), wrk(bareCase, duration, half)]);
+  if (me.requests === 0 || bare.requests === 0) return null; // a wrk run that failed: no pair
+  const meCpu = ((cpuSeconds(meCase.pid) - before[0]) / me.requests) * 1e6;
+  const bareCpu = ((cpuSeconds(bareCase.pid) - before[1]) / bare.requests) * 1e6;
+  return { cpuRatio: meCpu / bareCpu, rpsRatio: me.rps / bare.rps };
 }
 
 async function measure(testCase, duration) {
@@ -155,11 +175,16 @@ try {
   if ((await once(migrate, 'exit'))[0] !== 0) throw new Error('migration failed');
 
   const servers = {};
-  for (const host of ['lean', 'official']) {
+  // `partner`: a second process of the lean server, for the paired measurement.
+  for (const [name, host] of [
+    ['lean', 'lean'],
+    ['official', 'official'],
+    ['partner', 'lean'],
+  ]) {
     const port = await freePort();
     const child = start([benchServer], { ...base, PORT: String(port), TRPC_HOST: host });
-    servers[host] = { url: `http://127.0.0.1:${port}`, pid: child.pid };
-    await waitFor(`${servers[host].url}/healthz`);
+    servers[name] = { url: `http://127.0.0.1:${port}`, pid: child.pid };
+    await waitFor(`${servers[name].url}/healthz`);
   }
 
   // One signed-in user, as the app would be.
@@ -219,6 +244,33 @@ try {
     }
   }
 
+  // Paired: user.me on one process while the bare route runs on the other, then the roles swap.
+  const onProcess = (server, key) => ({
+    ...cases.find((c) => c.key === key),
+    pid: server.pid,
+    url: cases.find((c) => c.key === key).url.replace(servers.lean.url, server.url),
+  });
+  const pairs = [];
+  for (let round = 1; round <= pairedRounds; round += 1) {
+    for (const [meServer, bareServer] of [
+      [servers.lean, servers.partner],
+      [servers.partner, servers.lean],
+    ]) {
+      const pair = await pairedSample(onProcess(meServer, 'me'), onProcess(bareServer, 'bare'), seconds);
+      if (pair === null) continue;
+      pairs.push(pair);
+      process.stderr.write(
+        `pair ${pairs.length}/${pairedRounds * 2}: user.me CPU ${pair.cpuRatio.toFixed(2)}× the bare route's, req/s ${pair.rpsRatio.toFixed(2)}×\n`,
+      );
+    }
+  }
+  const paired = {
+    pairs: pairs.length,
+    cpuRatio: median(pairs.map((p) => p.cpuRatio)),
+    rpsRatio: median(pairs.map((p) => p.rpsRatio)),
+    samples: pairs,
+  };
+
   const summary = cases.map((testCase) => {
     const runs = samples[testCase.key];
     const pick = (field) => median(runs.map((r) => r[field]));
@@ -238,7 +290,7 @@ try {
     row.rpsRatio = row.rps / bare.rps;
     row.cpuRatio = row.cpuUsPerRequest / bare.cpuUsPerRequest;
   }
-  const result = { seconds, rounds, connections, threads, tool: 'wrk', pinned: pin, cases: summary };
+  const result = { seconds, rounds, connections, threads, tool: 'wrk', pinned: pin, cases: summary, paired };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'http-load.json'), `${JSON.stringify(result, null, 2)}\n`);
 
@@ -250,6 +302,9 @@ try {
       `| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.cpuUsPerRequest.toFixed(0)} | ${row.rpsRatio.toFixed(2)}× | ${row.cpuRatio.toFixed(2)}× | ${row.non2xx} |`,
     );
   }
+  console.log(
+    `\npaired (${paired.pairs} simultaneous pairs): user.me over the lean host costs ${paired.cpuRatio.toFixed(2)}× the bare route's CPU per request, ${paired.rpsRatio.toFixed(2)}× its req/s`,
+  );
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : null)));

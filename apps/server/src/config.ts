@@ -120,6 +120,9 @@ function secretProblems(env: Record<string, string>): Array<{ variable: string; 
   });
 }
 
+/** Every variable the server reads: .env.example documents each (a test holds it to that). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export interface Config {
   env: 'development' | 'test' | 'production';
   isProduction: boolean;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEV_WECHAT_MOCK_URL, loadConfig } from '../src/config';
+import { readFileSync } from 'node:fs';
+import { CONFIG_VARIABLES, ConfigError, DEV_WECHAT_MOCK_URL, loadConfig } from '../src/config';
 import { PRODUCTION_SECRETS } from './support/app';
 
 function problemsOf(env: Record<string, string>): ConfigError['problems'] {
@@ -101,5 +102,12 @@ describe('loadConfig', () => {
     const config = loadConfig({ NODE_ENV: 'production', ...PRODUCTION_SECRETS });
     expect(config.isProduction).toBe(true);
     expect(config.corsOrigins).toEqual([]);
+  });
+
+  it("documents every variable it reads in .env.example, and nothing it does not read but the dev stack's", () => {
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]);
+    expect([...CONFIG_VARIABLES].sort()).toEqual(documented.filter((name) => name !== 'WECHAT_MOCK_PORT').sort());
+    expect(documented).toContain('WECHAT_MOCK_PORT'); // read by npm run dev and the mock, not by the server
   });
 });

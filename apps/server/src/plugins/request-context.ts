@@ -19,6 +19,7 @@ export function requestIdFor(req: IncomingMessage): string {
 function procedureOf(path: string): string | undefined {
   if (!path.startsWith('/trpc/')) return undefined;
   const raw = path.slice('/trpc/'.length);
+  if (!raw.includes('%')) return raw.slice(0, 200); // the usual case: nothing to decode, once per request
   try {
     return decodeURIComponent(raw).slice(0, 200);
   } catch {
