@@ -73,6 +73,68 @@ describe('launch', () => {
   });
 });
 
+describe('WeChat too slow to answer the code exchange', () => {
+  // The server gives WeChat 300 ms; the mock takes a second. The server must not send the code
+  // again (WeChat may have used it up), so a sign-in is retried only from a new wx.login code.
+  let slow: TestServer;
+  beforeAll(async () => {
+    slow = await startTestServer({ WECHAT_TIMEOUT_MS: '300' });
+  });
+  afterEach(() => slow.mock.world.clearFaults());
+  afterAll(() => slow.close());
+
+  /** A test user's codes, as wx.login hands them out; `beforeCode` runs before each one. */
+  function loginCodes(user: string, beforeCode: (count: number) => void = () => undefined) {
+    const codes: string[] = [];
+    const getLoginCode = () => {
+      beforeCode(codes.length);
+      const code = slow.loginCode(user);
+      codes.push(code);
+      return Promise.resolve(code);
+    };
+    return { codes, getLoginCode };
+  }
+
+  it('signs in on one silent retry with a new code once WeChat answers again', async () => {
+    // WeChat is fast again by the time the app asks for its second code.
+    const { codes, getLoginCode } = loginCodes('patient-user', (count) => {
+      if (count === 1) slow.mock.world.clearFaults();
+    });
+    const api = createTestApi(slow, { getLoginCode });
+    const seen: string[] = [];
+    api.session.subscribe(() => seen.push(api.session.state.status));
+    slow.mock.world.setFaults({ latencyMs: 1_000 });
+
+    await api.session.start();
+    expect(api.session.state.status).toBe('signed-in');
+    expect(seen).toEqual(['signing-in', 'signed-in']); // the failed first attempt never showed
+    expect(new Set(codes).size).toBe(2);
+    expect(api.trpcRequests().filter((r) => r.procedures === 'auth.login')).toHaveLength(2);
+  });
+
+  it('fails with WECHAT_TIMEOUT after that one retry, never WECHAT_CODE_USED, and 重试 signs in with a new code', async () => {
+    const { codes, getLoginCode } = loginCodes('unlucky-user');
+    const api = createTestApi(slow, { getLoginCode });
+    slow.mock.world.setFaults({ latencyMs: 1_000 });
+
+    await api.session.start();
+    const state = api.session.state;
+    expect(state.status === 'failed' && state.error).toMatchObject({ code: 'WECHAT_TIMEOUT', message: '微信响应超时，请重试' });
+    expect(codes).toHaveLength(2);
+    expect(api.trpcRequests().filter((r) => r.procedures === 'auth.login')).toHaveLength(2);
+
+    // The user taps 重试 once WeChat is back.
+    slow.mock.world.clearFaults();
+    await api.session.signIn();
+    expect(api.session.state.status).toBe('signed-in');
+    expect(new Set(codes).size).toBe(3);
+    // The slow exchanges did complete on WeChat's side, each with its own code: none was used twice.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(slow.mock.world.stats.jscode2session).toBeGreaterThanOrEqual(3);
+    expect(slow.logs.text).not.toContain('40163');
+  });
+});
+
 describe('sign-out', () => {
   it('ends the session on the server and here; signing in again finds the same user', async () => {
     const api = createTestApi(server, {}, 'leaving-user');

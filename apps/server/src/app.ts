@@ -1,7 +1,15 @@
 /**
  * buildApp(config): the whole HTTP server as one Fastify instance, used by main.ts and the tests.
  */
-import { createServices, DEFAULT_RATE_LIMITS, LocalDiskStorage, type Clock, type RateLimitConfig, type Services } from '@app/api';
+import {
+  createServices,
+  DEFAULT_RATE_LIMITS,
+  OutageLog,
+  LocalDiskStorage,
+  type Clock,
+  type RateLimitConfig,
+  type Services,
+} from '@app/api';
 import { createDatabase, type Database } from '@app/api/db';
 import type { Redis } from 'ioredis';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -10,7 +18,7 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config';
 import { lazySchemaCompilers } from './lazy-schema-compilers';
 import { createLogger } from './logger';
-import { handleFrameworkError, installErrorHandling } from './plugins/error-handling';
+import { createClientErrorHandler, handleFrameworkError, installClosingResponses, installErrorHandling } from './plugins/error-handling';
 import { registerHealthRoutes } from './plugins/health';
 import { installRequestContext, requestIdFor } from './plugins/request-context';
 import { registerSecurity } from './plugins/security';
@@ -28,6 +36,15 @@ export interface BuildAppOptions {
   extend?: (app: FastifyInstance, services: Services) => void;
 }
 
+/**
+ * Fastify's trustProxy for the configured trust. A hop count becomes a function: Fastify itself now
+ * treats a number as "trust nothing", because a hop count cannot tell a proxy from a client that
+ * reaches the server directly; that is the operator's to guarantee (README, "Behind proxies").
+ */
+function trustProxyOption(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
+}
+
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const logger = createLogger({ level: config.logLevel, version: config.version }, options.logStream);
   // Widened to Fastify's logger type so plugins typed against the default instance fit (Fastify
@@ -40,25 +57,49 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     genReqId: requestIdFor,
     requestIdHeader: false,
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
-    return503OnClosing: true,
+    trustProxy: trustProxyOption(config.trustProxy),
+    // Requests that arrive while closing get the coded 503 of installClosingResponses instead.
+    return503OnClosing: false,
     frameworkErrors: handleFrameworkError,
+    // Slow clients (config.ts): Node's timeouts, checked every tenth of the shorter one (Node's
+    // default is every 30 s), so that a timeout fires at most 10 % late.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.ceil(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 10)),
+    },
+    // What Node refuses before Fastify sees a request (timeouts, bad request lines, 431) is coded too.
+    clientErrorHandler: createClientErrorHandler(logger),
     schemaController: { compilersFactory: lazySchemaCompilers as never },
   });
 
-  const db = options.db ?? createDatabase({ url: config.database.url, poolSize: config.database.poolSize });
+  const outages = { database: new OutageLog(logger, 'database'), redis: new OutageLog(logger, 'redis') };
+  const db = options.db ?? createDatabase({ url: config.database.url, poolSize: config.database.poolSize, outage: outages.database });
   if (!options.db) app.addHook('onClose', async () => db.destroy());
 
   // Loaded only when used: start-up is what serverless platforms bill and users wait for.
   let redis: Redis | null = null;
   if (config.redisUrl) {
     const { Redis: RedisClient } = await import('ioredis');
-    redis = new RedisClient(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
+    redis = new RedisClient(config.redisUrl, {
+      // An outage must cost a request milliseconds, not the length of the outage: commands fail at
+      // once while disconnected (no offline queue), and after a short timeout while Redis hangs.
+      // Each use then degrades its own way (see packages/api: revocations, rate limits, the token).
+      enableOfflineQueue: false,
+      commandTimeout: config.redisCommandTimeoutMs,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 2_000,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    });
   }
   if (redis) {
-    redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+    const client = redis;
+    client.on('error', (error) => outages.redis.failed(error));
+    client.on('ready', () => outages.redis.recovered());
     app.addHook('onClose', async () => {
-      await redis.quit();
+      await client.quit().catch(() => client.disconnect());
     });
   }
 
@@ -75,6 +116,9 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       appId: config.wechat.appId,
       appSecret: config.wechat.appSecret,
       timeoutMs: config.wechat.timeoutMs,
+      ...(config.wechat.budgetMs === undefined ? {} : { budgetMs: config.wechat.budgetMs }),
+      breakerThreshold: config.wechat.breakerThreshold,
+      breakerHalfOpenAfterMs: config.wechat.breakerHalfOpenAfterMs,
     },
     rateLimits: options.rateLimits ?? {
       ...DEFAULT_RATE_LIMITS,
@@ -82,12 +126,14 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       mutationsPerUser: { points: config.rateLimits.mutationsPerUserPerMinute, durationSeconds: 60 },
     },
     uploads: { storage: new LocalDiskStorage(config.uploads.dir), maxBytes: config.uploads.maxBytes },
+    outages,
   });
 
   installRequestContext(app);
-  installErrorHandling(app);
+  installErrorHandling(app, { databaseOutage: outages.database });
   await registerSecurity(app, { corsOrigins: config.corsOrigins });
-  registerHealthRoutes(app, { db });
+  installClosingResponses(app);
+  registerHealthRoutes(app, { db, redis });
   await registerUploads(app, { services });
   await registerTrpc(app, { services, host: config.trpcHost });
   options.extend?.(app, services);

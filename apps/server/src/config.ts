@@ -25,11 +25,6 @@ type SecretVariable = keyof typeof SECRET_VARIABLES;
 /** Development defaults are never acceptable in production; .env.example's values say "change-me". */
 const KNOWN_INSECURE_SECRETS = new Set<string>(Object.values(SECRET_VARIABLES));
 
-const booleanFromString = z.pipe(
-  z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' }),
-  z.transform((value: 'true' | 'false' | '1' | '0' | 'yes' | 'no') => value === 'true' || value === '1' || value === 'yes'),
-);
-
 const originList = z.pipe(
   z.string(),
   z.transform((value: string, ctx) => {
@@ -43,6 +38,44 @@ const originList = z.pipe(
       }
     }
     return origins;
+  }),
+);
+
+/**
+ * Which proxies may say who the client is (X-Forwarded-For): none (`false`), the number of proxies
+ * in front of the server (`1`, `2`: the client is the address that many hops from the right), or
+ * their addresses and CIDRs (`10.0.0.0/8,127.0.0.1`: the client is the right-most address not in
+ * the list). `true` is refused: it believes the left-most address, which any client can write.
+ */
+const trustProxy = z.pipe(
+  z.string(),
+  z.transform((value: string, ctx): false | number | string[] => {
+    const text = value.trim();
+    if (['false', '0', 'no', ''].includes(text)) return false;
+    if (/^\d+$/.test(text)) return Number(text);
+    if (['true', '1', 'yes'].includes(text) || text === '*') {
+      ctx.issues.push({
+        code: 'custom',
+        message:
+          'true would trust any X-Forwarded-For a client writes: give the number of proxies in front of the server (e.g. 1) or their addresses/CIDRs',
+        input: value,
+      });
+      return false;
+    }
+    const entries = text
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    for (const entry of entries) {
+      if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) && !['loopback', 'linklocal', 'uniquelocal'].includes(entry)) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `"${entry}" is not an IP address, a CIDR, loopback, linklocal or uniquelocal`,
+          input: value,
+        });
+      }
+    }
+    return entries;
   }),
 );
 
@@ -82,6 +115,13 @@ const envSchema = z.object({
   WECHAT_APP_SECRET: z.optional(z.string()),
   WECHAT_API_BASE_URL: z.optional(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' })),
   WECHAT_TIMEOUT_MS: withDefault(integer(100, 60_000), 5_000),
+  // A sign-in's (or a phone binding's) whole time with WeChat, retries included; unset: 6 s, or one
+  // attempt's timeout when that is longer.
+  WECHAT_BUDGET_MS: z.optional(integer(100, 120_000)),
+  // The circuit breaker: it opens after this many consecutive failed calls, and lets a trial call
+  // through after this long.
+  WECHAT_BREAKER_THRESHOLD: withDefault(integer(1, 1_000), 5),
+  WECHAT_BREAKER_HALF_OPEN_MS: withDefault(integer(100, 600_000), 10_000),
   RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: withDefault(integer(1, Number.MAX_SAFE_INTEGER), 30),
   RATE_LIMIT_MUTATIONS_PER_USER_PER_MINUTE: withDefault(integer(1, Number.MAX_SAFE_INTEGER), 60),
   CORS_ORIGINS: z.optional(originList),
@@ -89,7 +129,17 @@ const envSchema = z.object({
   UPLOAD_DIR: withDefault(text(), '.data/uploads'),
   UPLOAD_MAX_BYTES: withDefault(integer(1024, 20 * 1024 * 1024), 2 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: withDefault(integer(0, 120_000), 10_000),
-  TRUST_PROXY: withDefault(booleanFromString, false),
+  // Slow clients (README, "Slow and broken clients"). The whole request, body included, must arrive
+  // within REQUEST_TIMEOUT_MS: as long as the mini-program waits for an upload (60 s), so the server
+  // never gives up on a request its client still waits for. Its headers within HEADERS_TIMEOUT_MS.
+  REQUEST_TIMEOUT_MS: withDefault(integer(100, 3_600_000), 60_000),
+  HEADERS_TIMEOUT_MS: withDefault(integer(100, 3_600_000), 10_000),
+  // An idle connection is kept this long: longer than the 60 s idle timeout of common load balancers
+  // (AWS ALB, nginx upstream keepalive), so that they, not the server, close it; else a request a
+  // balancer sends just as the server closes the connection fails with a 502.
+  KEEP_ALIVE_TIMEOUT_MS: withDefault(integer(100, 3_600_000), 72_000),
+  TRUST_PROXY: withDefault(trustProxy, false),
+  REDIS_COMMAND_TIMEOUT_MS: withDefault(integer(50, 10_000), 500),
   APP_VERSION: z.optional(text()),
   TRPC_HOST: withDefault(z.enum(['lean', 'official']), 'lean'),
 });
@@ -103,6 +153,22 @@ function productionProblems(env: Record<string, string>): Array<{ variable: stri
   const problems: Array<{ variable: string; message: string }> = [];
   if (env.WECHAT_APP_ID === undefined) problems.push({ variable: 'WECHAT_APP_ID', message: 'is required in production' });
   return problems.concat(secretProblems(env));
+}
+
+/**
+ * Timeouts that contradict each other: Node refuses a headers timeout longer than the request
+ * timeout (which includes the headers), and a WeChat budget shorter than one attempt's timeout
+ * would cut every slow attempt short of its own timeout.
+ */
+function timeoutProblems(env: z.infer<typeof envSchema>): Array<{ variable: string; message: string }> {
+  const problems: Array<{ variable: string; message: string }> = [];
+  if (env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS) {
+    problems.push({ variable: 'HEADERS_TIMEOUT_MS', message: 'must not be longer than REQUEST_TIMEOUT_MS, which includes the headers' });
+  }
+  if (env.WECHAT_BUDGET_MS !== undefined && env.WECHAT_BUDGET_MS < env.WECHAT_TIMEOUT_MS) {
+    problems.push({ variable: 'WECHAT_BUDGET_MS', message: 'must not be shorter than WECHAT_TIMEOUT_MS (one attempt)' });
+  }
+  return problems;
 }
 
 function secretProblems(env: Record<string, string>): Array<{ variable: string; message: string }> {
@@ -139,12 +205,22 @@ export interface Config {
     /** WeChat's server API, or (in development) the WeChat mock standing in for it. */
     baseUrl: string;
     timeoutMs: number;
+    /** Unset: the client's default (packages/api/src/wechat/client.ts). */
+    budgetMs: number | undefined;
+    breakerThreshold: number;
+    breakerHalfOpenAfterMs: number;
   };
   corsOrigins: string[];
   bodyLimitBytes: number;
   uploads: { dir: string; maxBytes: number };
   shutdownTimeoutMs: number;
-  trustProxy: boolean;
+  /** Slow clients: the whole request, its headers, an idle keep-alive connection (ms). */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Fastify's trustProxy: false, a hop count, or the proxies' addresses/CIDRs. */
+  trustProxy: false | number | string[];
+  redisCommandTimeoutMs: number;
   version: string;
   /** Which tRPC host serves /trpc: the lean one, or tRPC's official Fastify adapter. */
   trpcHost: 'lean' | 'official';
@@ -183,6 +259,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       message: issue.message,
     })),
     ...productionProblems(present),
+    ...(parsed.success ? timeoutProblems(parsed.data) : []),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
@@ -212,12 +289,19 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       appSecret: env.WECHAT_APP_SECRET ?? SECRET_VARIABLES.WECHAT_APP_SECRET,
       baseUrl: wechatBaseUrl(env),
       timeoutMs: env.WECHAT_TIMEOUT_MS,
+      budgetMs: env.WECHAT_BUDGET_MS,
+      breakerThreshold: env.WECHAT_BREAKER_THRESHOLD,
+      breakerHalfOpenAfterMs: env.WECHAT_BREAKER_HALF_OPEN_MS,
     },
     corsOrigins: env.CORS_ORIGINS ?? (env.NODE_ENV === 'production' ? [] : DEFAULT_DEV_CORS_ORIGINS.split(',')),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     uploads: { dir: env.UPLOAD_DIR, maxBytes: env.UPLOAD_MAX_BYTES },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: env.HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
     trustProxy: env.TRUST_PROXY,
+    redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     version: env.APP_VERSION ?? packageJson.version,
     trpcHost: env.TRPC_HOST,
   };

@@ -34,7 +34,7 @@ describe('loadConfig', () => {
       PORT: '8080',
       DATABASE_URL: 'mysql://u:p@db:3306/app',
       CORS_ORIGINS: 'https://h5.example.com, http://localhost:10086',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '1',
       LOG_LEVEL: '',
     });
     expect(config).toMatchObject({
@@ -42,7 +42,7 @@ describe('loadConfig', () => {
       port: 8080,
       database: { url: 'mysql://u:p@db:3306/app' },
       corsOrigins: ['https://h5.example.com', 'http://localhost:10086'],
-      trustProxy: true,
+      trustProxy: 1,
       logLevel: 'info',
     });
   });

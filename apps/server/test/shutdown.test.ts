@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from '@app/api/db';
+import { errorCatalog } from '@app/shared';
 import { inheritedEnv } from '@app/test-support';
 import { describe, expect, it } from 'vitest';
 import { createShutdown } from '../src/shutdown';
@@ -27,7 +28,82 @@ function get(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
+function getWithHeaders(url: string, options: { agent?: Agent; headers?: Record<string, string> } = {}) {
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    request(url, { agent: options.agent ?? false, headers: options.headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 describe('graceful shutdown (in process)', () => {
+  it('answers requests that arrive while closing with the coded 503, and still finishes in-flight ones', async () => {
+    const { app, logs } = await buildTestApp();
+    // Holds the close before the server stops listening, as a wait for a load balancer to notice
+    // would: requests still arrive then.
+    let drained!: () => void;
+    app.addHook('preClose', () => new Promise<void>((resolve) => (drained = resolve)));
+    app.get('/slow', async () => {
+      await sleep(300);
+      return { done: true };
+    });
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const exits: number[] = [];
+    const inFlight = getWithHeaders(`${address}/slow`);
+    await sleep(50);
+    const stopping = createShutdown(app, { timeoutMs: 5_000, exit: (code) => exits.push(code) })('SIGTERM');
+    await sleep(20);
+
+    const refused = await getWithHeaders(`${address}/healthz`, { headers: { 'x-request-id': 'arrived-closing-0001' } });
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body)).toEqual({
+      error: {
+        appCode: 'SERVICE_UNAVAILABLE',
+        message: errorCatalog.SERVICE_UNAVAILABLE.message,
+        requestId: 'arrived-closing-0001',
+        issues: null,
+      },
+    });
+    expect(refused.headers).toMatchObject({ 'x-request-id': 'arrived-closing-0001', connection: 'close', 'retry-after': '1' });
+    expect(refused.headers['content-type']).toMatch(/^application\/json/);
+    expect(logs.lines.find((line) => line.reqId === 'arrived-closing-0001' && line.msg === 'request')).toMatchObject({ status: 503 });
+
+    drained();
+    expect(await inFlight).toMatchObject({ status: 200, body: '{"done":true}' });
+    await stopping;
+    expect(exits).toEqual([0]);
+  });
+
+  it('closes a keep-alive connection after its in-flight response instead of waiting out the keep-alive timeout', async () => {
+    const { app } = await buildTestApp();
+    app.get('/slow', async () => {
+      await sleep(300);
+      return { done: true };
+    });
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const agent = new Agent({ keepAlive: true });
+    const exits: number[] = [];
+    const inFlight = getWithHeaders(`${address}/slow`, { agent });
+    await sleep(50);
+    const started = Date.now();
+    const stopping = createShutdown(app, { timeoutMs: 3_000, exit: (code) => exits.push(code) })('SIGTERM');
+
+    const answer = await inFlight;
+    expect(answer).toMatchObject({ status: 200, body: '{"done":true}' });
+    expect(answer.headers.connection).toBe('close');
+    await stopping;
+    expect(exits).toEqual([0]);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    agent.destroy();
+  });
+
   it('lets an in-flight request finish, refuses new connections, closes the database, exits 0', async () => {
     const db = createDatabase({ url: 'sqlite::memory:' });
     const { app } = await buildTestApp({}, { db });

@@ -125,6 +125,37 @@ describe('POST /uploads', () => {
     expect(beyond.headers.get('content-range')).toBe(`bytes */${PNG.length}`);
   });
 
+  // RFC 9110 14.1.2: a suffix longer than the file means the whole file, and a last-byte-pos past
+  // the end means "to the end"; only a range that starts past the end (or an empty suffix) is
+  // unsatisfiable. A Range of a unit the server does not know is ignored (14.2).
+  it.each([
+    ['a suffix longer than the file', 'bytes=-99999999999999', 206, [0, PNG.length - 1]],
+    ['a suffix exactly the file', `bytes=-${PNG.length}`, 206, [0, PNG.length - 1]],
+    ['a suffix one byte longer than the file', `bytes=-${PNG.length + 1}`, 206, [0, PNG.length - 1]],
+    ['a last-byte-pos past the end', 'bytes=0-99999999999', 206, [0, PNG.length - 1]],
+    ['an open range from the middle', 'bytes=100-', 206, [100, PNG.length - 1]],
+    ['an unsatisfiable range and a long suffix', 'bytes=5000-,-99999', 206, [0, PNG.length - 1]],
+    ['a range past the end', 'bytes=5000-', 416, null],
+    ['an empty suffix', 'bytes=-0', 416, null],
+    ['an unknown unit', 'items=5000-', 200, null],
+  ] as const)('answers %s (%s) per RFC 9110', async (_name, range, status, served) => {
+    const { url } = (await (await upload(PNG)).json()) as { url: string };
+    const response = await fetch(`${address}${url}`, { headers: { range } });
+    expect(response.status).toBe(status);
+    const body = Buffer.from(await response.arrayBuffer());
+    if (status === 416) {
+      expect(response.headers.get('content-range')).toBe(`bytes */${PNG.length}`);
+    } else if (served) {
+      const [start, end] = served;
+      expect(response.headers.get('content-range')).toBe(`bytes ${start}-${end}/${PNG.length}`);
+      expect(response.headers.get('content-length')).toBe(String(end - start + 1));
+      expect(body.equals(PNG.subarray(start, end + 1))).toBe(true);
+    } else {
+      expect(response.headers.get('content-range')).toBeNull();
+      expect(body.equals(PNG)).toBe(true);
+    }
+  });
+
   it('refuses anonymous and forged callers before reading the file', async () => {
     const before = await storedFiles();
     const anonymous = await upload(JPEG, { auth: null });

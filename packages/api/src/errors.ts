@@ -7,6 +7,7 @@ import { appCodeForHttpStatus, errorCatalog, type AppErrorCode, type ErrorIssue 
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { isDatabaseUnavailable } from './db/dialect';
 
 /** tRPC's name for a status of the catalog (tRPC derives the HTTP status back from it). */
 const trpcCodeByStatus: Record<number, TRPC_ERROR_CODE_KEY> = {
@@ -56,17 +57,26 @@ export interface ClassifiedError {
   appCode: AppErrorCode;
   issues: ErrorIssue[] | null;
   retryAfterSeconds: number | undefined;
+  /** Whether the database was unreachable (an outage, logged once per episode by the server). */
+  databaseUnavailable: boolean;
 }
+
+/** How long a client should wait before retrying during a database outage. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export function classifyError(error: TRPCError): ClassifiedError {
   if (error instanceof AppError) {
-    return { appCode: error.appCode, issues: null, retryAfterSeconds: error.retryAfterSeconds };
+    return { appCode: error.appCode, issues: null, retryAfterSeconds: error.retryAfterSeconds, databaseUnavailable: false };
+  }
+  // A lost database is the service's temporary trouble, not a bug: a coded 503 to retry later.
+  if (isDatabaseUnavailable(error.cause)) {
+    return { appCode: 'SERVICE_UNAVAILABLE', issues: null, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable: true };
   }
   // Input that failed its schema: BAD_REQUEST with the validator's error as cause. Output that
   // fails its schema is a server bug (INTERNAL_SERVER_ERROR) and its issues stay inside.
   if (error.code === 'BAD_REQUEST') {
     const issues = validationIssuesOf(error.cause);
-    if (issues) return { appCode: 'VALIDATION_FAILED', issues, retryAfterSeconds: undefined };
+    if (issues) return { appCode: 'VALIDATION_FAILED', issues, retryAfterSeconds: undefined, databaseUnavailable: false };
   }
   // Errors tRPC raises itself (bad JSON, unknown procedure, ...): coded by their HTTP status, with
   // the one status-to-code table of @app/shared.
@@ -74,5 +84,6 @@ export function classifyError(error: TRPCError): ClassifiedError {
     appCode: appCodeForHttpStatus(getHTTPStatusCodeFromError(error)) ?? 'INTERNAL_ERROR',
     issues: null,
     retryAfterSeconds: undefined,
+    databaseUnavailable: false,
   };
 }

@@ -31,13 +31,23 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   mutationsPerUser: { points: 60, durationSeconds: 60 },
 };
 
+/**
+ * While Redis is out, each instance counts on its own (rate-limiter-flexible's insurance limiter):
+ * the limits fail open by at most the number of instances, for the length of the outage, rather
+ * than failing every sign-in. `degradedDecisions` counts the decisions made that way.
+ */
 export class RateLimits {
   readonly #limiters: Record<RateLimitName, RateLimiterAbstract>;
+  readonly #redis: Redis | null;
+  degradedDecisions = 0;
 
   constructor(redis: Redis | null, config: RateLimitConfig = DEFAULT_RATE_LIMITS) {
+    this.#redis = redis;
     const make = (name: RateLimitName): RateLimiterAbstract => {
       const { points, durationSeconds: duration } = config[name];
       const memory = new RateLimiterMemory({ keyPrefix: `rl:${name}`, points, duration });
+      // A failed command (at once while disconnected: the server's client keeps no offline queue;
+      // after its command timeout while Redis hangs) falls to the insurance limiter.
       return redis
         ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points, duration, insuranceLimiter: memory })
         : memory;
@@ -47,6 +57,7 @@ export class RateLimits {
 
   /** Takes one point; throws RATE_LIMITED with the seconds until the next point frees up. */
   async consume(name: RateLimitName, key: string): Promise<void> {
+    if (this.#redis !== null && this.#redis.status !== 'ready') this.degradedDecisions += 1;
     try {
       await this.#limiters[name].consume(key);
     } catch (error) {

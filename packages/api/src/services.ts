@@ -11,13 +11,15 @@ import type { Database } from './db/schema';
 import { AccessTokens } from './modules/auth/access-tokens';
 import type { AuthServices } from './modules/auth/auth-services';
 import { createAuthenticate } from './modules/auth/authenticate';
-import { findSessionsRevokedSince } from './modules/auth/auth.repository';
-import { MemoryRevocationStore, RedisRevocationStore, type RevocationStore } from './modules/auth/revocations';
+import { findSession, findSessionsRevokedSince } from './modules/auth/auth.repository';
+import { MemoryRevocationStore, RedisRevocationStore, type RevocationRecord } from './modules/auth/revocations';
+import { OutageLog } from './outage-log';
 import { SessionKeyCipher } from './modules/auth/session-key-cipher';
 import type { UploadServices } from './modules/uploads/uploads.service';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitConfig } from './rate-limits';
 import { MemoryAccessTokenStore, RedisAccessTokenStore } from './wechat/access-token';
 import { WeChatClient, type WeChatClientOptions } from './wechat/client';
+import { FallbackAccessTokenStore } from './wechat/fallback-token-store';
 
 /** Long-lived dependencies, created once at start-up and shared by all requests. */
 export interface Services {
@@ -32,6 +34,13 @@ export interface Services {
   version: string;
   /** Send stacks and internal messages of server faults to clients: never in production. */
   exposeErrors: boolean;
+  /** Outages of the database and Redis, each logged once per episode. */
+  outages: Outages;
+}
+
+export interface Outages {
+  database: OutageLog;
+  redis: OutageLog;
 }
 
 export interface ServicesConfig {
@@ -56,22 +65,19 @@ export interface ServicesConfig {
   wechat: Omit<WeChatClientOptions, 'logger' | 'tokenStore' | 'now'>;
   rateLimits?: RateLimitConfig;
   uploads: UploadServices;
+  /** Made by the caller when it needs them first (the database's is wired into the database itself). */
+  outages?: Partial<Outages>;
 }
 
-/** Without Redis, recent logouts are re-read from the database so a restart does not forget them. */
-function memoryRevocations(config: ServicesConfig, clock: Clock): RevocationStore {
-  const ttlSeconds = config.auth.accessTokenTtlSeconds + 60;
-  return new MemoryRevocationStore(
-    () => clock.now().getTime(),
-    async (store) => {
-      try {
-        const since = new Date(clock.now().getTime() - ttlSeconds * 1000);
-        for (const id of await findSessionsRevokedSince(config.db, since)) await store.revoke(id, ttlSeconds);
-      } catch (error) {
-        config.logger.warn({ err: error }, 'could not load recent session revocations (is the database migrated?)');
-      }
+/** The database's word on revocations, which the stores below fall back on and rebuild from. */
+function revocationRecord(db: Kysely<Database>, clock: Clock): RevocationRecord {
+  return {
+    isRevoked: async (sessionId) => {
+      const session = await findSession(db, sessionId);
+      return session === undefined || session.revoked_at !== null;
     },
-  );
+    revokedWithin: (seconds) => findSessionsRevokedSince(db, new Date(clock.now().getTime() - seconds * 1000)),
+  };
 }
 
 export function createServices(config: ServicesConfig): Promise<Services> {
@@ -85,17 +91,29 @@ export function createServices(config: ServicesConfig): Promise<Services> {
     clock,
     ...(config.auth.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: config.auth.clockToleranceSeconds }),
   });
-  const revocations = redis ? new RedisRevocationStore(redis) : memoryRevocations(config, clock);
+  const outages: Outages = {
+    database: config.outages?.database ?? new OutageLog(config.logger, 'database'),
+    redis: config.outages?.redis ?? new OutageLog(config.logger, 'redis'),
+  };
+  // A revocation must outlive the access tokens issued before it (plus clock tolerance).
+  const revocationTtlSeconds = config.auth.accessTokenTtlSeconds + 60;
+  const record = revocationRecord(config.db, clock);
+  const revocations = redis
+    ? new RedisRevocationStore(redis, record, revocationTtlSeconds, outages.redis)
+    : new MemoryRevocationStore(record, revocationTtlSeconds, () => clock.now().getTime());
   return Promise.resolve({
     db: config.db,
     clock,
     logger: config.logger,
     version: config.version,
     exposeErrors: config.exposeErrors,
+    outages,
     wechat: new WeChatClient({
       ...config.wechat,
       logger: config.logger.child({ component: 'wechat' }),
-      tokenStore: redis ? new RedisAccessTokenStore(redis, config.wechat.appId) : new MemoryAccessTokenStore(),
+      tokenStore: redis
+        ? new FallbackAccessTokenStore(new RedisAccessTokenStore(redis, config.wechat.appId), outages.redis)
+        : new MemoryAccessTokenStore(),
       now: () => clock.now().getTime(),
     }),
     auth: {

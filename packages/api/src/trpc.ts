@@ -12,14 +12,15 @@ const t = initTRPC.context<Context>().create({
   // Stacks are added by the formatter below, only when the context allows it.
   isDev: false,
   errorFormatter({ shape, error, ctx }) {
-    const { appCode, issues, retryAfterSeconds } = classifyError(error);
+    const { appCode, issues, retryAfterSeconds, databaseUnavailable } = classifyError(error);
     // Stacks and internal messages only for server faults, and only where the context allows.
     const expose = ctx?.exposeErrors === true && appCode === 'INTERNAL_ERROR';
     const data: AppErrorData & { httpStatus: number; path?: string; stack?: string } = {
       appCode,
       requestId: ctx?.requestId ?? null,
       issues,
-      httpStatus: shape.data.httpStatus,
+      // tRPC answers with this status: a database outage is the catalog's 503, not a 500.
+      httpStatus: databaseUnavailable ? errorCatalog[appCode].status : shape.data.httpStatus,
       ...(shape.data.path === undefined ? {} : { path: shape.data.path }),
       ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
       ...(expose && error.stack ? { stack: error.stack } : {}),

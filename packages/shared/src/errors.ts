@@ -45,6 +45,9 @@ export const errorCatalog = {
   WECHAT_USER_BLOCKED: { status: 403, message: '该微信账号暂时无法登录' },
   WECHAT_BUSY: { status: 503, message: '微信服务繁忙，请稍后再试' },
   WECHAT_UNAVAILABLE: { status: 503, message: '暂时无法连接微信服务，请稍后再试' },
+  // WeChat did not answer the exchange of a single-use code (login or phone) in time. It may have
+  // used the code up, so a retry must start from a new one (wx.login, or getPhoneNumber again).
+  WECHAT_TIMEOUT: { status: 503, message: '微信响应超时，请重试' },
   WECHAT_PHONE_CODE_INVALID: { status: 400, message: '手机号授权已失效，请重新授权' },
 
   // Uploads
@@ -56,7 +59,8 @@ export const errorCatalog = {
   SERVICE_UNAVAILABLE: { status: 503, message: '服务暂时不可用，请稍后再试' },
   INTERNAL_ERROR: { status: 500, message: '服务器开小差了，请稍后再试' },
 
-  // Client side only (the transport raises these; the server never sends them)
+  // Raised by the client's transport. REQUEST_TIMEOUT is also the code of the server's 408, sent
+  // to a client that took longer than REQUEST_TIMEOUT_MS to send its request.
   NETWORK_ERROR: { status: 0, message: '网络连接失败，请检查网络后重试' },
   REQUEST_TIMEOUT: { status: 0, message: '请求超时，请稍后重试' },
   REQUEST_CANCELLED: { status: 0, message: '请求已取消' },

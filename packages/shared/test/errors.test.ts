@@ -11,6 +11,11 @@ describe('error catalog', () => {
     }
   });
 
+  it('tells a user whose sign-in WeChat did not answer in time to try again (with a new code)', () => {
+    expect(errorCatalog.WECHAT_TIMEOUT).toEqual({ status: 503, message: '微信响应超时，请重试' });
+    expect(errorCatalog.WECHAT_TIMEOUT.message).not.toBe(errorCatalog.WECHAT_CODE_USED.message);
+  });
+
   it('recognises codes and falls back to the generic message for unknown ones', () => {
     expect(isAppErrorCode('WECHAT_CODE_USED')).toBe(true);
     expect(isAppErrorCode('toString')).toBe(false);

@@ -5,6 +5,10 @@
  *     └──▶ signing-in ──(wx.login code → auth.login)──▶ signed-in │ failed ──retry──▶ signing-in
  *   signed-in ──signOut──▶ signed-out ──signIn──▶ signing-in
  *
+ * Every attempt, a retry included, starts from a new wx.login code: a code is single-use, and one
+ * the server already sent to WeChat would only come back as WECHAT_CODE_USED. When WeChat did not
+ * answer the server in time (WECHAT_TIMEOUT), the sign-in tries once more, out of sight.
+ *
  * Refreshes and re-logins are single-flight: however many calls hit an expired token at once,
  * one refresh goes out (presenting a refresh token twice would revoke the session as stolen).
  */
@@ -41,6 +45,13 @@ const SESSION_OVER: ReadonlySet<AppErrorCode> = new Set<AppErrorCode>([
   'AUTH_REQUIRED',
   'VALIDATION_FAILED',
 ]);
+
+/**
+ * Sign-in failures worth one more attempt before the user hears of them: WeChat did not answer the
+ * code exchange in time, often a passing hiccup. Only with a new code (WeChat may have used up the
+ * last one), and only once: a WeChat that stays slow is the user's to retry.
+ */
+const RETRY_WITH_NEW_CODE: ReadonlySet<AppErrorCode> = new Set<AppErrorCode>(['WECHAT_TIMEOUT']);
 
 export class SessionManager implements AuthRecovery {
   readonly #api: AuthApi;
@@ -106,13 +117,20 @@ export class SessionManager implements AuthRecovery {
     // A re-login behind a signed-in screen stays out of sight; only a visible sign-in shows progress.
     if (this.#state.status !== 'signed-in') this.#setState({ status: 'signing-in' });
     try {
-      const code = await this.#getLoginCode();
-      const result = await this.#api.login(code);
+      const result = await this.#loginWithNewCode().catch((error: unknown) => {
+        if (!RETRY_WITH_NEW_CODE.has(appCodeOf(error))) throw error;
+        return this.#loginWithNewCode();
+      });
       this.#save(result.user.id, result);
     } catch (error) {
       this.#setState({ status: 'failed', error: appErrorOf(error) });
       throw error;
     }
+  }
+
+  async #loginWithNewCode(): Promise<LoginOutput> {
+    const code = await this.#getLoginCode();
+    return this.#api.login(code);
   }
 
   recover(code: AppErrorCode): Promise<void> {

@@ -1,11 +1,16 @@
 /**
- * Errors outside tRPC (body too large, unsupported content type, unknown route) get the same
- * coded shape as tRPC errors: `{ error: { appCode, message, requestId, issues } }`.
+ * Errors outside tRPC (body too large, unsupported content type, unknown route, a request that
+ * arrives while the server shuts down, a client Node itself refuses) get the same coded shape as
+ * tRPC errors: `{ error: { appCode, message, requestId, issues } }`.
  */
-import { AppError } from '@app/api';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { AppError, DATABASE_RETRY_AFTER_SECONDS, type OutageLog } from '@app/api';
+import { isDatabaseUnavailable } from '@app/api/db';
 import { appCodeForHttpStatus, errorCatalog, REQUEST_ID_HEADER, type AppErrorCode, type AppErrorData } from '@app/shared';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { logRequest } from './request-context';
+import type { ConnectionError, FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { logRequest, requestIdOf } from './request-context';
 
 export interface HttpErrorBody {
   error: AppErrorData & { message: string };
@@ -34,8 +39,14 @@ export function handleFrameworkError(error: FastifyError, request: FastifyReques
   void sendAppError(request, reply, appCodeOf(error));
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, options: { databaseOutage: OutageLog }): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // The database is unreachable (plain routes query it too: uploads, sessions): retry later.
+    if (isDatabaseUnavailable(error)) {
+      options.databaseOutage.failed(error);
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      return sendAppError(request, reply, 'SERVICE_UNAVAILABLE');
+    }
     // Thrown by the services that plain routes share with tRPC (auth, uploads).
     if (error instanceof AppError) {
       if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
@@ -49,4 +60,81 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => sendAppError(request, reply, 'NOT_FOUND'));
+}
+
+/** Requests that arrive while the server shuts down: retry in a second, on another instance. */
+export const CLOSING_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Shutting down (app.close()): requests that still arrive, on open keep-alive connections or
+ * before the server stops listening, get the coded 503 (instead of Fastify's return503OnClosing
+ * body) with Retry-After and `Connection: close`. In-flight requests run to their end, and their
+ * responses say `Connection: close` too, so that no keep-alive connection holds the shutdown for
+ * the length of its keep-alive timeout.
+ */
+export function installClosingResponses(app: FastifyInstance): void {
+  // Fastify gives every request that arrives once close() has begun a `Connection: close`
+  // response header (Server.md, "Shutdown lifecycle"): that is the signal. A preClose hook would
+  // be one too, but it delays the moment the server stops listening by a turn of the event loop,
+  // and a connection made in that turn is reset instead of refused.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (reply.raw.getHeader('connection') !== 'close') return done();
+    reply.header('retry-after', String(CLOSING_RETRY_AFTER_SECONDS));
+    void sendAppError(request, reply, 'SERVICE_UNAVAILABLE');
+  });
+  let listened = false;
+  app.addHook('onListen', (done) => {
+    listened = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    // Answered after the server stopped listening: the connection ends with this response.
+    if (listened && !app.server.listening) reply.header('connection', 'close');
+    done(null, payload);
+  });
+}
+
+/** What Node's parser and timeouts refuse (ConnectionError.code), as status and code. */
+const CLIENT_ERRORS: Record<string, { status: number; appCode: AppErrorCode }> = {
+  // The request or its headers took longer than REQUEST_TIMEOUT_MS / HEADERS_TIMEOUT_MS.
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, appCode: 'REQUEST_TIMEOUT' },
+  // Headers over Node's --max-http-header-size (16 KiB): not something a user can fix.
+  HPE_HEADER_OVERFLOW: { status: 431, appCode: 'MALFORMED_REQUEST' },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, appCode: 'PAYLOAD_TOO_LARGE' },
+};
+const OTHER_CLIENT_ERROR = { status: 400, appCode: 'MALFORMED_REQUEST' } as const;
+
+/**
+ * Fastify's `clientErrorHandler`: Node's answers to what never becomes a request (a bad request
+ * line, headers too large, a timeout) get the coded body, a request id, and their log line. It
+ * writes to the socket itself, as Node does, and only when Node would: the socket is writable and
+ * no response has started on it.
+ */
+export function createClientErrorHandler(logger: FastifyBaseLogger) {
+  return function handleClientError(error: ConnectionError, socket: Socket): void {
+    // A reset connection is gone: nothing to answer, nothing worth a log line.
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const { status, appCode } = CLIENT_ERRORS[error.code] ?? OTHER_CLIENT_ERROR;
+    // A request whose body was still arriving (a timeout) already has an id: its answer keeps it.
+    const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
+    const requestId = (response && requestIdOf(response.req)) ?? randomUUID();
+    logger.info({ reqId: requestId, status, clientError: error.code }, 'client error');
+    if (socket.writable && !response?.headersSent) {
+      const body = JSON.stringify({
+        error: { appCode, message: errorCatalog[appCode].message, requestId, issues: null },
+      } satisfies HttpErrorBody);
+      socket.write(
+        [
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+          'Content-Type: application/json; charset=utf-8',
+          `Content-Length: ${Buffer.byteLength(body)}`,
+          `${REQUEST_ID_HEADER}: ${requestId}`,
+          'Connection: close',
+          '',
+          body,
+        ].join('\r\n'),
+      );
+    }
+    socket.destroy(error);
+  };
 }

@@ -10,9 +10,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
+/** The ids given to requests, for answers written to their socket without Fastify (a timeout). */
+const idsOfRequests = new WeakMap<IncomingMessage, string>();
+
 export function requestIdFor(req: IncomingMessage): string {
   const incoming = req.headers[REQUEST_ID_HEADER];
-  return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const id = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  idsOfRequests.set(req, id);
+  return id;
+}
+
+/** The id requestIdFor gave this request, if Fastify has seen it. */
+export function requestIdOf(req: IncomingMessage): string | undefined {
+  return idsOfRequests.get(req);
 }
 
 /** `/trpc/user.me,health?batch=1&input=…` → `user.me,health`; the query (inputs) is never logged. */

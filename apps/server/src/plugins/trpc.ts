@@ -3,9 +3,9 @@
  * which serves it straight from Fastify, and tRPC's official Fastify adapter (TRPC_HOST=official),
  * kept as a fallback and as the reference the compatibility suite compares the lean host with.
  */
-import { AppError, appRouter, createContextInner, type AppRouter, type Services } from '@app/api';
+import { appRouter, classifyError, createContextInner, type AppRouter, type Services } from '@app/api';
 import { MAX_BATCH_SIZE } from '@app/shared';
-import type { TRPCError } from '@trpc/server';
+import { TRPCError } from '@trpc/server';
 import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import { leanTrpcHost, serializeLikeSuperjson } from '@app/trpc-host';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -16,13 +16,19 @@ export async function registerTrpc(app: FastifyInstance, options: { services: Se
   const { services } = options;
   const createContext = (request: FastifyRequest) =>
     createContextInner(services, { requestId: request.id, ip: request.ip, authorization: request.headers.authorization ?? null });
-  // Client mistakes are visible in the request line; only server faults are logged in full.
+  // Client mistakes are visible in the request line; only server faults are logged in full, and a
+  // database outage once per episode rather than once per failed request.
   const onError = ({ error, path, request }: { error: TRPCError; path: string | undefined; request: FastifyRequest }) => {
-    if (error.code === 'INTERNAL_SERVER_ERROR') request.log.error({ err: error, procedure: path }, 'procedure failed');
+    if (error.code !== 'INTERNAL_SERVER_ERROR') return;
+    if (classifyError(error).databaseUnavailable) services.outages.database.failed(error.cause);
+    else request.log.error({ err: error, procedure: path }, 'procedure failed');
   };
-  // 429s say when to come back (the longest wait of a batch).
+  // 429s and 503s say when to come back (the longest wait of a batch).
   const retryAfter = (errors: readonly unknown[]) => {
-    const waits = errors.flatMap((error) => (error instanceof AppError && error.retryAfterSeconds ? [error.retryAfterSeconds] : []));
+    const waits = errors.flatMap((error) => {
+      const seconds = error instanceof TRPCError ? classifyError(error).retryAfterSeconds : undefined;
+      return seconds ? [seconds] : [];
+    });
     return waits.length > 0 ? { 'retry-after': String(Math.max(...waits)) } : undefined;
   };
 

@@ -38,6 +38,23 @@ async function receiveImage(services: Services, request: FastifyRequest) {
 
 const CACHE_FOREVER = 'public, max-age=31536000, immutable';
 
+/** `bytes=-500` and the like: a suffix range, the last 500 bytes. */
+const SUFFIX_RANGE = /(^|,)\s*-\s*(\d+)\s*(?=,|$)/g;
+
+/**
+ * The byte ranges a Range header asks of a file of `size` bytes, as range-parser gives them (-1:
+ * unsatisfiable, -2: malformed). RFC 9110 14.1.2 reads a suffix longer than the file as the whole
+ * file, where range-parser finds it unsatisfiable: such a suffix is read as `0-` instead.
+ */
+function rangesOf(size: number, header: string): ReturnType<typeof parseRange> {
+  const unit = header.indexOf('=');
+  if (unit === -1) return -2;
+  const specs = header
+    .slice(unit + 1)
+    .replace(SUFFIX_RANGE, (spec, separator: string, length: string) => (Number(length) > size ? `${separator}0-` : spec));
+  return parseRange(size, `${header.slice(0, unit)}=${specs}`, { combine: true });
+}
+
 async function sendStoredFile(services: Services, request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) {
   const file = storedFileOf(request.params.name);
   const info = file ? await services.uploads.storage.stat(file.key) : null;
@@ -48,13 +65,16 @@ async function sendStoredFile(services: Services, request: FastifyRequest<{ Para
   reply.header('last-modified', info.modifiedAt.toUTCString()).header('content-type', file.contentType);
   if (request.headers['if-none-match'] === file.etag) return reply.status(304).send();
 
+  // Only byte ranges: a Range of another unit is ignored (RFC 9110 14.2), not answered with 416.
   const rangeHeader = request.headers.range;
-  const ranges = rangeHeader ? parseRange(info.size, rangeHeader, { combine: true }) : -2;
+  const ranges = rangeHeader && /^\s*bytes\s*=/i.test(rangeHeader) ? rangesOf(info.size, rangeHeader) : -2;
   if (ranges === -1) {
     return reply.status(416).header('content-range', `bytes */${info.size}`).send();
   }
-  // One satisfiable range is served as such; malformed or multi-range requests get the whole file.
-  const range = Array.isArray(ranges) && ranges.length === 1 && ranges.type === 'bytes' ? ranges[0] : undefined;
+  // One satisfiable range is served as such, as a 206 even when it covers the whole file (its
+  // Content-Range tells the client it got the bytes it asked for); malformed or multi-range
+  // requests get the whole file as a 200.
+  const range = Array.isArray(ranges) && ranges.length === 1 ? ranges[0] : undefined;
   if (range) {
     reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${info.size}`);
     reply.header('content-length', range.end - range.start + 1);

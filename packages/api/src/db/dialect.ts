@@ -30,6 +30,11 @@ import type { Database } from './schema';
 
 export type DialectName = 'mysql' | 'sqlite';
 
+/** Told when queries succeed, so an outage episode can end (see OutageLog). */
+export interface QueryOutcomeListener {
+  recovered(): void;
+}
+
 export interface DatabaseOptions {
   /** `mysql://user:pass@host:port/db`, or `sqlite:<file>` / `sqlite::memory:`. */
   url: string;
@@ -37,6 +42,22 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** How long a MySQL connection attempt may take, in ms. */
   connectTimeoutMs?: number;
+  /** Told after each successful query (cheap: a flag check), to close an outage episode. */
+  outage?: QueryOutcomeListener;
+}
+
+/** Tells the listener a query succeeded. */
+class QueryOutcomePlugin implements KyselyPlugin {
+  constructor(private readonly listener: QueryOutcomeListener) {}
+
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return args.node;
+  }
+
+  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    this.listener.recovered();
+    return Promise.resolve(args.result);
+  }
 }
 
 export function dialectOfUrl(url: string): DialectName {
@@ -64,14 +85,14 @@ export function createDatabase<DB = Database>(options: DatabaseOptions): Kysely<
         dateStrings: false,
       });
     };
-    return new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
+    return new Kysely<DB>({ dialect: new MysqlDialect({ pool }), plugins: options.outage ? [new QueryOutcomePlugin(options.outage)] : [] });
   }
 
   const file = sqlitePathOfUrl(options.url);
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   return new Kysely<DB>({
     dialect: new SqliteDialect({ database: () => openNodeSqlite(file) }),
-    plugins: [new SqliteValuesPlugin()],
+    plugins: [new SqliteValuesPlugin(), ...(options.outage ? [new QueryOutcomePlugin(options.outage)] : [])],
   });
 }
 
@@ -81,6 +102,61 @@ export type AnyKysely = Kysely<any>;
 
 export function dialectOf(db: AnyKysely): DialectName {
   return db.getExecutor().adapter instanceof MysqlAdapter ? 'mysql' : 'sqlite';
+}
+
+/**
+ * mysql2's codes for "the database cannot be reached or dropped us" (as opposed to a bad query):
+ * the request should be retried later (503), and the outage logged once, not per request.
+ */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_QUERY_INTERRUPTED',
+]);
+/** SQLITE_BUSY and SQLITE_LOCKED, with their extended codes (the low byte). */
+const SQLITE_BUSY_OR_LOCKED = new Set([5, 6]);
+
+/**
+ * Whether an error (or one of its causes) says the database is unavailable rather than the query
+ * wrong. A network code counts only on an error mysql2 marks `fatal` (its connection is gone): the
+ * same codes on other errors (a client that hung up mid-upload: ECONNRESET) are not the database's.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 5; depth += 1) {
+    const { code, errcode, message, cause, fatal } = current as {
+      code?: unknown;
+      errcode?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      fatal?: unknown;
+    };
+    if (
+      typeof code === 'string' &&
+      UNAVAILABLE_CODES.has(code) &&
+      (fatal === true || code.startsWith('ER_') || code.startsWith('PROTOCOL_'))
+    )
+      return true;
+    if (typeof errcode === 'number' && SQLITE_BUSY_OR_LOCKED.has(errcode & 0xff)) return true;
+    // mysql2's pool, once closed or unable to connect, says so in words.
+    if (
+      typeof message === 'string' &&
+      /^(Pool is closed|Connection lost: The server closed the connection|Can't add new command when connection is in closed state)/.test(
+        message,
+      )
+    )
+      return true;
+    current = cause;
+  }
+  return false;
 }
 
 const SQLITE_CONSTRAINT_UNIQUE = 2067;

@@ -12,24 +12,85 @@ export class WeChatApiError extends Error {
   }
 }
 
-/** No usable answer: network error, timeout, or an HTTP error status. */
+/**
+ * No usable answer. `connect`: the connection failed before the request went out (refused, DNS),
+ * so WeChat never saw it; `network`: the connection broke when the request may already have
+ * reached WeChat; `timeout`: no answer in time (WeChat may still be working on it); `http`: an
+ * HTTP error status or a body that is not WeChat's JSON.
+ */
 export class WeChatTransportError extends Error {
   constructor(
     readonly endpoint: string,
-    readonly reason: 'network' | 'timeout' | 'http',
-    cause?: unknown,
+    readonly reason: 'connect' | 'network' | 'timeout' | 'http',
+    /** The underlying error's name and code (ECONNREFUSED, UND_ERR_SOCKET, ...), for the logs. */
+    readonly detail?: string,
   ) {
-    super(`WeChat ${endpoint} unreachable (${reason})`, { cause });
+    super(`WeChat ${endpoint} unreachable (${reason})`);
     this.name = 'WeChatTransportError';
   }
 }
 
+/**
+ * Failures of the connection itself, before a byte of the request was sent: the only network
+ * failures after which a request carrying a single-use code may be sent again. A reset or a
+ * closed socket later on (ECONNRESET, UND_ERR_SOCKET) may come after WeChat read the request.
+ */
+const NEVER_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+interface SystemErrorLike {
+  code?: unknown;
+  syscall?: unknown;
+  errors?: unknown;
+}
+
+function neverSent(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, syscall, errors } = error as SystemErrorLike;
+  // Several addresses tried in turn (happy eyeballs): an AggregateError of the attempts.
+  if (Array.isArray(errors) && errors.length > 0) return errors.every(neverSent);
+  return (typeof code === 'string' && NEVER_SENT_CODES.has(code)) || syscall === 'connect' || syscall === 'getaddrinfo';
+}
+
+/** A rejected fetch as a transport error: `timeout`, `connect` (provably never sent) or `network`. */
+export function transportErrorOf(endpoint: string, error: unknown): WeChatTransportError {
+  if (error instanceof Error && error.name === 'TimeoutError') return new WeChatTransportError(endpoint, 'timeout', error.name);
+  // fetch rejects with TypeError('fetch failed'); what happened is in its cause.
+  const cause = error instanceof Error ? error.cause : undefined;
+  const code = (cause as SystemErrorLike | undefined)?.code;
+  const detail = [error instanceof Error ? error.name : 'unknown', typeof code === 'string' ? code : null].filter(Boolean).join(' ');
+  return new WeChatTransportError(endpoint, neverSent(cause) ? 'connect' : 'network', detail);
+}
+
 export const WECHAT_BUSY_ERRCODE = -1;
+export const WECHAT_CODE_USED_ERRCODE = 40163;
 export const WECHAT_INVALID_CREDENTIAL_ERRCODES = new Set([40001, 42001]);
 
-/** Worth another try: WeChat said "busy", or the call never got an answer. */
-export function isTransientWeChatFailure(error: unknown): boolean {
+/** Worth another try for a request that may safely be sent twice: WeChat said "busy", or no answer. */
+export function isTransientWeChatFailure(error: unknown): error is WeChatTransportError | WeChatApiError {
   return error instanceof WeChatTransportError || (error instanceof WeChatApiError && error.errcode === WECHAT_BUSY_ERRCODE);
+}
+
+/**
+ * Worth another try for a request carrying a single-use code (jscode2session, getuserphonenumber):
+ * only when WeChat did not take the code. That is a connection that never carried the request, or
+ * WeChat's answer "-1 system busy", whose documented remedy is to try again (the mock, like
+ * WeChat, answers it without looking at the code). A timeout is not: WeChat may have exchanged
+ * the code and the answer was lost, and sending it again earns 40163 "code been used".
+ */
+export function isRetryableSingleUseFailure(error: unknown): error is WeChatTransportError | WeChatApiError {
+  return (
+    (error instanceof WeChatTransportError && error.reason === 'connect') ||
+    (error instanceof WeChatApiError && error.errcode === WECHAT_BUSY_ERRCODE)
+  );
 }
 
 /** Application codes for the errcodes of code2Session (and the shared ones of other endpoints). */

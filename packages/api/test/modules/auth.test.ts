@@ -122,6 +122,10 @@ describe('auth.login', () => {
     expect(await appCodeOf(client().auth.login({ code: mock.world.issueLoginCode('x') }))).toBe('WECHAT_BUSY');
     mock.world.setFaults({ errcode: null, down: true });
     expect(await appCodeOf(client().auth.login({ code: mock.world.issueLoginCode('x') }))).toBe('WECHAT_UNAVAILABLE');
+    // No answer within the WeChat timeout (1 s here): WeChat may have used the code, so it is not
+    // sent again and the client is told to sign in with a new one.
+    mock.world.setFaults({ down: false, latencyMs: 1_200 });
+    expect(await appCodeOf(client().auth.login({ code: mock.world.issueLoginCode('slow') }))).toBe('WECHAT_TIMEOUT');
 
     expect(await testDb.db.selectFrom('users').select('id').execute()).toHaveLength(afterFirst.length);
   });

@@ -107,6 +107,7 @@ describe('user.updateProfile', () => {
       appCode: 'VALIDATION_FAILED',
       issues: [{ path: 'nickname', message: '昵称最多 20 个字' }],
       retryAfterSeconds: undefined,
+      databaseUnavailable: false,
     });
 
     const empty = await errorOf(caller.user.updateProfile({}));

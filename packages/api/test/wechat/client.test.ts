@@ -1,12 +1,16 @@
 /**
- * The WeChat client against the mock over real HTTP: error codes, retries, timeouts, the
- * circuit breaker, and the access token (single-flight in memory, one fetch across instances
- * sharing Redis).
+ * The WeChat client against the mock over real HTTP: error codes, retries (which ones may send a
+ * single-use code again), the time budget of an operation, the circuit breaker, and the access
+ * token (single-flight in memory, one fetch across instances sharing Redis).
+ * Timings here are behavioural bounds with generous margins (a failure within the budget, a
+ * refusal well under the trial call's latency), not benchmarks.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { appCodeOf } from '../support/errors';
 import { RedisAccessTokenStore } from '../../src/wechat/access-token';
-import type { RunningWeChatMock } from '@app/wechat-mock';
+import { startWeChatMock, type RunningWeChatMock } from '@app/wechat-mock';
 import { LogCapture } from '@app/test-support';
 import { createTestRedis } from '../support/redis';
 import { createTestWeChatClient, startTestMock, TEST_APP } from '../support/wechat';
@@ -22,6 +26,27 @@ afterEach(() => {
   now = Date.now();
 });
 afterAll(() => mock.close());
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long a call took to settle, and the application code it failed with. */
+async function timed(call: Promise<unknown>): Promise<{ code: string; elapsedMs: number }> {
+  const started = performance.now();
+  const code = await appCodeOf(call);
+  return { code, elapsedMs: performance.now() - started };
+}
+
+/** A loopback port nothing listens on: connecting to it is refused. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Generous: a bound on behaviour, not a measurement (a loaded CI machine must not fail it). */
+const MARGIN_MS = 700;
 
 describe('code2Session', () => {
   it('returns the openid, session_key and unionid WeChat issued for the code', async () => {
@@ -80,16 +105,137 @@ describe('code2Session', () => {
     expect(mock.world.stats.requests).toBe(1);
   });
 
-  it('gives up on a call that outlasts its timeout, after retrying', async () => {
-    const client = createTestWeChatClient(mock, { timeoutMs: 50, retries: 1 });
+  it('does not send a code again after a timeout: the client is told to get a new one, not that it was used', async () => {
+    const client = createTestWeChatClient(mock, { timeoutMs: 100, retries: 2, budgetMs: 5_000 });
     mock.world.setFaults({ latencyMs: 300 });
-    expect(await appCodeOf(client.code2Session(mock.world.issueLoginCode('frank')))).toBe('WECHAT_UNAVAILABLE');
-    expect(mock.world.stats.requests).toBe(2);
+    const code = mock.world.issueLoginCode('frank');
+    expect(await appCodeOf(client.code2Session(code))).toBe('WECHAT_TIMEOUT');
+    expect(mock.world.stats.requests).toBe(1);
+
+    // WeChat did exchange it, after we stopped waiting: sending it again could only earn 40163.
+    await sleep(400);
+    expect(mock.world.stats.jscode2session).toBe(1);
+    mock.world.clearFaults();
+    expect(await appCodeOf(client.code2Session(code))).toBe('WECHAT_CODE_USED');
+  });
+
+  it('does not send a code again when the connection broke after the request went out', async () => {
+    const client = createTestWeChatClient(mock, { retries: 2 });
+    mock.world.setFaults({ down: true });
+    expect(await appCodeOf(client.code2Session(mock.world.issueLoginCode('grace')))).toBe('WECHAT_UNAVAILABLE');
+    expect(mock.world.stats.requests).toBe(1);
+  });
+
+  it('sends a code again when the connection was refused, since WeChat never saw it', async () => {
+    const port = await closedPort();
+    const logs = new LogCapture();
+    const client = createTestWeChatClient(mock, {
+      baseUrl: `http://127.0.0.1:${port}`,
+      retries: 10,
+      retryInitialDelayMs: 50,
+      budgetMs: 5_000,
+      logs,
+    });
+    // The bench prefix makes the code valid on a mock that starts only after the call did.
+    const signIn = client.code2Session('bench-ivan:1');
+    await sleep(100);
+    const late = await startWeChatMock({ ...TEST_APP, port, benchCodePrefix: 'bench-' });
+    try {
+      const session = await signIn;
+      expect(session.openid).toBe(late.world.openidOf('ivan'));
+      expect(late.world.stats.jscode2session).toBe(1);
+      const refused = logs.lines.filter((line) => line.msg === 'WeChat API call failed, retrying' && line.reason === 'connect');
+      expect(refused.length).toBeGreaterThanOrEqual(1);
+      expect(refused[0]?.detail).toContain('ECONNREFUSED');
+    } finally {
+      await late.close();
+    }
+  });
+
+  it('reports busy, not "code used", when WeChat used up a code it answered busy for', async () => {
+    // Not what the mock does (it answers -1 without looking at the code), so a stub plays WeChat.
+    const answers = [
+      { errcode: -1, errmsg: 'system error' },
+      { errcode: 40163, errmsg: 'code been used' },
+    ];
+    const stub = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answers.shift() ?? { errcode: 40029, errmsg: 'invalid code' }));
+    });
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = stub.address() as AddressInfo;
+      const client = createTestWeChatClient(mock, { baseUrl: `http://127.0.0.1:${port}`, retries: 2 });
+      expect(await appCodeOf(client.code2Session('some-code'))).toBe('WECHAT_BUSY');
+      expect(answers).toHaveLength(0);
+    } finally {
+      stub.closeAllConnections();
+      await new Promise((resolve) => stub.close(resolve));
+    }
+  });
+});
+
+describe('time budget', () => {
+  // A mock of its own: the slow answers these tests stop waiting for still arrive later, and
+  // would count in the stats of the tests that follow.
+  let wechat: RunningWeChatMock;
+  beforeAll(async () => {
+    wechat = await startTestMock();
+  });
+  afterEach(() => wechat.world.reset());
+  afterAll(() => wechat.close());
+
+  it('ends a sign-in with WeChat slow within the budget, not after attempts x timeout', async () => {
+    const client = createTestWeChatClient(wechat, { timeoutMs: 5_000, retries: 2, budgetMs: 300 });
+    wechat.world.setFaults({ latencyMs: 3_000 });
+    const { code, elapsedMs } = await timed(client.code2Session(wechat.world.issueLoginCode('heidi')));
+    expect(code).toBe('WECHAT_TIMEOUT');
+    expect(elapsedMs).toBeLessThan(300 + MARGIN_MS);
+    expect(wechat.world.stats.requests).toBe(1);
+  });
+
+  it('ends a sign-in with WeChat down at once', async () => {
+    const client = createTestWeChatClient(wechat, { timeoutMs: 5_000, retries: 2, budgetMs: 300 });
+    wechat.world.setFaults({ down: true });
+    const { code, elapsedMs } = await timed(client.code2Session(wechat.world.issueLoginCode('heidi')));
+    expect(code).toBe('WECHAT_UNAVAILABLE');
+    expect(elapsedMs).toBeLessThan(300 + MARGIN_MS);
+  });
+
+  it('stops retrying refused connections when the budget is spent, however many retries are allowed', async () => {
+    const client = createTestWeChatClient(wechat, {
+      baseUrl: `http://127.0.0.1:${await closedPort()}`,
+      retries: 1_000,
+      retryInitialDelayMs: 20,
+      budgetMs: 400,
+    });
+    const { code, elapsedMs } = await timed(client.code2Session('any-code'));
+    expect(code).toBe('WECHAT_UNAVAILABLE');
+    expect(elapsedMs).toBeLessThan(400 + MARGIN_MS);
+  });
+
+  it('retries a call that may be repeated (checksession) on timeouts, within the budget', async () => {
+    const client = createTestWeChatClient(wechat, { timeoutMs: 150, retries: 5, budgetMs: 600 });
+    const session = await client.code2Session(wechat.world.issueLoginCode('ivy'));
+    await client.getAccessToken();
+    const before = wechat.world.stats.requests;
+    wechat.world.setFaults({ latencyMs: 3_000 });
+    const { code, elapsedMs } = await timed(client.checkSession(session.openid, session.sessionKey));
+    expect(code).toBe('WECHAT_UNAVAILABLE');
+    expect(elapsedMs).toBeLessThan(600 + MARGIN_MS);
+    expect(wechat.world.stats.requests - before).toBeGreaterThanOrEqual(2);
+  });
+
+  it('gives up on an access token fetch that outlasts its timeout, after retrying', async () => {
+    const client = createTestWeChatClient(wechat, { timeoutMs: 50, retries: 1 });
+    wechat.world.setFaults({ latencyMs: 300 });
+    expect(await appCodeOf(client.getAccessToken())).toBe('WECHAT_UNAVAILABLE');
+    expect(wechat.world.stats.requests).toBe(2);
   });
 });
 
 describe('circuit breaker', () => {
-  it('opens during an outage so calls fail fast without reaching WeChat, then recovers', async () => {
+  it('opens after the threshold so calls fail fast without reaching WeChat, then recovers by itself', async () => {
     const client = createTestWeChatClient(mock, { retries: 0, breakerThreshold: 3, breakerHalfOpenAfterMs: 200 });
     mock.world.setFaults({ down: true });
     for (let i = 0; i < 3; i += 1) {
@@ -104,10 +250,36 @@ describe('circuit breaker', () => {
 
     // WeChat comes back; after halfOpenAfter one trial call goes through and closes the breaker.
     mock.world.clearFaults();
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(250);
     const session = await client.code2Session(mock.world.issueLoginCode('gina'));
     expect(session.openid).toBe(mock.world.openidOf('gina'));
     expect(client.breakerState).toBe('closed');
+  });
+
+  it('lets only the trial call through while half-open: the others fail at once instead of waiting for it', async () => {
+    const client = createTestWeChatClient(mock, { retries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 100, timeoutMs: 3_000 });
+    mock.world.setFaults({ down: true });
+    expect(await appCodeOf(client.code2Session(mock.world.issueLoginCode('judy')))).toBe('WECHAT_UNAVAILABLE');
+    expect(client.breakerState).toBe('open');
+
+    // WeChat is back but slow: the trial call takes 600 ms.
+    mock.world.setFaults({ down: false, latencyMs: 600 });
+    await sleep(150);
+    const trial = client.code2Session(mock.world.issueLoginCode('judy'));
+    expect(client.breakerState).toBe('half-open');
+
+    const others = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => timed(client.code2Session(mock.world.issueLoginCode(`kim-${i}`)))),
+    );
+    for (const { code, elapsedMs } of others) {
+      expect(code).toBe('WECHAT_UNAVAILABLE');
+      expect(elapsedMs).toBeLessThan(300);
+    }
+    expect((await trial).openid).toBe(mock.world.openidOf('judy'));
+    expect(client.breakerState).toBe('closed');
+    // The down call and the trial reached WeChat; the five refused ones did not.
+    expect(mock.world.stats.requests).toBe(2);
+    expect(mock.world.stats.jscode2session).toBe(1);
   });
 
   it('does not count user errors (invalid code) as an outage', async () => {
@@ -170,6 +342,16 @@ describe('phone number and session check', () => {
     const code = mock.world.issuePhoneCode('13912345678');
     expect(await client.getPhoneNumber(code)).toEqual({ phoneNumber: '+8613912345678', purePhoneNumber: '13912345678', countryCode: '86' });
     expect(await appCodeOf(client.getPhoneNumber(code))).toBe('WECHAT_PHONE_CODE_INVALID');
+  });
+
+  it('does not send a phone code again after a timeout', async () => {
+    const client = createTestWeChatClient(mock, { timeoutMs: 100, retries: 2 });
+    await client.getAccessToken();
+    const before = mock.world.stats.requests;
+    mock.world.setFaults({ latencyMs: 300 });
+    expect(await appCodeOf(client.getPhoneNumber(mock.world.issuePhoneCode('13912345678')))).toBe('WECHAT_TIMEOUT');
+    expect(mock.world.stats.requests - before).toBe(1);
+    await sleep(300); // the slow answer still arrives: not in the next test's stats
   });
 
   it('checks a session_key with hmac_sha256(session_key, "")', async () => {

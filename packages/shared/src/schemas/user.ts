@@ -4,11 +4,46 @@ import '../zod';
 /** WeChat allows nicknames of up to 64 bytes; we count characters and keep it to 20 for layout. */
 export const NICKNAME_MAX_LENGTH = 20;
 
+/** True unless a surrogate code unit stands alone (what would be stored as U+FFFD). */
+function isWellFormedUtf16(value: string): boolean {
+  // String.prototype.isWellFormed is ES2024: the mini-program's oldest phones (iOS 12.2) lack it.
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit < 0xd800 || unit > 0xdfff) continue;
+    const next = value.charCodeAt(i + 1); // NaN past the end
+    if (unit > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
+}
+
+/**
+ * Format characters are invisible, and some reorder the text around them (U+202E makes
+ * "管理员\u202Etxt.exe" read as "管理员exe.txt"), so that one name can pass for another; line and
+ * paragraph separators break the one line a name is shown on. (ES2018 property escapes: iOS 11.3+.)
+ */
+const UNDISPLAYABLE = /[\p{Cf}\p{Zl}\p{Zp}]/u;
+/**
+ * The format characters that belong to emoji are kept: the joiner inside a ZWJ sequence (👩‍💻, 🏳️‍🌈:
+ * an emoji, its variation selector or skin tone, U+200D, an emoji; digits, # and * count as emoji,
+ * for keycaps, but are never joined) and the tags of a subdivision flag (🏴, tag letters, cancel
+ * tag). No lookbehind: iOS has it only since 16.4.
+ */
+const EMOJI_ZWJ = /((?![#*0-9])\p{Emoji}(?:\uFE0F|\p{Emoji_Modifier})?)\u200D(?=(?![#*0-9])\p{Emoji})/gu;
+const SUBDIVISION_FLAG_TAGS = /\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}/gu;
+
+function isDisplayable(value: string): boolean {
+  if (!UNDISPLAYABLE.test(value)) return true; // the usual case
+  return !UNDISPLAYABLE.test(value.replace(SUBDIVISION_FLAG_TAGS, '\u{1F3F4}').replace(EMOJI_ZWJ, '$1'));
+}
+
 export const nicknameSchema = z.string().check(
   z.trim(),
   z.minLength(1, { message: '昵称不能为空' }),
   z.maxLength(NICKNAME_MAX_LENGTH, { message: `昵称最多 ${NICKNAME_MAX_LENGTH} 个字` }),
-  z.refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { message: '昵称包含不支持的字符' }),
+  // Control characters, C0, DEL and C1 (U+0085 is a line break to some renderers).
+  z.refine((value) => !/[\u0000-\u001f\u007f-\u009f]/.test(value), { message: '昵称包含不支持的字符' }),
+  z.refine((value) => isWellFormedUtf16(value) && isDisplayable(value), { message: '昵称包含无法显示的字符' }),
 );
 
 export const avatarUrlSchema = z.string().check(

@@ -1,30 +1,54 @@
 /**
- * Revoked sessions, checked on every authenticated call. An entry only needs to outlive the
- * access tokens already issued for the session (their TTL); refresh checks the database itself.
- * Redis when configured (all instances see a logout at once), else this process's memory,
- * warmed from the database before its first check so a restart does not forget recent logouts
- * (on first use rather than at start: a cold start need not wait for the database).
+ * Revoked sessions, checked on every authenticated call.
+ *
+ * The database is the record: a logout (or a detected refresh-token reuse) marks the session
+ * revoked there first (auth.service.ts), and only then tells this store, which is a view of recent
+ * revocations kept close for speed: Redis when configured (shared by all instances), else this
+ * process's memory. An entry only needs to outlive the access tokens issued before the revocation.
+ *
+ * A view can be lost or stale: Redis restarted without persistence, an outage swallowed a write,
+ * this process restarted. It must never turn a revoked token back into a valid one, so whenever
+ * the view cannot be trusted (it failed, or has not been rebuilt since it came back) the check
+ * asks the database instead, and fails closed (SERVICE_UNAVAILABLE) when that fails too.
  */
 import type { Redis } from 'ioredis';
+import { AppError } from '../../errors';
+import type { OutageLog } from '../../outage-log';
 
 export interface RevocationStore {
+  /** After the database has the revocation: makes it visible to every check. Never throws. */
   revoke(sessionId: string, ttlSeconds: number): Promise<void>;
   isRevoked(sessionId: string): Promise<boolean>;
 }
 
+/** Reading the record: the database's answers, which the stores fall back on and rebuild from. */
+export interface RevocationRecord {
+  /** Whether the session is revoked (a session that does not exist counts as revoked). */
+  isRevoked(sessionId: string): Promise<boolean>;
+  /** Sessions revoked within the last `seconds`. */
+  revokedWithin(seconds: number): Promise<string[]>;
+}
+
+/** Asks the database; a failure there is the client's 503, not a 500 and never "not revoked". */
+async function askRecord(record: RevocationRecord, sessionId: string): Promise<boolean> {
+  try {
+    return await record.isRevoked(sessionId);
+  } catch (cause) {
+    throw new AppError('SERVICE_UNAVAILABLE', { cause, retryAfterSeconds: 5 });
+  }
+}
+
+/** One process, no Redis: memory, filled from the record before its first check. */
 export class MemoryRevocationStore implements RevocationStore {
   readonly #until = new Map<string, number>();
-  /** Fills the store before the first check; null once done (checks then cost no extra await). */
-  #warmUp: (() => Promise<void>) | null;
-  #warming: Promise<void> | null = null;
+  #filling = false;
+  #ready = false;
 
-  /** `warmUp` fills the store (with revoke) before the first check; it runs once. */
   constructor(
+    private readonly record: RevocationRecord,
+    private readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,
-    warmUp: ((store: MemoryRevocationStore) => Promise<void>) | null = null,
-  ) {
-    this.#warmUp = warmUp && (() => warmUp(this));
-  }
+  ) {}
 
   revoke(sessionId: string, ttlSeconds: number): Promise<void> {
     this.#until.set(sessionId, this.now() + ttlSeconds * 1000);
@@ -32,16 +56,29 @@ export class MemoryRevocationStore implements RevocationStore {
     return Promise.resolve();
   }
 
-  async isRevoked(sessionId: string): Promise<boolean> {
-    if (this.#warmUp) {
-      await (this.#warming ??= this.#warmUp());
-      this.#warmUp = null;
+  isRevoked(sessionId: string): Promise<boolean> {
+    // Until filled (on first use: a cold start need not wait for the database), the record answers.
+    if (!this.#ready) {
+      if (!this.#filling) {
+        this.#filling = true;
+        void this.#fill();
+      }
+      return askRecord(this.record, sessionId);
     }
     const until = this.#until.get(sessionId);
-    if (until === undefined) return false;
-    if (until > this.now()) return true;
+    if (until === undefined) return Promise.resolve(false);
+    if (until > this.now()) return Promise.resolve(true);
     this.#until.delete(sessionId);
-    return false;
+    return Promise.resolve(false);
+  }
+
+  async #fill(): Promise<void> {
+    try {
+      for (const id of await this.record.revokedWithin(this.ttlSeconds)) this.#until.set(id, this.now() + this.ttlSeconds * 1000);
+      this.#ready = true;
+    } catch {
+      this.#filling = false; // the next check tries again (and asks the record meanwhile)
+    }
   }
 
   #prune(): void {
@@ -50,14 +87,116 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 }
 
+/**
+ * Redis, shared by all instances. The view is trusted only while healthy: from when it was last
+ * rebuilt from the record (at start, and after every reconnection: a restarted Redis has lost its
+ * keys) until a command fails. While it is not trusted, checks ask the record, and a rebuild is
+ * attempted every `retryMs` until it succeeds.
+ */
 export class RedisRevocationStore implements RevocationStore {
-  constructor(private readonly redis: Redis) {}
+  #healthy = false;
+  /** Bumped whenever the view is distrusted: a rebuild that began before it does not count. */
+  #generation = 0;
+  #rebuilding = false;
+  #retry: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly record: RevocationRecord,
+    private readonly ttlSeconds: number,
+    private readonly outage: OutageLog,
+    private readonly retryMs = 1_000,
+  ) {
+    redis.on('ready', () => this.#distrust());
+    redis.on('close', () => this.#distrust());
+    if (redis.status === 'ready') this.#distrust();
+  }
+
+  /** Whether checks are answered from Redis (rebuilt since it last failed), rather than from the record. */
+  get trusted(): boolean {
+    return this.#healthy;
+  }
+
+  static keyOf(sessionId: string): string {
+    return `auth:revoked:${sessionId}`;
+  }
 
   async revoke(sessionId: string, ttlSeconds: number): Promise<void> {
-    await this.redis.set(`auth:revoked:${sessionId}`, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    try {
+      await this.redis.set(RedisRevocationStore.keyOf(sessionId), '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    } catch (error) {
+      // The record has it: the view is rebuilt from there, and is not trusted until it is.
+      this.#failed(error);
+    }
   }
 
   async isRevoked(sessionId: string): Promise<boolean> {
-    return (await this.redis.exists(`auth:revoked:${sessionId}`)) === 1;
+    if (!this.#healthy) return askRecord(this.record, sessionId);
+    try {
+      return (await this.redis.exists(RedisRevocationStore.keyOf(sessionId))) === 1;
+    } catch (error) {
+      this.#failed(error);
+      return askRecord(this.record, sessionId);
+    }
+  }
+
+  /** Stops the retries (shutdown). */
+  close(): void {
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = null;
+  }
+
+  #failed(error: unknown): void {
+    this.outage.failed(error);
+    this.#distrust();
+  }
+
+  /** The view may have missed revocations: ask the record until it is rebuilt. */
+  #distrust(): void {
+    this.#healthy = false;
+    this.#generation += 1;
+    if (this.#rebuilding) return; // the rebuild in progress sees the new generation and copies again
+    this.#rebuilding = true;
+    void this.#rebuild().finally(() => {
+      this.#rebuilding = false;
+    });
+  }
+
+  /** Copies recent revocations from the record into Redis, until a copy outlives every distrust. */
+  async #rebuild(): Promise<void> {
+    for (;;) {
+      const generation = this.#generation;
+      try {
+        await this.#copyRecord();
+      } catch (error) {
+        this.outage.failed(error);
+        this.#retryLater();
+        return;
+      }
+      // Distrusted again meanwhile (a write failed after the record was read): copy again.
+      if (generation !== this.#generation) continue;
+      this.#healthy = true;
+      this.outage.recovered();
+      return;
+    }
+  }
+
+  async #copyRecord(): Promise<void> {
+    const ids = await this.record.revokedWithin(this.ttlSeconds);
+    // Always one write, even with nothing to copy: it is what proves Redis answers again.
+    const batch = this.redis.multi().set('auth:revocations:rebuilt-at', new Date().toISOString());
+    for (const id of ids) batch.set(RedisRevocationStore.keyOf(id), '1', 'EX', this.ttlSeconds);
+    const results = await batch.exec();
+    const failure = results?.find(([error]) => error !== null)?.[0];
+    if (failure) throw failure;
+  }
+
+  #retryLater(): void {
+    if (this.#retry !== null) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      if (!this.#healthy) this.#distrust();
+    }, this.retryMs);
+    this.#retry.unref();
   }
 }
