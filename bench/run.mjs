@@ -14,7 +14,7 @@ if (process.argv.includes('--help')) {
 
 const steps = [
   ['build the server', 'npm', ['run', 'build', '--workspace', '@app/server']],
-  ['build the weapp', 'npm', ['run', 'build:weapp', '--workspace', '@app/miniprogram']],
+  ['build the weapp', 'npm', ['run', 'build:weapp:check', '--workspace', '@app/miniprogram']],
   ['cold start', process.execPath, ['bench/cold-start.mjs']],
   ['HTTP load', process.execPath, ['bench/http-load.mjs']],
 ];
@@ -38,7 +38,9 @@ const version = (command, args) => {
 };
 const cold = read('bench/out/cold-start.json');
 const load = read('bench/out/http-load.json');
-const size = existsSync(join(root, 'apps/miniprogram/dist/weapp-size.json')) ? read('apps/miniprogram/dist/weapp-size.json') : null;
+const size = existsSync(join(root, 'apps/miniprogram/dist/weapp-check-size.json'))
+  ? read('apps/miniprogram/dist/weapp-check-size.json')
+  : null;
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 const byKey = Object.fromEntries(load.cases.map((row) => [row.key, row]));
 

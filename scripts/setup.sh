@@ -97,14 +97,12 @@ $services_only && exit 0
 # The machine's own Node.js, not the project's: npm puts node_modules/.bin first on the PATH.
 system_path="$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)"
 system_node="$(PATH="$system_path" node --version 2>/dev/null || echo none)"
-lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
-stamp=node_modules/.setup-lock-hash
-if [ -x node_modules/.bin/node ] && [ "$(cat "$stamp" 2>/dev/null)" = "$lock_hash" ]; then
-  step "npm ci: skipped, node_modules matches package-lock.json (delete $stamp to force it)"
+# Skipped when node_modules already matches the lockfile (after `npm ci && npm run dev`, say).
+if [ -x node_modules/.bin/node ] && PATH="$system_path" node scripts/node-modules-current.cjs; then
+  step "npm ci: skipped, node_modules matches package-lock.json (run npm ci yourself to force it)"
 else
   step "npm ci"
   npm ci --no-audit --no-fund
-  echo "$lock_hash" > "$stamp"
 fi
 project_node="$(node_modules/.bin/node --version)"
 case "$project_node" in

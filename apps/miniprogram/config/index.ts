@@ -10,6 +10,7 @@ import { defineConfig } from '@tarojs/cli';
 import path from 'node:path';
 import { domainProblems, loadBuildEnv, syncPrivateProjectConfig } from './build-env';
 import { MAIN_PACKAGE_BUDGET_BYTES } from './size-budget';
+import { isTranspiledDependency, TRANSPILED_DEPENDENCIES } from './syntax-floor';
 import { SizeReportPlugin } from './size-report';
 
 const appRoot = path.resolve(__dirname, '..');
@@ -35,8 +36,11 @@ function quietProgress(chain: Chain) {
   });
 }
 
-/** packages/shared is TypeScript source, compiled with the app's own sources (per platform in Taro). */
-const compile = { include: [path.resolve(appRoot, '../../packages/shared')] };
+/**
+ * Compiled by Babel with the app's own sources: packages/shared (TypeScript source, per platform in
+ * Taro) and the dependencies published above the phones' syntax floor (syntax-floor.ts).
+ */
+const compile = { include: [path.resolve(appRoot, '../../packages/shared'), isTranspiledDependency] };
 
 export default defineConfig<'webpack5'>((_merge, { mode }) => {
   const production = process.env.NODE_ENV === 'production';
@@ -44,13 +48,19 @@ export default defineConfig<'webpack5'>((_merge, { mode }) => {
   const build = loadBuildEnv(appRoot, mode, production);
 
   if (target === 'weapp') syncPrivateProjectConfig(appRoot, build.appId);
+  // Builds of other modes (e2e, check, staging) go beside the standard ones, never over them.
+  const outputRoot = mode === 'production' || mode === 'development' ? `dist/${target}` : `dist/${target}-${mode}`;
 
   // WeChat refuses these domains at run time; better to hear it now than from a reviewer.
   if (target === 'weapp' && production) {
-    const problems = domainProblems(build.env);
+    const problems = domainProblems(build.env, mode);
     if (problems.length > 0) {
       throw new Error(
-        `Production build stopped: domains WeChat would refuse (npm run check:domains -- --mode ${mode}):\n${problems.join('\n')}`,
+        [
+          `Production build stopped: domains WeChat would refuse (npm run check:domains -- --mode ${mode}).`,
+          `Put your registered domains in .env.${mode}.local (ignored by git):`,
+          ...problems,
+        ].join('\n'),
       );
     }
   }
@@ -60,14 +70,14 @@ export default defineConfig<'webpack5'>((_merge, { mode }) => {
     designWidth: 750,
     deviceRatio: { 640: 2.34 / 2, 750: 1, 375: 2, 828: 1.81 / 2 },
     sourceRoot: 'src',
-    // Builds of other modes (e2e, staging) go beside the standard ones, never over them.
-    outputRoot: mode === 'production' || mode === 'development' ? `dist/${target}` : `dist/${target}-${mode}`,
+    outputRoot,
     framework: 'react',
     compiler: {
       type: 'webpack5',
-      // Prebundled (esbuild) code skips webpack's ProvidePlugin: tRPC must go through webpack to
-      // get the AbortController stand-in below.
-      prebundle: { exclude: ['@trpc/client', '@trpc/server'] },
+      // Prebundled (esbuild) code skips webpack's loaders and ProvidePlugin: tRPC must go through
+      // webpack to get the AbortController stand-in below, and the dependencies above the syntax
+      // floor through Babel, in development builds too (a dev build previews on phones).
+      prebundle: { exclude: ['@trpc/client', '@trpc/server', ...TRANSPILED_DEPENDENCIES] },
     },
     // Every TARO_APP_* the app reads, defined even when empty, plus the build's own facts.
     env: build.defines,
@@ -95,7 +105,7 @@ export default defineConfig<'webpack5'>((_merge, { mode }) => {
           );
           chain
             .plugin('size-report')
-            .use(SizeReportPlugin, [{ outputDir: path.join(appRoot, 'dist/weapp'), budgetBytes: MAIN_PACKAGE_BUDGET_BYTES }]);
+            .use(SizeReportPlugin, [{ outputDir: path.join(appRoot, outputRoot), budgetBytes: MAIN_PACKAGE_BUDGET_BYTES }]);
         }
       },
     },

@@ -35,8 +35,8 @@ async function checkDomains(variables: Record<string, string>, mode = 'productio
 
 const GOOD = {
   TARO_APP_API_DEVELOP: 'http://127.0.0.1:3000',
-  TARO_APP_API_TRIAL: 'https://trial.example.com',
-  TARO_APP_API_RELEASE: 'https://api.example.com/',
+  TARO_APP_API_TRIAL: 'https://trial.shop.cn',
+  TARO_APP_API_RELEASE: 'https://api.shop.cn/',
 };
 
 describe('npm run check:domains', () => {
@@ -45,17 +45,17 @@ describe('npm run check:domains', () => {
     expect(code).toBe(0);
     // A production build never reaches the develop URL, so its 127.0.0.1 is no violation.
     expect(stdout).toContain('checking trial, release');
-    expect(stdout).toMatch(/request 合法域名: +https:\/\/trial\.example\.com https:\/\/api\.example\.com/);
-    expect(stdout).toMatch(/uploadFile 合法域名: +https:\/\/trial\.example\.com/);
-    expect(stdout).toMatch(/downloadFile 合法域名: +https:\/\/trial\.example\.com/);
+    expect(stdout).toMatch(/request 合法域名: +https:\/\/trial\.shop\.cn https:\/\/api\.shop\.cn/);
+    expect(stdout).toMatch(/uploadFile 合法域名: +https:\/\/trial\.shop\.cn/);
+    expect(stdout).toMatch(/downloadFile 合法域名: +https:\/\/trial\.shop\.cn/);
   });
 
   it.each([
-    ['plain http', 'http://api.example.com', 'protocol'],
+    ['plain http', 'http://api.shop.cn', 'protocol'],
     ['an IP address', 'https://203.0.113.7', 'ip'],
     ['localhost', 'https://localhost', 'localhost'],
-    ['an explicit :443 that is not registered', 'https://api.example.com:443', 'port'],
-    ['an unregistered port', 'https://api.example.com:8443', 'port'],
+    ['an explicit :443 that is not registered', 'https://api.shop.cn:443', 'port'],
+    ['an unregistered port', 'https://api.shop.cn:8443', 'port'],
   ])('rejects %s', async (_name, url, rule) => {
     const { code, output } = await checkDomains({ ...GOOD, TARO_APP_API_RELEASE: url });
     expect(code).toBe(1);
@@ -64,10 +64,23 @@ describe('npm run check:domains', () => {
     expect(output).toContain('domain(s) WeChat would refuse');
   });
 
+  it('refuses the template placeholders (api.example.com) in a production build', async () => {
+    const { code, output } = await checkDomains({ ...GOOD, TARO_APP_API_RELEASE: 'https://api.example.com' });
+    expect(code).toBe(1);
+    expect(output).toContain('FAIL release  https://api.example.com');
+    expect(output).toContain('placeholder: ');
+  });
+
+  it('accepts them in mode "check", the build the checks inspect, which never ships', async () => {
+    const { code, output } = await checkDomains({ ...GOOD, TARO_APP_API_RELEASE: 'https://api.example.com' }, 'check');
+    expect(code).toBe(0);
+    expect(output).toContain('allowed in mode "check"');
+  });
+
   it('accepts a port registered in the admin console', async () => {
     const { code } = await checkDomains({
       ...GOOD,
-      TARO_APP_API_RELEASE: 'https://api.example.com:8443',
+      TARO_APP_API_RELEASE: 'https://api.shop.cn:8443',
       TARO_APP_REGISTERED_PORTS: '8443',
     });
     expect(code).toBe(0);
@@ -80,7 +93,7 @@ describe('npm run check:domains', () => {
   });
 
   it('names the variable when a value is not a URL at all', async () => {
-    const { code, output } = await checkDomains({ ...GOOD, TARO_APP_API_TRIAL: 'trial.example.com' });
+    const { code, output } = await checkDomains({ ...GOOD, TARO_APP_API_TRIAL: 'trial.shop.cn' });
     expect(code).toBe(1);
     expect(output).toContain('TARO_APP_API_TRIAL');
     expect(output).toContain('.env.production');
@@ -88,13 +101,16 @@ describe('npm run check:domains', () => {
 });
 
 describe('the production weapp build', () => {
-  it('stops before compiling when a domain would be refused', async () => {
+  it.each([
+    ['an IP address', 'http://10.0.0.8:8080'],
+    ["the template's placeholder", 'https://api.example.com'],
+  ])('stops before compiling when a domain would be refused: %s', async (_name, url) => {
     const mode = 'bad-domains-test';
     // A .local env file: ignored by git, removed right after.
     const envFile = path.join(appRoot, `.env.${mode}.local`);
     writeFileSync(
       envFile,
-      Object.entries({ ...GOOD, TARO_APP_API_RELEASE: 'http://10.0.0.8:8080' })
+      Object.entries({ ...GOOD, TARO_APP_API_RELEASE: url })
         .map(([k, v]) => `${k}=${v}`)
         .join('\n'),
     );
@@ -110,7 +126,8 @@ describe('the production weapp build', () => {
       expect(error, 'the build should have failed').not.toBeNull();
       const output = `${error!.stdout}${error!.stderr}`;
       expect(output).toContain('domains WeChat would refuse');
-      expect(output).toContain('release (TARO_APP_API_RELEASE) http://10.0.0.8:8080');
+      expect(output).toContain(`release (TARO_APP_API_RELEASE) ${url}`);
+      expect(output).toContain(`.env.${mode}.local`);
     } finally {
       rmSync(envFile, { force: true });
     }

@@ -106,15 +106,25 @@ export type DomainKind = 'request' | 'upload' | 'download' | 'socket';
 
 export interface DomainViolation {
   readonly url: string;
-  readonly rule: 'invalid' | 'protocol' | 'ip' | 'localhost' | 'port';
+  readonly rule: 'invalid' | 'protocol' | 'ip' | 'localhost' | 'placeholder' | 'port';
   readonly message: string;
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /**
+ * Names reserved for documentation and tests (RFC 2606, RFC 6761): example.com/.net/.org and
+ * their subdomains, and the .example, .test and .invalid top-level domains. No one can register
+ * them with WeChat, so a build that reaches one was shipped with the template's placeholder.
+ */
+export function isPlaceholderHost(host: string): boolean {
+  return /(^|\.)example\.(com|net|org)$/.test(host) || /\.(example|test|invalid)$/.test(host);
+}
+
+/**
  * WeChat's rules for server domains (request/upload/download: https; socket: wss; no IP address,
- * no localhost, and a port only when that exact port is registered in the admin console).
+ * no localhost, no placeholder such as api.example.com, and a port only when that exact port is
+ * registered in the admin console).
  * ICP filing cannot be checked from here.
  */
 export function checkWeChatDomain(url: string, kind: DomainKind, registeredPorts: readonly number[] = []): DomainViolation[] {
@@ -140,6 +150,8 @@ export function checkWeChatDomain(url: string, kind: DomainKind, registeredPorts
     violations.push({ url, rule: 'ip', message: '不能使用 IP 地址，请使用已备案的域名' });
   } else if (host === 'localhost' || host.endsWith('.localhost')) {
     violations.push({ url, rule: 'localhost', message: '不能使用 localhost' });
+  } else if (isPlaceholderHost(host.replace(/\.$/, ''))) {
+    violations.push({ url, rule: 'placeholder', message: '这是模板里的示例域名，请换成你在后台登记、已备案的域名' });
   }
 
   if (port !== undefined && !registeredPorts.includes(Number(port))) {

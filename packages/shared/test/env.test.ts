@@ -17,33 +17,50 @@ const rulesOf = (url: string, kind: Parameters<typeof checkWeChatDomain>[1] = 'r
 
 describe('checkWeChatDomain', () => {
   it('accepts an https domain for request/upload/download and wss for sockets', () => {
-    expect(rulesOf('https://api.example.com')).toEqual([]);
-    expect(rulesOf('https://api.example.com/v1/trpc', 'upload')).toEqual([]);
-    expect(rulesOf('wss://ws.example.com', 'socket')).toEqual([]);
+    expect(rulesOf('https://api.shop.cn')).toEqual([]);
+    expect(rulesOf('https://api.shop.cn/v1/trpc', 'upload')).toEqual([]);
+    expect(rulesOf('wss://ws.shop.cn', 'socket')).toEqual([]);
   });
 
   it.each([
-    ['http://api.example.com', 'request', ['protocol']],
-    ['https://ws.example.com', 'socket', ['protocol']],
+    ['http://api.shop.cn', 'request', ['protocol']],
+    ['https://ws.shop.cn', 'socket', ['protocol']],
     ['https://192.168.1.10', 'request', ['ip']],
     ['https://[::1]', 'request', ['ip']],
     ['https://localhost', 'request', ['localhost']],
     ['http://localhost:3000', 'request', ['protocol', 'localhost', 'port']],
-    ['https://api.example.com:443', 'request', ['port']],
-    ['https://api.example.com:8443', 'request', ['port']],
-    ['api.example.com', 'request', ['invalid']],
+    ['https://api.shop.cn:443', 'request', ['port']],
+    ['https://api.shop.cn:8443', 'request', ['port']],
+    ['api.shop.cn', 'request', ['invalid']],
   ] as const)('rejects %s for %s', (url, kind, rules) => {
     expect(rulesOf(url, kind)).toEqual(rules);
   });
 
+  it.each([
+    'https://api.example.com',
+    'https://EXAMPLE.org',
+    'https://api.example.net/trpc',
+    'https://api.shop.example',
+    'https://api.test',
+    'https://api.invalid.',
+  ])('refuses the placeholder %s (a name reserved for examples, which no one can register)', (url) => {
+    expect(rulesOf(url)).toEqual(['placeholder']);
+  });
+
+  it('does not take a real domain that merely contains "example" for a placeholder', () => {
+    expect(rulesOf('https://example.com.cn')).toEqual([]);
+    expect(rulesOf('https://myexample.com')).toEqual([]);
+    expect(rulesOf('https://api.testing.cn')).toEqual([]);
+  });
+
   it('accepts a port only when that exact port is registered', () => {
-    expect(rulesOf('https://api.example.com:8443', 'request', [8443])).toEqual([]);
-    expect(rulesOf('https://api.example.com:443', 'request', [443])).toEqual([]);
-    expect(rulesOf('https://api.example.com:9443', 'request', [8443])).toEqual(['port']);
+    expect(rulesOf('https://api.shop.cn:8443', 'request', [8443])).toEqual([]);
+    expect(rulesOf('https://api.shop.cn:443', 'request', [443])).toEqual([]);
+    expect(rulesOf('https://api.shop.cn:9443', 'request', [8443])).toEqual(['port']);
   });
 
   it('gives the admin console entry: scheme, host and port, lowercase, no path', () => {
-    expect(consoleDomainEntry('https://API.example.com:8443/v1/trpc?x=1')).toBe('https://api.example.com:8443');
+    expect(consoleDomainEntry('https://API.shop.cn:8443/v1/trpc?x=1')).toBe('https://api.shop.cn:8443');
   });
 });
 
@@ -128,16 +145,16 @@ describe('domainReport', () => {
 
   it('checks what a production build can reach (not develop) and lists each domain once', () => {
     const report = domainReport(
-      parse({ develop: 'http://localhost:3000', trial: 'https://api.example.com/trial', release: 'https://API.example.com' }, true),
+      parse({ develop: 'http://localhost:3000', trial: 'https://api.shop.cn/trial', release: 'https://API.shop.cn' }, true),
     );
     expect(report.ok).toBe(true);
     expect(report.entries.map((e) => e.envVersion)).toEqual(['trial', 'release']);
-    expect(report.consoleDomains.request).toEqual(['https://api.example.com']);
+    expect(report.consoleDomains.request).toEqual(['https://api.shop.cn']);
   });
 
   it('reports each rule a domain breaks once, across request, upload and download', () => {
     const report = domainReport(
-      parse({ develop: 'http://192.168.1.2:3000', trial: 'https://t.example.com', release: 'https://r.example.com' }, false),
+      parse({ develop: 'http://192.168.1.2:3000', trial: 'https://t.shop.cn', release: 'https://r.shop.cn' }, false),
     );
     expect(report.ok).toBe(false);
     expect(report.entries[0]!.violations.map((v) => v.rule)).toEqual(['protocol', 'ip', 'port']);
