@@ -27,8 +27,9 @@ describe('the access token store with a fallback', () => {
     expect(await store.read()).toBeNull();
     const release = await store.tryLock();
     expect(release).not.toBeNull();
-    await store.write(token('local'));
-    expect(await store.read()).toEqual(token('local'));
+    const local = token('local');
+    await store.write(local);
+    expect(await store.read()).toEqual(local);
     expect(outage.down).toBe(true);
   });
 
