@@ -12,10 +12,12 @@ test('after the access token expires, the next call refreshes transparently and 
   await page.getByText('我的', { exact: true }).click();
 
   await expect(page.getByTestId('nickname-input')).toBeVisible();
+  // 我的 shows the user the app already has while it asks again: wait for the answer.
+  await expect
+    .poll(() => calls.map((call) => `${call.procedures} ${call.status}`))
+    .toEqual(['user.me 401', 'auth.refresh 200', 'user.me 200']);
   await expect(page.getByText('加载失败')).toHaveCount(0);
   await expect(page.getByText('登录失败')).toHaveCount(0);
-  const sequence = calls.map((call) => `${call.procedures} ${call.status}`);
-  expect(sequence).toEqual(['user.me 401', 'auth.refresh 200', 'user.me 200']);
   // The replay carries the new token.
   expect(calls[2]!.headers.authorization).not.toBe(calls[0]!.headers.authorization);
 });

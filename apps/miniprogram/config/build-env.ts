@@ -6,9 +6,10 @@ import type * as Shared from '@app/shared';
 import type { ClientEnv, DomainViolation } from '@app/shared';
 import { dotenvParse } from '@tarojs/helper';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { require as tsxRequire } from 'tsx/cjs/api';
+import { readAppId } from './app-id';
 
 // Taro loads this file as CommonJS; packages/shared is ESM TypeScript. tsx bridges the two, so the
 // build validates with the very schema the app and the server use.
@@ -18,7 +19,7 @@ export interface BuildEnv {
   env: ClientEnv;
   /** For Taro's `env` option: `process.env.<KEY>` → JSON literal. */
   defines: Record<string, string>;
-  /** TARO_APP_ID, when the env files or the environment set one. */
+  /** TARO_APP_ID, when the env files or the environment set one (checked: wx + 16 hex digits). */
   appId: string | null;
 }
 
@@ -49,25 +50,19 @@ export function loadBuildEnv(appRoot: string, mode: string, production: boolean)
   const variables = dotenvParse(appRoot, ['TARO_APP_'], mode);
   const version = buildVersion(appRoot);
   const result = parseClientEnv(variables, { mode, production, version });
-  if (!result.ok) throw new BuildEnvError(mode, result.problems);
+  // The value Taro writes into dist's project.config.json: the environment's, else the files'.
+  const appId = readAppId(variables.TARO_APP_ID ?? process.env.TARO_APP_ID);
+  if (!result.ok || !appId.ok) {
+    throw new BuildEnvError(mode, [
+      ...(result.ok ? [] : result.problems),
+      ...(appId.ok ? [] : [{ variable: 'TARO_APP_ID', message: appId.message }]),
+    ]);
+  }
 
   const defines: Record<string, string> = { BUILD_MODE: JSON.stringify(mode), BUILD_VERSION: JSON.stringify(version) };
   // Variables the app reads but the files leave out become '' rather than an undefined global.
   for (const name of Object.values(clientEnvVariables)) defines[name] = JSON.stringify(variables[name] ?? '');
-  return { env: result.env, defines, appId: variables.TARO_APP_ID ?? process.env.TARO_APP_ID ?? null };
-}
-
-/**
- * DevTools opens apps/miniprogram, whose committed project.config.json carries the tourist appid.
- * The appid from TARO_APP_ID goes into project.private.config.json (ignored by git), which
- * DevTools reads over it; Taro writes it into dist/weapp/project.config.json as well.
- */
-export function syncPrivateProjectConfig(appRoot: string, appId: string | null): void {
-  if (!appId) return;
-  const file = path.join(appRoot, 'project.private.config.json');
-  const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  if (current.appid === appId) return;
-  writeFileSync(file, `${JSON.stringify({ ...current, appid: appId }, null, 2)}\n`);
+  return { env: result.env, defines, appId: appId.appId };
 }
 
 /**

@@ -8,7 +8,8 @@
  */
 import { defineConfig } from '@tarojs/cli';
 import path from 'node:path';
-import { domainProblems, loadBuildEnv, syncPrivateProjectConfig } from './build-env';
+import { syncPrivateProjectConfig } from './app-id';
+import { domainProblems, loadBuildEnv } from './build-env';
 import { MAIN_PACKAGE_BUDGET_BYTES } from './size-budget';
 import { isTranspiledDependency, TRANSPILED_DEPENDENCIES } from './syntax-floor';
 import { SizeReportPlugin } from './size-report';
@@ -71,6 +72,9 @@ export default defineConfig<'webpack5'>((_merge, { mode }) => {
     deviceRatio: { 640: 2.34 / 2, 750: 1, 375: 2, 828: 1.81 / 2 },
     sourceRoot: 'src',
     outputRoot,
+    // WeChat reads which pages its search may index from the package root (app.config.ts's
+    // sitemapLocation); Taro copies no JSON but its own, so this one is copied by name.
+    copy: target === 'weapp' ? { patterns: [{ from: 'src/sitemap.json', to: `${outputRoot}/sitemap.json` }], options: {} } : undefined,
     framework: 'react',
     compiler: {
       type: 'webpack5',
@@ -86,11 +90,13 @@ export default defineConfig<'webpack5'>((_merge, { mode }) => {
     mini: {
       compile,
       postcss: { pxtransform: { enable: true, config: {} } },
-      // Production maps feed the size report (which libraries weigh what) and are then dropped.
-      enableSourceMap: production,
+      // Maps go in .js.map files beside the code, which WeChat leaves out of a package's size.
+      // Development: DevTools shows the original sources (Taro's default type for watch builds).
+      // Production: the maps feed the size report (which libraries weigh what) and are then dropped;
       // "cheap" (no loader maps): bytes are charged to the module that produced them, which knows
       // its package; library maps would point into the libraries' own src/ trees instead.
-      sourceMapType: 'hidden-source-map',
+      enableSourceMap: true,
+      sourceMapType: production ? 'hidden-source-map' : 'cheap-module-source-map',
       webpackChain(chain, webpack) {
         resolveWorkspaceModules(chain);
         quietProgress(chain);

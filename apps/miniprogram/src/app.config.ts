@@ -29,4 +29,6 @@ export default defineAppConfig({
     ],
   },
   lazyCodeLoading: 'requiredComponents',
+  // WeChat search indexes every page but testers' tools (src/sitemap.json, copied by config/index.ts).
+  sitemapLocation: 'sitemap.json',
 });

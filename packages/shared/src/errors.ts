@@ -64,6 +64,9 @@ export const errorCatalog = {
   NETWORK_ERROR: { status: 0, message: '网络连接失败，请检查网络后重试' },
   REQUEST_TIMEOUT: { status: 0, message: '请求超时，请稍后重试' },
   REQUEST_CANCELLED: { status: 0, message: '请求已取消' },
+  // A web (H5) build has no wx.login: only development and test builds get login codes, from the
+  // WeChat mock. A production H5 build cannot sign in at all, which no retry changes.
+  H5_SIGN_IN_UNSUPPORTED: { status: 0, message: '网页版无法使用微信登录，请在微信中打开小程序' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type AppErrorCode = keyof typeof errorCatalog;

@@ -16,6 +16,11 @@ describe('error catalog', () => {
     expect(errorCatalog.WECHAT_TIMEOUT.message).not.toBe(errorCatalog.WECHAT_CODE_USED.message);
   });
 
+  it('tells a user of the web build, which cannot sign in, to open the mini-program in WeChat (a client-side code)', () => {
+    expect(errorCatalog.H5_SIGN_IN_UNSUPPORTED).toEqual({ status: 0, message: '网页版无法使用微信登录，请在微信中打开小程序' });
+    expect(errorCatalog.H5_SIGN_IN_UNSUPPORTED.message).not.toBe(errorCatalog.WECHAT_UNAVAILABLE.message);
+  });
+
   it('recognises codes and falls back to the generic message for unknown ones', () => {
     expect(isAppErrorCode('WECHAT_CODE_USED')).toBe(true);
     expect(isAppErrorCode('toString')).toBe(false);

@@ -53,6 +53,14 @@ const SESSION_OVER: ReadonlySet<AppErrorCode> = new Set<AppErrorCode>([
  */
 const RETRY_WITH_NEW_CODE: ReadonlySet<AppErrorCode> = new Set<AppErrorCode>(['WECHAT_TIMEOUT']);
 
+/** Sign-in failures no retry can mend where the app runs: a web build without WeChat. */
+const NO_SIGN_IN_HERE: ReadonlySet<AppErrorCode> = new Set<AppErrorCode>(['H5_SIGN_IN_UNSUPPORTED']);
+
+/** Whether the user's retry of a failed sign-in could succeed, i.e. whether to offer one. */
+export function signInRetryCanHelp(code: AppErrorCode): boolean {
+  return !NO_SIGN_IN_HERE.has(code);
+}
+
 export class SessionManager implements AuthRecovery {
   readonly #api: AuthApi;
   readonly #store: SessionStore;

@@ -1,9 +1,11 @@
 /**
  * Single-use codes from WeChat: the login code (wx.login) and the phone-number code
  * (<Button open-type="getPhoneNumber">). H5 has neither, so there the WeChat mock's dev endpoints
- * hand them out, for a test user named in the URL (?wxUser=alice) or kept in storage.
- * Failures come out coded (WECHAT_UNAVAILABLE, NETWORK_ERROR, WECHAT_CODE_INVALID) because the
- * sign-in shows them as they are: that is why this lives in auth/ and not in platform/.
+ * hand them out, for a test user named in the URL (?wxUser=alice) or kept in storage; an H5 build
+ * without the mock (production) has no way to get a code at all.
+ * Failures come out coded (WECHAT_UNAVAILABLE, NETWORK_ERROR, WECHAT_CODE_INVALID,
+ * H5_SIGN_IN_UNSUPPORTED) because the sign-in shows them as they are: that is why this lives in
+ * auth/ and not in platform/.
  */
 import Taro from '@tarojs/taro';
 import { clientEnv, isH5 } from '../config';
@@ -28,7 +30,8 @@ export function devWeChatUser(): string {
 }
 
 async function devCode(path: '/__dev/login-code' | '/__dev/phone-code', body: Record<string, string>): Promise<string> {
-  if (!clientEnv.wechatMockUrl) throw clientError('WECHAT_UNAVAILABLE', null, { cause: new Error('TARO_APP_WECHAT_MOCK_URL is not set') });
+  // No mock configured: this H5 build has no WeChat to ask, which is not WeChat being unavailable.
+  if (!clientEnv.wechatMockUrl) throw clientError('H5_SIGN_IN_UNSUPPORTED', null);
   try {
     const response = await Taro.request<{ code?: unknown }>({
       url: `${clientEnv.wechatMockUrl}${path}`,

@@ -1,11 +1,13 @@
 /**
  * Shows its children only to a signed-in user. Until then: a loading state while the silent
- * sign-in runs, the reason and a retry button when it failed, a sign-in button after a sign-out.
+ * sign-in runs, the reason and a retry button when it failed (no button when a retry cannot help,
+ * as in a web build without WeChat), a sign-in button after a sign-out.
  */
 import { Button, Text, View } from '@tarojs/components';
 import type { ReactNode } from 'react';
 import { session } from '../../api/client';
 import { useSession } from '../../api/use-session';
+import { signInRetryCanHelp } from '../../auth/session';
 import { ErrorView } from '../ErrorView';
 import { Loading } from '../Loading';
 import './index.css';
@@ -18,7 +20,7 @@ export function SignInGate({ children }: { children: ReactNode }) {
     case 'signing-in':
       return <Loading text="正在登录…" />;
     case 'failed':
-      return <ErrorView title="登录失败" error={state.error} onRetry={signIn} />;
+      return <ErrorView title="登录失败" error={state.error} onRetry={signInRetryCanHelp(state.error.code) ? signIn : undefined} />;
     case 'signed-out':
       return (
         <View className="signed-out">

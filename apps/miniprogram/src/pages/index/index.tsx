@@ -1,11 +1,12 @@
 /**
  * 首页: the signed-in user and the server's status, fetched together: the two queries go out as
- * one batched HTTP request.
+ * one batched HTTP request. The user shown is the app's one copy (currentUser), which 我的 keeps
+ * current, so what this page shows does not depend on when it mounted or last loaded.
  */
 import { Text, View } from '@tarojs/components';
 import Taro, { useDidShow, usePullDownRefresh } from '@tarojs/taro';
-import { useRef } from 'react';
-import { api } from '../../api/client';
+import { api, currentUser } from '../../api/client';
+import { useCurrentUser } from '../../api/use-current-user';
 import { useQuery } from '../../api/use-query';
 import { Avatar } from '../../components/Avatar';
 import { ErrorView } from '../../components/ErrorView';
@@ -15,23 +16,24 @@ import { displayName, formatDateTime } from '../../ui/format';
 import './index.css';
 
 function Home() {
-  const { data, error, loading, reload } = useQuery(
-    (signal) => Promise.all([api.user.me.query(undefined, { signal }), api.health.query(undefined, { signal })]),
-    [],
-  );
-  // Back from 我的 with a new nickname or avatar: show it.
-  const shownBefore = useRef(false);
+  const me = useCurrentUser();
+  // Both calls in one tick, so one batched request; the user lands in currentUser.
+  const loadUserAndHealth = async (signal: AbortSignal) => {
+    const [, health] = await Promise.all([currentUser.load(signal), api.health.query(undefined, { signal })]);
+    return health;
+  };
+  const { data: health, error, loading, reload } = useQuery(loadUserAndHealth, []);
+  // Shown again (back from another page): refresh. Not while a load runs: the page mounts after
+  // sign-in, so whether it sees its own first show, during the first load, depends on timing.
   useDidShow(() => {
-    if (shownBefore.current) reload();
-    shownBefore.current = true;
+    if (!loading) reload();
   });
   usePullDownRefresh(() => {
     reload();
     void Taro.stopPullDownRefresh();
   });
 
-  if (!data) return error ? <ErrorView title="加载失败" error={error} onRetry={reload} /> : <Loading />;
-  const [me, health] = data;
+  if (!me || !health) return error ? <ErrorView title="加载失败" error={error} onRetry={reload} /> : <Loading />;
   return (
     <View className="page home">
       <View className="card home__user">

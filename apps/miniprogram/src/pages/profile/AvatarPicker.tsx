@@ -1,15 +1,14 @@
 /** Picks an avatar (WeChat's chooseAvatar, or a file on H5), uploads it and saves it to the profile. */
-import type { User } from '@app/shared';
 import { Button, type CommonEvent } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { useState, type ReactNode } from 'react';
-import { api, uploadUserImage } from '../../api/client';
+import { currentUser, uploadUserImage } from '../../api/client';
 import { isH5 } from '../../config';
 import { toastSuccess } from '../../platform/toast';
 import { busyProps } from '../../ui/busy';
 import { toastError } from '../../ui/toast-error';
 
-export function AvatarPicker({ children, onChanged }: { children: ReactNode; onChanged: (user: User) => void }) {
+export function AvatarPicker({ children }: { children: ReactNode }) {
   const [busy, setBusy] = useState(false);
 
   const save = async (filePath: string | undefined) => {
@@ -18,7 +17,7 @@ export function AvatarPicker({ children, onChanged }: { children: ReactNode; onC
     void Taro.showLoading({ title: '上传中…', mask: true });
     try {
       const { url } = await uploadUserImage(filePath);
-      onChanged(await api.user.updateProfile.mutate({ avatarUrl: url }));
+      await currentUser.updateProfile({ avatarUrl: url });
       toastSuccess('头像已更新');
     } catch (error) {
       toastError(error);

@@ -2,13 +2,13 @@
 import { nicknameSchema, type User } from '@app/shared';
 import { Button, Input, Text, View } from '@tarojs/components';
 import { useState } from 'react';
-import { api } from '../../api/client';
+import { currentUser } from '../../api/client';
 import { appErrorOf, firstIssueMessage } from '../../errors/app-error';
 import { toastSuccess } from '../../platform/toast';
 import { busyProps } from '../../ui/busy';
 import { toastError } from '../../ui/toast-error';
 
-export function NicknameForm({ user, onSaved }: { user: User; onSaved: (user: User) => void }) {
+export function NicknameForm({ user }: { user: User }) {
   const [nickname, setNickname] = useState(user.nickname ?? '');
   const [problem, setProblem] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -22,7 +22,7 @@ export function NicknameForm({ user, onSaved }: { user: User; onSaved: (user: Us
     setProblem(null);
     setSaving(true);
     try {
-      onSaved(await api.user.updateProfile.mutate({ nickname: parsed.data }));
+      await currentUser.updateProfile({ nickname: parsed.data });
       toastSuccess('昵称已保存');
     } catch (error) {
       const info = appErrorOf(error);

@@ -2,20 +2,20 @@
 import type { User } from '@app/shared';
 import { Button, Text, View } from '@tarojs/components';
 import { useState } from 'react';
-import { api } from '../../api/client';
+import { currentUser } from '../../api/client';
 import { devPhoneCode } from '../../auth/wechat-codes';
 import { isH5 } from '../../config';
 import { toastSuccess } from '../../platform/toast';
 import { busyProps } from '../../ui/busy';
 import { toastError } from '../../ui/toast-error';
 
-export function PhoneBinding({ user, onBound }: { user: User; onBound: (user: User) => void }) {
+export function PhoneBinding({ user }: { user: User }) {
   const [binding, setBinding] = useState(false);
 
   const bind = async (code: () => Promise<string>) => {
     setBinding(true);
     try {
-      onBound(await api.user.bindPhone.mutate({ code: await code() }));
+      await currentUser.bindPhone({ code: await code() });
       toastSuccess('手机号已绑定');
     } catch (error) {
       toastError(error);

@@ -3,11 +3,10 @@
  * (getPhoneNumber), sign-out, and for testers the 环境 page. H5 has no chooseAvatar or
  * getPhoneNumber: it picks an image file and asks the WeChat mock for a phone code instead.
  */
-import type { User } from '@app/shared';
 import { Button, Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
-import { useEffect, useState } from 'react';
-import { api, session } from '../../api/client';
+import { currentUser, session } from '../../api/client';
+import { useCurrentUser } from '../../api/use-current-user';
 import { useQuery } from '../../api/use-query';
 import { Avatar } from '../../components/Avatar';
 import { ErrorView } from '../../components/ErrorView';
@@ -27,25 +26,25 @@ async function confirmSignOut() {
 }
 
 function Profile() {
-  const { data, error, reload } = useQuery((signal) => api.user.me.query(undefined, { signal }), []);
-  // The latest user: from the query, then from each change's answer.
-  const [user, setUser] = useState<User | undefined>(undefined);
-  useEffect(() => setUser(data), [data]);
+  const user = useCurrentUser();
+  // Fetched afresh when the page opens; meanwhile it shows the user the app already has, if any.
+  // Each change below leaves the server's answer in currentUser, which every page reads.
+  const { error, reload } = useQuery((signal) => currentUser.load(signal), []);
 
   if (!user) return error ? <ErrorView title="加载失败" error={error} onRetry={reload} /> : <Loading />;
   return (
     <View className="page profile">
       <View className="card profile__header">
-        <AvatarPicker onChanged={setUser}>
+        <AvatarPicker>
           <Avatar url={user.avatarUrl} name={displayName(user)} />
         </AvatarPicker>
         <Text className="muted profile__hint">点击头像更换</Text>
       </View>
       <View className="card">
-        <NicknameForm user={user} onSaved={setUser} />
+        <NicknameForm user={user} />
       </View>
       <View className="card">
-        <PhoneBinding user={user} onBound={setUser} />
+        <PhoneBinding user={user} />
       </View>
       {runMode.isTesting && (
         <View className="card row profile__link" onClick={() => void Taro.navigateTo({ url: '/debug/pages/env/index' })}>

@@ -45,10 +45,10 @@ function GrayChannel() {
       <Input className="env__input" value={draft} placeholder="例如 canary" onInput={(event) => setDraft(event.detail.value)} />
       {problem && <Text className="field-error">{problem}</Text>}
       <View className="env__actions">
-        <Button size="mini" type="primary" onClick={() => apply(draft)}>
+        <Button className="env__action" size="mini" type="primary" onClick={() => apply(draft)}>
           切换
         </Button>
-        <Button size="mini" onClick={() => apply(null)}>
+        <Button className="env__action" size="mini" onClick={() => apply(null)}>
           清除
         </Button>
       </View>
