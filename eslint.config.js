@@ -6,8 +6,6 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const noPatterns = (...groups) => groups.flat();
-
 /** `@typescript-eslint/no-restricted-imports` for these files: each entry is [import patterns, why]. */
 function restrictImports(files, rules, extra = {}) {
   return {
@@ -16,7 +14,7 @@ function restrictImports(files, rules, extra = {}) {
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: rules.map(([group, message, allowTypeImports = false]) => ({ group: noPatterns(group), message, allowTypeImports })) },
+        { patterns: rules.map(([group, message, allowTypeImports = false]) => ({ group, message, allowTypeImports })) },
       ],
     },
   };
@@ -25,6 +23,16 @@ function restrictImports(files, rules, extra = {}) {
 // ---- Package boundaries ----------------------------------------------------------------------
 const NODE = [['node:*'], 'Node modules do not exist in WeChat or the browser.'];
 const INDEPENDENT = [['@app/*'], 'This package knows no application code: it is shared by, not part of, the app.'];
+/** What no part of packages/api may import: an HTTP host, or a dev or test package. */
+const NO_HOST_NOR_DEV = [
+  '@app/server',
+  '@app/server/*',
+  '@app/trpc-host',
+  '@app/wechat-mock',
+  '@app/test-support',
+  'fastify',
+  '@fastify/*',
+];
 
 // ---- The mini-program's layers (apps/miniprogram/README.md): each imports only from below -----
 const LAYERS = 'Layers point one way: platform < errors < auth < api < ui < components < pages (apps/miniprogram/README.md).';
@@ -92,6 +100,12 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
   },
   {
+    // CommonJS scripts (they run before npm ci, on any Node.js): require is how they import.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Product code states what it knows instead of asserting it.
     files: ['apps/*/src/**/*.{ts,tsx}', 'packages/*/src/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'error' },
@@ -147,7 +161,6 @@ export default tseslint.config(
         'packages/api/src/trpc.ts',
         'packages/api/src/context.ts',
         'packages/api/src/services.ts',
-        'packages/api/src/db/migrations/**',
         'packages/api/src/db/**',
         'packages/api/src/wechat/**',
       ],
@@ -156,10 +169,7 @@ export default tseslint.config(
   restrictImports(
     ['packages/api/src/modules/**'],
     [
-      [
-        ['@app/server', '@app/server/*', '@app/trpc-host', '@app/wechat-mock', '@app/test-support', 'fastify', '@fastify/*'],
-        'Modules are transport-agnostic and production code.',
-      ],
+      [NO_HOST_NOR_DEV, 'Modules are transport-agnostic and production code.'],
       [
         ['../../trpc', '../../context', '../../services', '../../root'],
         'Services and repositories declare the slice of the services they need; only *.router.ts files build procedures.',
@@ -167,15 +177,7 @@ export default tseslint.config(
     ],
     { ignores: ['packages/api/src/modules/**/*.router.ts'] },
   ),
-  restrictImports(
-    ['packages/api/src/modules/**/*.router.ts'],
-    [
-      [
-        ['@app/server', '@app/server/*', '@app/trpc-host', '@app/wechat-mock', '@app/test-support', 'fastify', '@fastify/*'],
-        'Routers are transport-agnostic and production code.',
-      ],
-    ],
-  ),
+  restrictImports(['packages/api/src/modules/**/*.router.ts'], [[NO_HOST_NOR_DEV, 'Routers are transport-agnostic and production code.']]),
   restrictImports(
     ['packages/api/src/trpc.ts', 'packages/api/src/context.ts', 'packages/api/src/services.ts'],
     [
@@ -183,10 +185,7 @@ export default tseslint.config(
         ['./modules/**/*.router', './root'],
         'The tRPC setup and the services sit below the routers: arrows point from routers down, never back.',
       ],
-      [
-        ['@app/server', '@app/server/*', '@app/trpc-host', '@app/wechat-mock', '@app/test-support', 'fastify', '@fastify/*'],
-        'Production code, transport-agnostic.',
-      ],
+      [NO_HOST_NOR_DEV, 'Production code, transport-agnostic.'],
     ],
   ),
   restrictImports(
@@ -196,10 +195,7 @@ export default tseslint.config(
         ['../modules/*', '../modules/**', '../trpc', '../context', '../services', '../root'],
         'Infrastructure (database, WeChat client) sits below the modules.',
       ],
-      [
-        ['@app/server', '@app/server/*', '@app/trpc-host', '@app/wechat-mock', '@app/test-support', 'fastify', '@fastify/*'],
-        'Production code, transport-agnostic.',
-      ],
+      [NO_HOST_NOR_DEV, 'Production code, transport-agnostic.'],
     ],
     { ignores: ['packages/api/src/db/migrations/**'] },
   ),

@@ -29,7 +29,7 @@ function differences() {
     if (name === '') continue; // the project itself
     const have = installed[name];
     if (!have) {
-      if (!entry.optional && !entry.devOptional) problems.push(`${name} is missing`);
+      if (!entry.optional) problems.push(`${name} is missing`);
     } else if (have.version !== entry.version || have.integrity !== entry.integrity) {
       problems.push(`${name} is ${have.version}, the lockfile wants ${entry.version}`);
     }

@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const workspaceDirs = [
-  ...['packages', 'apps'].flatMap((group) =>
-    existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : [],
-  ),
-  join(root, 'e2e'), // its integration suites (Vitest); the Playwright journeys run with npm run e2e
-];
+// The root package.json's workspaces ("packages/*", "apps/*", "e2e"): e2e's Vitest suites are its
+// integration tests; its Playwright journeys run with npm run e2e.
+const workspaceDirs = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces.flatMap((pattern) => {
+  if (!pattern.endsWith('/*')) return [join(root, pattern)];
+  const group = join(root, pattern.slice(0, -2));
+  return existsSync(group) ? readdirSync(group).map((name) => join(group, name)) : [];
+});
 const reportOf = (dir) => join(dir, '.test-results', 'vitest.json');
 
 if (process.argv.includes('--help')) {

@@ -3,6 +3,7 @@
  * without a restart, every failure in the outage is a coded 503 with Retry-After, the outage is
  * logged once, and every sign-in acknowledged with a 200 is in the database afterwards.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { countBy, Load, report } from './support/load';
 import type { ServerProcess } from './support/server-process';
@@ -16,8 +17,6 @@ beforeAll(async () => {
   server = await stack.server({ RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '1000000' });
 });
 afterAll(() => stack.close());
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 it('keeps every acknowledged write through a crash of the database, and answers the outage with coded 503s', async () => {
   const acknowledged: string[] = [];

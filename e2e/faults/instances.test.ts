@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { report } from './support/load';
+import { waitUntil } from './support/private-services';
 import type { ServerProcess } from './support/server-process';
 import { call, signIn, startStack, type Stack } from './support/stack';
 
@@ -31,7 +32,16 @@ it('shares the sign-in limit, logouts and the WeChat access token', async () => 
   expect(outcomes.slice(LIMIT)).toEqual(Array(4).fill('RATE_LIMITED'));
   await stack.redis?.stop(); // a clean slate for the limit: a fresh Redis
   await stack.redis?.start();
-  await new Promise((resolve) => setTimeout(resolve, 2_500)); // both instances reconnect and rebuild
+  // Both instances back on the fresh Redis (/readyz pings it through each one's own client), so they
+  // share it again: the access token below included.
+  await Promise.all(
+    [one, other].map((server) =>
+      waitUntil(
+        `${server.url} on Redis again`,
+        async () => ((await (await fetch(`${server.url}/readyz`)).json()) as { redis?: string }).redis === 'up',
+      ),
+    ),
+  );
 
   // A logout on one instance ends the session on the other.
   const session = await signIn(one, stack.mock, 'shared-session');

@@ -3,6 +3,7 @@
  * (SIGSTOP: connected, silent): answers stay fast (p99 under a second) and coded, no logged-out
  * token is accepted during or after either outage, and the server resumes by itself.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { countBy, Load, percentile, report, type Answer } from './support/load';
 import type { ServerProcess } from './support/server-process';
@@ -17,14 +18,14 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 it('never accepts a logged-out token, and stays fast and coded, through a Redis crash, an empty restart and a hang', async () => {
   const sessions: SignedIn[] = [];
   for (let i = 0; i < 60; i += 1) sessions.push(await signIn(server, stack.mock, `reader-${i}`));
   /** When each logout was acknowledged (ms into the load): from then on its token must be refused. */
   const loggedOutAt = new Map<string, number>();
   const accepted: string[] = [];
+  /** When a logged-out token was presented and refused (ms into the load): what makes `accepted` mean something. */
+  const refusedAt: number[] = [];
   let started = 0;
   let logouts = 0;
 
@@ -45,7 +46,10 @@ it('never accepts a logged-out token, and stays fast and coded, through a Redis 
     const requestedAt = performance.now() - started;
     const answer = await call(server, 'user.me', { token: session.accessToken });
     const logoutAt = loggedOutAt.get(session.accessToken);
-    if (answer.code === 'ok' && logoutAt !== undefined && logoutAt < requestedAt) accepted.push(session.accessToken);
+    if (logoutAt !== undefined && logoutAt < requestedAt) {
+      if (answer.code === 'ok') accepted.push(session.accessToken);
+      else refusedAt.push(requestedAt);
+    }
     return { ...answer, tag: 'user.me' };
   });
   started = performance.now();
@@ -68,6 +72,17 @@ it('never accepts a logged-out token, and stays fast and coded, through a Redis 
   const outcomes = await load.stop();
 
   expect(accepted).toEqual([]); // not once, during or after
+  // Logged-out tokens were presented, and refused, while Redis was down, after its empty restart, and while it hung.
+  for (const [phase, from, to] of [
+    ['down', killedAt, restartedAt],
+    ['restarted empty', restartedAt, hungAt],
+    ['hung', hungAt, resumedAt],
+  ] as const) {
+    expect(
+      refusedAt.some((at) => at > from && at < to),
+      `a logged-out token presented while Redis was ${phase}`,
+    ).toBe(true);
+  }
   // A logged-out session stays out after the restart too.
   const out = sessions.filter((session) => loggedOutAt.has(session.accessToken));
   expect(out.length).toBeGreaterThan(5);

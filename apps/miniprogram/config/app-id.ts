@@ -8,8 +8,9 @@
  * private file carries TARO_APP_ID when it is set, and no appid when it is not: a stale one there
  * would open DevTools as an app that dist no longer is.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readJson } from './files';
 
 /** WeChat's appids: wx and 16 lowercase hexadecimal digits (开发管理 → 开发设置 → AppID). */
 const APP_ID = /^wx[0-9a-f]{16}$/;
@@ -37,7 +38,7 @@ export const PRIVATE_PROJECT_CONFIG = 'project.private.config.json';
  */
 export function syncPrivateProjectConfig(appRoot: string, appId: string | null): void {
   const file = path.join(appRoot, PRIVATE_PROJECT_CONFIG);
-  const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  const current = existsSync(file) ? readJson<Record<string, unknown>>(file) : {};
   if (current.appid === (appId ?? undefined)) return;
   const { appid: _stale, ...rest } = current;
   const next = appId ? { ...current, appid: appId } : rest;

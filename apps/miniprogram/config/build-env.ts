@@ -6,10 +6,10 @@ import type * as Shared from '@app/shared';
 import type { ClientEnv, DomainViolation } from '@app/shared';
 import { dotenvParse } from '@tarojs/helper';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { require as tsxRequire } from 'tsx/cjs/api';
 import { readAppId } from './app-id';
+import { readJson } from './files';
 
 // Taro loads this file as CommonJS; packages/shared is ESM TypeScript. tsx bridges the two, so the
 // build validates with the very schema the app and the server use.
@@ -25,7 +25,7 @@ export interface BuildEnv {
 
 /** package.json's version, and the commit when there is one: 0.1.0+3f2a9c1. */
 function buildVersion(appRoot: string): string {
-  const { version } = JSON.parse(readFileSync(path.join(appRoot, 'package.json'), 'utf8')) as { version: string };
+  const { version } = readJson<{ version: string }>(path.join(appRoot, 'package.json'));
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: appRoot, stdio: ['ignore', 'pipe', 'ignore'] });
     return `${version}+${commit.toString().trim()}`;

@@ -7,10 +7,11 @@
  * packages/shared). The maps are made for this and dropped before they reach dist.
  * The report goes to the console and to dist/weapp-size.json (outside the uploaded folder).
  */
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SourceMapConsumer, type RawSourceMap } from 'source-map-js';
 import type { Compilation, Compiler } from 'webpack';
+import { filesUnder, subpackageRoots } from './files';
 
 export interface SizeReport {
   /** Bytes of every file in the main package (all of dist/weapp but subpackage folders). */
@@ -60,17 +61,9 @@ export function attributeBytes(code: string, map: RawSourceMap, totals: Map<stri
   advanceTo(lines.length, (lines[lines.length - 1] ?? '').length);
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? filesUnder(full) : [full];
-  });
-}
-
 /** Sizes straight from dist: the files WeChat DevTools would upload. */
 export function measurePackage(outputDir: string): Pick<SizeReport, 'mainPackageBytes' | 'subpackageBytes' | 'files'> {
-  const appJson = JSON.parse(readFileSync(path.join(outputDir, 'app.json'), 'utf8')) as { subPackages?: Array<{ root: string }> };
-  const roots = (appJson.subPackages ?? []).map((sub) => sub.root.replace(/\/?$/, '/'));
+  const roots = subpackageRoots(outputDir);
   const subpackageBytes: Record<string, number> = Object.fromEntries(roots.map((root) => [root, 0]));
   const files: SizeReport['files'] = [];
   let mainPackageBytes = 0;
@@ -89,7 +82,7 @@ export function measurePackage(outputDir: string): Pick<SizeReport, 'mainPackage
   return { mainPackageBytes, subpackageBytes, files };
 }
 
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+export const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 export function formatSizeReport(report: SizeReport, budgetBytes?: number): string {
   const lines = [

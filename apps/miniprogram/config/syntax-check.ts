@@ -5,8 +5,9 @@
  * One such construct anywhere in a file and the phone fails to load the whole file.
  */
 import { Parser, type Options } from 'acorn';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { filesUnder } from './files';
 import { SYNTAX_FLOOR } from './syntax-floor';
 
 export interface SyntaxProblem {
@@ -61,17 +62,9 @@ export function syntaxProblems(code: string, file = '<code>'): SyntaxProblem[] {
   return problems;
 }
 
-function jsFilesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return jsFilesUnder(full);
-    return entry.name.endsWith('.js') ? [full] : [];
-  });
-}
-
 /** Every emitted JavaScript file of a build, checked; `files` says how many were read. */
 export function checkBuildSyntax(outputDir: string): { files: number; problems: SyntaxProblem[] } {
-  const files = jsFilesUnder(outputDir);
+  const files = filesUnder(outputDir).filter((file) => file.endsWith('.js'));
   const problems = files.flatMap((file) => syntaxProblems(readFileSync(file, 'utf8'), path.relative(outputDir, file)));
   return { files: files.length, problems };
 }

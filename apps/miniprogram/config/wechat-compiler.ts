@@ -14,9 +14,10 @@
  *   process behind, so the process that calls it must exit explicitly.
  * Its log lines are captured into `options.log` rather than mixed into ours.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readJson, subpackageRoots } from './files';
 
 export interface QualityItem {
   /** PACKAGE_SIZE_LIMIT, JS_COMPRESS_OPEN, WXML_COMPRESS_OPEN, ... */
@@ -30,7 +31,7 @@ export interface QualityItem {
 export interface WeChatCompilation {
   /** Compiled files as preview and upload would send them (path → content), source maps included. */
   files: Record<string, string | Buffer>;
-  /** Subpackage roots from the folder's app.json. */
+  /** Subpackage roots from the folder's app.json (`debug/`). */
   subpackageRoots: string[];
   /** Missing when the scan was not asked for. */
   quality?: QualityItem[];
@@ -39,10 +40,6 @@ export interface WeChatCompilation {
 interface ProjectConfigJson {
   appid?: string;
   miniprogramRoot?: string;
-}
-
-function readJson<T>(file: string): T {
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 
 /** Runs `work` with console output captured: miniprogram-ci talks through console.log/debug/info. */
@@ -66,10 +63,7 @@ async function capturingConsole<T>(log: string[], work: () => Promise<T>): Promi
  */
 export async function compileWithWeChat(projectDir: string, options: { checkQuality: boolean; log: string[] }): Promise<WeChatCompilation> {
   const projectConfig = readJson<ProjectConfigJson>(path.join(projectDir, 'project.config.json'));
-  const appJson = readJson<{ subPackages?: Array<{ root: string }>; subpackages?: Array<{ root: string }> }>(
-    path.join(projectDir, projectConfig.miniprogramRoot ?? '', 'app.json'),
-  );
-  const subpackageRoots = (appJson.subPackages ?? appJson.subpackages ?? []).map((sub) => sub.root);
+  const roots = subpackageRoots(path.join(projectDir, projectConfig.miniprogramRoot ?? ''));
 
   const keyDir = mkdtempSync(path.join(tmpdir(), 'wechat-check-'));
   const privateKeyPath = path.join(keyDir, 'private.key');
@@ -98,7 +92,7 @@ export async function compileWithWeChat(projectDir: string, options: { checkQual
             detail: detail as unknown,
           }))
         : undefined;
-      return { files, subpackageRoots, ...(quality ? { quality } : {}) };
+      return { files, subpackageRoots: roots, ...(quality ? { quality } : {}) };
     });
   } finally {
     rmSync(keyDir, { recursive: true, force: true });

@@ -6,6 +6,7 @@
  * miniprogram-ci's packer leaves `.js.map` files out of the size it reports. Files WeChat does not
  * accept at all (LICENSE.txt, other extensions) are already absent from the compiled files.
  */
+import { packageRoot } from './files';
 
 /** WeChat's cap on the main package and on each subpackage (DevTools: "上限为 2048 KB"). */
 export const WECHAT_PACKAGE_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -23,14 +24,14 @@ export interface PackageSize {
   files: number;
 }
 
-export const isSourceMap = (file: string): boolean => file.endsWith('.js.map');
+const isSourceMap = (file: string): boolean => file.endsWith('.js.map');
 
 /**
  * Sizes of the main package and each subpackage, from compiled files (path → content). A file
  * belongs to the subpackage whose root its path starts with, and otherwise to the main package.
  */
 export function packageSizes(files: Record<string, string | Buffer>, subpackageRoots: readonly string[]): PackageSize[] {
-  const roots = subpackageRoots.map((root) => root.replace(/^\/+/, '').replace(/\/?$/, '/'));
+  const roots = subpackageRoots.map(packageRoot);
   const sizes = new Map<string, PackageSize>(
     [MAIN_PACKAGE, ...roots].map((name) => [name, { name, bytes: 0, sourceMapBytes: 0, files: 0 }]),
   );

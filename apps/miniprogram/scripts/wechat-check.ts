@@ -6,9 +6,11 @@
  * each package's size as WeChat counts it (phones refuse a package over 2 MB) and DevTools' code
  * quality scan (代码质量). Exits 1 when a package is over the cap or a quality item fails.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readJson } from '../config/files';
+import { kib } from '../config/size-report';
 import { compileWithWeChat, type QualityItem } from '../config/wechat-compiler';
 import { MAIN_PACKAGE, oversizedPackages, packageSizes, WECHAT_PACKAGE_LIMIT_BYTES, type PackageSize } from '../config/wechat-package-size';
 
@@ -57,13 +59,10 @@ const QUALITY_FIXES: Record<string, string> = {
   LAZYCODE_LOADING_OPEN: "set lazyCodeLoading: 'requiredComponents' in src/app.config.ts",
 };
 
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const packageLabel = (name: string) => (name === MAIN_PACKAGE ? `main package (${MAIN_PACKAGE})` : `subpackage ${name}`);
 
 function compressionSettings(dir: string): string {
-  const { setting = {} } = JSON.parse(readFileSync(path.join(dir, 'project.config.json'), 'utf8')) as {
-    setting?: Record<string, unknown>;
-  };
+  const { setting = {} } = readJson<{ setting?: Record<string, unknown> }>(path.join(dir, 'project.config.json'));
   return ['minified', 'minifyWXML', 'minifyWXSS'].map((key) => `${key} ${setting[key] === true ? 'on' : 'off'}`).join(', ');
 }
 

@@ -2,17 +2,15 @@
  * TARO_APP_ID: checked before a build starts, and the two files DevTools reads agree with what
  * Taro writes into dist (project.private.config.json carries the appid when set, none when unset).
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PRIVATE_PROJECT_CONFIG, readAppId, syncPrivateProjectConfig } from '../config/app-id';
-import { buildProcessEnv } from '../config/build-process';
+import { readJson } from '../config/files';
+import { appRoot } from './support/check-build';
+import { failedWeappBuild } from './support/commands';
 
-const run = promisify(execFile);
-const appRoot = path.resolve(__dirname, '..');
 const APP_ID = 'wx0123456789abcdef';
 const folders: string[] = [];
 afterAll(() => folders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
@@ -25,7 +23,7 @@ function appFolder(files: Record<string, string> = {}): string {
   return dir;
 }
 
-const privateConfig = (dir: string) => JSON.parse(readFileSync(path.join(dir, PRIVATE_PROJECT_CONFIG), 'utf8')) as Record<string, unknown>;
+const privateConfig = (dir: string) => readJson<Record<string, unknown>>(path.join(dir, PRIVATE_PROJECT_CONFIG));
 
 describe('TARO_APP_ID', () => {
   it('accepts wx and 16 lowercase hex digits, and nothing (the tourist appid)', () => {
@@ -46,30 +44,19 @@ describe('TARO_APP_ID', () => {
 
 describe('a weapp build with a malformed TARO_APP_ID', () => {
   it('stops before compiling, naming TARO_APP_ID', { timeout: 60_000 }, async () => {
-    const mode = 'bad-app-id-test';
-    // A .local env file: ignored by git, removed right after.
-    const envFile = path.join(appRoot, `.env.${mode}.local`);
-    const domains = ['TARO_APP_API_DEVELOP', 'TARO_APP_API_TRIAL', 'TARO_APP_API_RELEASE'].map((name) => `${name}=https://api.shop.cn`);
-    writeFileSync(envFile, domains.join('\n'));
+    const domains = {
+      TARO_APP_API_DEVELOP: 'https://api.shop.cn',
+      TARO_APP_API_TRIAL: 'https://api.shop.cn',
+      TARO_APP_API_RELEASE: 'https://api.shop.cn',
+    };
     const privateFile = path.join(appRoot, PRIVATE_PROJECT_CONFIG);
     const privateBefore = existsSync(privateFile) ? readFileSync(privateFile, 'utf8') : null;
-    try {
-      const taro = path.join(appRoot, '../../node_modules/.bin/taro');
-      const error = await run(taro, ['build', '--type', 'weapp', '--mode', mode], {
-        cwd: appRoot,
-        // From the environment, which takes precedence over the env files (Taro's rule).
-        env: buildProcessEnv({ NODE_ENV: 'production', TARO_APP_ID: 'wx123' }),
-      }).then(
-        () => null,
-        (e: { stdout: string; stderr: string }) => e,
-      );
-      expect(error, 'the build should have failed').not.toBeNull();
-      expect(`${error!.stdout}${error!.stderr}`).toContain('TARO_APP_ID: "wx123" is not a WeChat appid');
-      // Stopped before anything was written for DevTools.
-      expect(existsSync(privateFile) ? readFileSync(privateFile, 'utf8') : null).toBe(privateBefore);
-    } finally {
-      rmSync(envFile, { force: true });
-    }
+    // TARO_APP_ID from the environment, which takes precedence over the env files (Taro's rule).
+    const output = await failedWeappBuild('bad-app-id-test', domains, { TARO_APP_ID: 'wx123' });
+    expect(output, 'the build should have failed').not.toBeNull();
+    expect(output).toContain('TARO_APP_ID: "wx123" is not a WeChat appid');
+    // Stopped before anything was written for DevTools.
+    expect(existsSync(privateFile) ? readFileSync(privateFile, 'utf8') : null).toBe(privateBefore);
   });
 });
 

@@ -2,9 +2,9 @@
  * The oldest base library the app runs on: how versions compare, and the one version the runtime
  * check and DevTools' project settings share.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readJson } from '../config/files';
 import { compareVersions, isBaseLibraryTooOld, MIN_BASE_LIBRARY_VERSION } from '../src/platform/base-library-version';
 
 describe('base library versions', () => {
@@ -24,7 +24,7 @@ describe('base library versions', () => {
   });
 
   it("are the same minimum in the runtime check and in project.config.json's libVersion", () => {
-    const projectConfig = JSON.parse(readFileSync(path.resolve(__dirname, '../project.config.json'), 'utf8')) as { libVersion?: string };
+    const projectConfig = readJson<{ libVersion?: string }>(path.resolve(__dirname, '../project.config.json'));
     expect(projectConfig.libVersion).toBe(MIN_BASE_LIBRARY_VERSION);
   });
 });

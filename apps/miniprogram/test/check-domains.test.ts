@@ -2,35 +2,21 @@
  * `npm run check:domains` as a developer runs it, on env files written for each case; and the
  * production weapp build refusing a domain WeChat would refuse.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildProcessEnv } from '../config/build-process';
+import { envFile, failedWeappBuild, runTsx } from './support/commands';
 
-const run = promisify(execFile);
-const appRoot = path.resolve(__dirname, '..');
-const tsx = path.join(appRoot, '../../node_modules/.bin/tsx');
 const folders: string[] = [];
 afterAll(() => folders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
 
-async function checkDomains(variables: Record<string, string>, mode = 'production') {
+function checkDomains(variables: Record<string, string>, mode = 'production') {
   const dir = mkdtempSync(path.join(tmpdir(), 'check-domains-'));
   folders.push(dir);
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '1.0.0' }));
-  writeFileSync(
-    path.join(dir, `.env.${mode}`),
-    Object.entries(variables)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('\n'),
-  );
-  const result = await run(tsx, ['scripts/check-domains.ts', '--mode', mode, '--dir', dir], { cwd: appRoot }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
-  return { ...result, output: result.stdout + result.stderr };
+  writeFileSync(path.join(dir, `.env.${mode}`), envFile(variables));
+  return runTsx(['scripts/check-domains.ts', '--mode', mode, '--dir', dir]);
 }
 
 const GOOD = {
@@ -106,30 +92,10 @@ describe('the production weapp build', () => {
     ["the template's placeholder", 'https://api.example.com'],
   ])('stops before compiling when a domain would be refused: %s', async (_name, url) => {
     const mode = 'bad-domains-test';
-    // A .local env file: ignored by git, removed right after.
-    const envFile = path.join(appRoot, `.env.${mode}.local`);
-    writeFileSync(
-      envFile,
-      Object.entries({ ...GOOD, TARO_APP_API_RELEASE: url })
-        .map(([k, v]) => `${k}=${v}`)
-        .join('\n'),
-    );
-    try {
-      const taro = path.join(appRoot, '../../node_modules/.bin/taro');
-      const error = await run(taro, ['build', '--type', 'weapp', '--mode', mode], {
-        cwd: appRoot,
-        env: buildProcessEnv({ NODE_ENV: 'production' }),
-      }).then(
-        () => null,
-        (e: { stdout: string; stderr: string }) => e,
-      );
-      expect(error, 'the build should have failed').not.toBeNull();
-      const output = `${error!.stdout}${error!.stderr}`;
-      expect(output).toContain('domains WeChat would refuse');
-      expect(output).toContain(`release (TARO_APP_API_RELEASE) ${url}`);
-      expect(output).toContain(`.env.${mode}.local`);
-    } finally {
-      rmSync(envFile, { force: true });
-    }
+    const output = await failedWeappBuild(mode, { ...GOOD, TARO_APP_API_RELEASE: url });
+    expect(output, 'the build should have failed').not.toBeNull();
+    expect(output).toContain('domains WeChat would refuse');
+    expect(output).toContain(`release (TARO_APP_API_RELEASE) ${url}`);
+    expect(output).toContain(`.env.${mode}.local`);
   });
 });

@@ -2,12 +2,10 @@
  * The sitemap WeChat search reads: testers' pages (the debug subpackage) are never indexed, every
  * other page may be; and the weapp build ships it where app.json says it is.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const appRoot = path.resolve(__dirname, '..');
-const checkBuild = path.join(appRoot, 'dist/weapp-check');
+import { readJson } from '../config/files';
+import { appRoot, checkBuildDir, requireCheckBuild } from './support/check-build';
 
 interface Sitemap {
   rules: Array<{ action: 'allow' | 'disallow'; page: string }>;
@@ -17,7 +15,6 @@ interface AppJson {
   subPackages?: Array<{ root: string; pages: string[] }>;
   sitemapLocation?: string;
 }
-const readJson = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as T;
 
 /** WeChat applies the first rule whose page matches. */
 function indexable(sitemap: Sitemap, page: string): boolean {
@@ -27,11 +24,10 @@ function indexable(sitemap: Sitemap, page: string): boolean {
 
 describe('sitemap.json', () => {
   it('ships in the weapp where app.json says, and disallows exactly the debug pages', () => {
-    if (!existsSync(path.join(checkBuild, 'app.json')))
-      throw new Error('No production weapp build: run `npm run build:weapp:check` (turbo runs it before `npm test`).');
-    const app = readJson<AppJson>(path.join(checkBuild, 'app.json'));
+    requireCheckBuild(path.join(checkBuildDir, 'app.json'));
+    const app = readJson<AppJson>(path.join(checkBuildDir, 'app.json'));
     expect(app.sitemapLocation).toBe('sitemap.json');
-    const shipped = readJson<Sitemap>(path.join(checkBuild, app.sitemapLocation!));
+    const shipped = readJson<Sitemap>(path.join(checkBuildDir, app.sitemapLocation!));
     expect(shipped).toEqual(readJson<Sitemap>(path.join(appRoot, 'src/sitemap.json')));
 
     const debugPages = (app.subPackages ?? [])

@@ -2,22 +2,20 @@
  * The size check of the test command: the weapp main package of the production build (turbo runs
  * build:weapp:check before these tests) stays within its budget. Sizes are read from dist itself.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SourceMapGenerator, type RawSourceMap } from 'source-map-js';
 import { describe, expect, it } from 'vitest';
+import { readJson } from '../config/files';
 import { MAIN_PACKAGE_BUDGET_BYTES } from '../config/size-budget';
 import { attributeBytes, formatSizeReport, libraryOf, measurePackage, type SizeReport } from '../config/size-report';
-
-const outputDir = path.resolve(__dirname, '../dist/weapp-check');
-const reportFile = `${outputDir}-size.json`;
+import { checkBuildDir, checkBuildSizeReport, requireCheckBuild } from './support/check-build';
 
 describe('weapp main package', () => {
   it('is the production build, and stays within its budget', () => {
-    if (!existsSync(reportFile))
-      throw new Error('No production weapp build: run `npm run build:weapp:check` (turbo runs it before `npm test`).');
-    const recorded = JSON.parse(readFileSync(reportFile, 'utf8')) as SizeReport;
-    const measured = measurePackage(outputDir);
+    requireCheckBuild(checkBuildSizeReport);
+    const recorded = readJson<SizeReport>(checkBuildSizeReport);
+    const measured = measurePackage(checkBuildDir);
     // Something wrote into the folder after the build (its report would be stale).
     expect(measured.mainPackageBytes, 'dist/weapp-check changed since the build: run `npm run build:weapp:check`').toBe(
       recorded.mainPackageBytes,
@@ -35,16 +33,16 @@ describe('weapp main package', () => {
   });
 
   it('carries no server code: the client is typed by AppRouter alone', () => {
-    const code = measurePackage(outputDir)
+    const code = measurePackage(checkBuildDir)
       .files.filter(({ file }) => file.endsWith('.js'))
-      .map(({ file }) => readFileSync(path.join(outputDir, file), 'utf8'));
+      .map(({ file }) => readFileSync(path.join(checkBuildDir, file), 'utf8'));
     for (const serverOnly of ['kysely', 'mysql2', 'fastify', 'jose', 'ioredis', 'session_key_ciphertext']) {
       expect(
         code.some((text) => text.includes(serverOnly)),
         serverOnly,
       ).toBe(false);
     }
-    const recorded = JSON.parse(readFileSync(reportFile, 'utf8')) as SizeReport;
+    const recorded = readJson<SizeReport>(checkBuildSizeReport);
     expect(recorded.libraries.map(({ library }) => library)).not.toContain('@app/api');
   });
 });

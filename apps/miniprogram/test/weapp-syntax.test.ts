@@ -2,20 +2,17 @@
  * The syntax floor of the production weapp (turbo runs build:weapp:check before these tests):
  * every emitted file must load on the oldest phone the app supports (config/syntax-floor.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readJson } from '../config/files';
 import { checkBuildSyntax, syntaxProblems } from '../config/syntax-check';
 import { SYNTAX_FLOOR, TRANSPILED_DEPENDENCIES } from '../config/syntax-floor';
-
-const appRoot = path.resolve(__dirname, '..');
-const outputDir = path.join(appRoot, 'dist/weapp-check');
+import { appRoot, checkBuildDir, requireCheckBuild } from './support/check-build';
 
 describe('the production weapp', () => {
   it(`parses as ES${SYNTAX_FLOOR.ecmaVersion}, without regex lookbehind, in every emitted file`, () => {
-    if (!existsSync(outputDir))
-      throw new Error('No production weapp build: run `npm run build:weapp:check` (turbo runs it before `npm test`).');
-    const { files, problems } = checkBuildSyntax(outputDir);
+    requireCheckBuild();
+    const { files, problems } = checkBuildSyntax(checkBuildDir);
     expect(files).toBeGreaterThanOrEqual(5);
     const report = problems.map((p) => `  ${p.file}:${p.line}:${p.column} ${p.message}\n    …${p.excerpt}…`).join('\n');
     expect(
@@ -26,7 +23,7 @@ describe('the production weapp', () => {
   });
 
   it("declares the same floor to Babel (package.json's browserslist)", () => {
-    const { browserslist } = JSON.parse(readFileSync(path.join(appRoot, 'package.json'), 'utf8')) as { browserslist: string[] };
+    const { browserslist } = readJson<{ browserslist: string[] }>(path.join(appRoot, 'package.json'));
     expect(browserslist).toEqual(SYNTAX_FLOOR.browserslist);
   });
 });

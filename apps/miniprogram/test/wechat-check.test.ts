@@ -4,30 +4,24 @@
  * the 2 MB cap phones enforce, and every item of DevTools' code quality scan passing. And how
  * WeChat counts a package, on made-up files.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readJson } from '../config/files';
 import { MAIN_PACKAGE, oversizedPackages, packageSizes, WECHAT_PACKAGE_LIMIT_BYTES } from '../config/wechat-package-size';
 import type { WeChatCheckReport } from '../scripts/wechat-check';
+import { appRoot, checkBuildDir, requireCheckBuild } from './support/check-build';
+import { runTsx } from './support/commands';
 
-const run = promisify(execFile);
-const appRoot = path.resolve(__dirname, '..');
-const tsx = path.join(appRoot, '../../node_modules/.bin/tsx');
-const checkBuild = path.join(appRoot, 'dist/weapp-check');
 const folders: string[] = [];
 afterAll(() => folders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
 
-const readJson = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as T;
-
 describe('the production weapp, compiled by WeChat (npm run check:wechat)', () => {
   it('was built with the committed project settings', () => {
-    if (!existsSync(path.join(checkBuild, 'project.config.json')))
-      throw new Error('No production weapp build: run `npm run build:weapp:check` (turbo runs it before `npm test`).');
+    requireCheckBuild(path.join(checkBuildDir, 'project.config.json'));
     type Settings = { setting: unknown; libVersion: unknown };
-    const built = readJson<Settings>(path.join(checkBuild, 'project.config.json'));
+    const built = readJson<Settings>(path.join(checkBuildDir, 'project.config.json'));
     const committed = readJson<Settings>(path.join(appRoot, 'project.config.json'));
     expect({ setting: built.setting, libVersion: built.libVersion }, 'run `npm run build:weapp:check`').toEqual({
       setting: committed.setting,
@@ -39,10 +33,7 @@ describe('the production weapp, compiled by WeChat (npm run check:wechat)', () =
     const dir = mkdtempSync(path.join(tmpdir(), 'wechat-check-'));
     folders.push(dir);
     const reportFile = path.join(dir, 'report.json');
-    const { code, output } = await run(tsx, ['scripts/wechat-check.ts', '--dir', checkBuild, '--json', reportFile], { cwd: appRoot }).then(
-      ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
-      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: error.stdout + error.stderr }),
-    );
+    const { code, output } = await runTsx(['scripts/wechat-check.ts', '--dir', checkBuildDir, '--json', reportFile]);
     expect(code, output).toBe(0);
 
     const report = readJson<WeChatCheckReport>(reportFile);

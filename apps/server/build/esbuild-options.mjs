@@ -1,4 +1,4 @@
-// The esbuild options of the production server bundle, shared by build.mjs and the benchmarks'
+// The esbuild options of the production server bundle, shared by bundle.mjs and the benchmarks'
 // server (bench/build-server.mjs), so both are built alike.
 import { builtinModules } from 'node:module';
 

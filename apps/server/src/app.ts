@@ -126,7 +126,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       mutationsPerUser: { points: config.rateLimits.mutationsPerUserPerMinute, durationSeconds: 60 },
     },
     uploads: { storage: new LocalDiskStorage(config.uploads.dir), maxBytes: config.uploads.maxBytes },
-    outages,
+    redisOutage: outages.redis,
   });
 
   installRequestContext(app);
@@ -135,7 +135,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   installClosingResponses(app);
   registerHealthRoutes(app, { db, redis });
   await registerUploads(app, { services });
-  await registerTrpc(app, { services, host: config.trpcHost });
+  await registerTrpc(app, { services, host: config.trpcHost, databaseOutage: outages.database });
   options.extend?.(app, services);
   return app;
 }

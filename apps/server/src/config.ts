@@ -52,8 +52,8 @@ const trustProxy = z.pipe(
   z.transform((value: string, ctx): false | number | string[] => {
     const text = value.trim();
     if (['false', '0', 'no', ''].includes(text)) return false;
-    if (/^\d+$/.test(text)) return Number(text);
-    if (['true', '1', 'yes'].includes(text) || text === '*') {
+    if (/^\d+$/.test(text)) return Number(text); // a hop count: 1 is one proxy, not "true"
+    if (['true', 'yes', '*'].includes(text)) {
       ctx.issues.push({
         code: 'custom',
         message:

@@ -47,7 +47,8 @@ export async function startServer(options: BuildAppOptions = {}): Promise<void> 
 
 /**
  * Runs the start-up path and first requests once, without listening, so that the code a start
- * needs is compiled: build.mjs calls it to fill Node's compile cache next to the bundle.
+ * needs is compiled: build/bundle.mjs runs it (`dist/main.mjs --warm-up`, see main.ts) to fill
+ * Node's compile cache next to the bundle.
  */
 export async function warmUp(): Promise<void> {
   // A production configuration (the path production starts take), with throwaway secrets.

@@ -5,14 +5,14 @@
 import type { AppRouter } from '@app/api';
 import { createDatabase, migrateToLatest, type Database } from '@app/api/db';
 import { startWeChatMock, type RunningWeChatMock } from '@app/wechat-mock';
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { TRPCClientError } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import superjson from 'superjson';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LogCapture } from '@app/test-support';
 import { buildTestApp } from './support/app';
 import type { TrpcErrorBody } from './support/bodies';
+import { trpcClientFor } from './support/trpc-client';
 
 const APP = { appId: 'wx00112233445566ff', appSecret: 'http-test-secret-0123456789abcdef' };
 
@@ -42,21 +42,6 @@ async function start(variables: Record<string, string> = {}, options: Parameters
   return app;
 }
 
-function clientFor(address: string, token: () => string | null = () => null) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${address}/trpc`,
-        transformer: superjson,
-        headers: () => {
-          const current = token();
-          return current ? { authorization: `Bearer ${current}` } : {};
-        },
-      }),
-    ],
-  });
-}
-
 function appCodeOf(error: unknown): unknown {
   expect(error).toBeInstanceOf(TRPCClientError);
   return (error as TRPCClientError<AppRouter>).data?.appCode;
@@ -66,7 +51,7 @@ describe('sign-in over HTTP', () => {
   it('signs in, calls as the user, signs out; session_key is in no response and no log line', async () => {
     const address = await (await start()).listen({ host: '127.0.0.1', port: 0 });
     let token: string | null = null;
-    const client = clientFor(address, () => token);
+    const client = trpcClientFor(address, { token: () => token });
 
     const code = mock.world.issueLoginCode('http-user');
     const login = await client.auth.login.mutate({ code });

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { CONFIG_VARIABLES, ConfigError, DEV_WECHAT_MOCK_URL, loadConfig } from '../src/config';
-import { PRODUCTION_SECRETS } from './support/app';
-
-function problemsOf(env: Record<string, string>): ConfigError['problems'] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
+import { configProblemsOf as problemsOf, PRODUCTION_SECRETS } from './support/app';
 
 describe('loadConfig', () => {
   it('has defaults that run locally with nothing set', () => {

@@ -5,34 +5,19 @@
 import type { AppRouter } from '@app/api';
 import { createDatabase, migrateToLatest, type Database } from '@app/api/db';
 import { startWeChatMock, type RunningWeChatMock } from '@app/wechat-mock';
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { TRPCClientError } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp } from './support/app';
+import { trpcClientFor } from './support/trpc-client';
 
 const APP = { appId: 'wx00112233445566bb', appSecret: 'profile-test-secret-0123456789abcdef' };
 
 let mock: RunningWeChatMock;
 let db: Kysely<Database>;
 let app: FastifyInstance;
-let client: ReturnType<typeof clientFor>;
-
-function clientFor(address: string, token: () => string | null) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpLink({
-        url: `${address}/trpc`,
-        transformer: superjson,
-        headers: () => {
-          const current = token();
-          return current ? { authorization: `Bearer ${current}` } : {};
-        },
-      }),
-    ],
-  });
-}
+let client: ReturnType<typeof trpcClientFor>;
 
 beforeAll(async () => {
   mock = await startWeChatMock(APP);
@@ -41,7 +26,7 @@ beforeAll(async () => {
   ({ app } = await buildTestApp({ WECHAT_API_BASE_URL: mock.url, WECHAT_APP_ID: APP.appId, WECHAT_APP_SECRET: APP.appSecret }, { db }));
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   let token: string | null = null;
-  client = clientFor(address, () => token);
+  client = trpcClientFor(address, { token: () => token, batch: false });
   token = (await client.auth.login.mutate({ code: mock.world.issueLoginCode('nickname-tester') })).accessToken;
 });
 

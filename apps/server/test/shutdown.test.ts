@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from '@app/api/db';
 import { errorCatalog } from '@app/shared';
@@ -15,20 +16,8 @@ import { buildTestApp } from './support/app';
 const serverDir = fileURLToPath(new URL('..', import.meta.url));
 const tsx = join(serverDir, '../../node_modules/.bin/tsx');
 
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
-
-function getWithHeaders(url: string, options: { agent?: Agent; headers?: Record<string, string> } = {}) {
+/** A GET on a connection of its own (no agent) unless `agent` says otherwise. */
+function get(url: string, options: { agent?: Agent; headers?: Record<string, string> } = {}) {
   return new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
     request(url, { agent: options.agent ?? false, headers: options.headers }, (res) => {
       let body = '';
@@ -40,8 +29,6 @@ function getWithHeaders(url: string, options: { agent?: Agent; headers?: Record<
       .end();
   });
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('graceful shutdown (in process)', () => {
   it('answers requests that arrive while closing with the coded 503, and still finishes in-flight ones', async () => {
@@ -56,12 +43,12 @@ describe('graceful shutdown (in process)', () => {
     });
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const exits: number[] = [];
-    const inFlight = getWithHeaders(`${address}/slow`);
+    const inFlight = get(`${address}/slow`);
     await sleep(50);
     const stopping = createShutdown(app, { timeoutMs: 5_000, exit: (code) => exits.push(code) })('SIGTERM');
     await sleep(20);
 
-    const refused = await getWithHeaders(`${address}/healthz`, { headers: { 'x-request-id': 'arrived-closing-0001' } });
+    const refused = await get(`${address}/healthz`, { headers: { 'x-request-id': 'arrived-closing-0001' } });
     expect(refused.status).toBe(503);
     expect(JSON.parse(refused.body)).toEqual({
       error: {
@@ -90,7 +77,7 @@ describe('graceful shutdown (in process)', () => {
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const agent = new Agent({ keepAlive: true });
     const exits: number[] = [];
-    const inFlight = getWithHeaders(`${address}/slow`, { agent });
+    const inFlight = get(`${address}/slow`, { agent });
     await sleep(50);
     const started = Date.now();
     const stopping = createShutdown(app, { timeoutMs: 3_000, exit: (code) => exits.push(code) })('SIGTERM');
@@ -124,7 +111,7 @@ describe('graceful shutdown (in process)', () => {
     const stopping = shutdown('SIGTERM');
 
     await expect(get(`${address}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
-    expect(await inFlight).toEqual({ status: 200, body: '{"done":true}' });
+    expect(await inFlight).toMatchObject({ status: 200, body: '{"done":true}' });
     await stopping;
     expect(exits).toEqual([0]);
     await expect(db.selectNoFrom((eb) => eb.val(1).as('one')).execute()).rejects.toThrow(/destroyed/i);

@@ -7,8 +7,7 @@ import { connect } from 'node:net';
 import { errorCatalog } from '@app/shared';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config';
-import { buildTestApp, testConfig } from './support/app';
+import { buildTestApp, configProblemsOf, testConfig } from './support/app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -117,15 +116,7 @@ describe('timeout configuration', () => {
   });
 
   it('refuses a headers timeout longer than the request timeout, and timeouts that are not positive', () => {
-    const problemsOf = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-      } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as ConfigError).problems.map((problem) => problem.variable);
-      }
-      return [];
-    };
+    const problemsOf = (env: Record<string, string>) => configProblemsOf(env).map((problem) => problem.variable);
     expect(problemsOf({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '10000' })).toEqual(['HEADERS_TIMEOUT_MS']);
     expect(problemsOf({ REQUEST_TIMEOUT_MS: '0', HEADERS_TIMEOUT_MS: 'soon', KEEP_ALIVE_TIMEOUT_MS: '-1' }).sort()).toEqual([
       'HEADERS_TIMEOUT_MS',

@@ -5,16 +5,14 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppRouter } from '@app/api';
 import { createDatabase, migrateToLatest, type Database } from '@app/api/db';
 import { startWeChatMock, type RunningWeChatMock } from '@app/wechat-mock';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogCapture } from '@app/test-support';
 import { buildTestApp } from './support/app';
+import { trpcClientFor } from './support/trpc-client';
 
 const APP = { appId: 'wx00112233445566aa', appSecret: 'upload-test-secret-0123456789abcdef' };
 const MAX_BYTES = 4096;
@@ -47,7 +45,7 @@ beforeAll(async () => {
     { db },
   ));
   address = await app.listen({ host: '127.0.0.1', port: 0 });
-  const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${address}/trpc`, transformer: superjson })] });
+  const client = trpcClientFor(address);
   token = (await client.auth.login.mutate({ code: mock.world.issueLoginCode('uploader') })).accessToken;
 });
 

@@ -31,7 +31,7 @@ export function appCodeOf(status: number, body: unknown): string {
 }
 
 export class Load {
-  readonly outcomes: Outcome[] = [];
+  readonly #outcomes: Outcome[] = [];
   #running = true;
   readonly #started = performance.now();
   readonly #workers: Promise<void>[];
@@ -41,7 +41,7 @@ export class Load {
       for (let sequence = 0; this.#running; sequence += 1) {
         const start = performance.now();
         const answer = await request(worker, sequence).catch((): Answer => ({ status: 0, code: 'no-answer' }));
-        this.outcomes.push({
+        this.#outcomes.push({
           status: answer.status,
           code: answer.code,
           tag: answer.tag ?? '',
@@ -59,7 +59,7 @@ export class Load {
   async stop(): Promise<Outcome[]> {
     this.#running = false;
     await Promise.all(this.#workers);
-    return this.outcomes;
+    return this.#outcomes;
   }
 }
 

@@ -2,12 +2,13 @@
  * Throwaway MariaDB and Redis instances of the fault suite's own, on free ports in a temporary
  * folder: the suite kills and restarts them, so it never touches the machine's shared services.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inheritedEnv } from '@app/test-support';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 
@@ -22,13 +23,20 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function poll(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+/** Until `probe` says yes (a throw is a no); fails at once when `child` exits meanwhile. */
+export async function waitUntil(what: string, probe: () => Promise<boolean>, child?: ChildProcess, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe().catch(() => false))) {
+    const exit = child ? (child.exitCode ?? child.signalCode) : null;
+    if (exit !== null) throw new Error(`${what} exited (${exit})`);
     if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
+
+/** Debian installs mariadbd in /usr/sbin, which a user's PATH lacks (scripts/setup.sh looks there too). */
+const inherited = inheritedEnv();
+const WITH_SBIN = { ...inherited, PATH: `${inherited.PATH}:/usr/sbin` };
 
 async function stopChild(child: ChildProcess | null, signal: NodeJS.Signals): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -67,7 +75,7 @@ export class PrivateMariaDb {
   }
 
   async start(): Promise<void> {
-    this.#child = spawn(
+    const child = spawn(
       'mariadbd',
       [
         '--no-defaults',
@@ -82,13 +90,18 @@ export class PrivateMariaDb {
         `--pid-file=${path.join(this.dir, 'mysqld.pid')}`,
         `--log-error=${path.join(this.dir, 'mysqld.log')}`,
       ],
-      { stdio: 'ignore' },
+      { stdio: 'ignore', env: WITH_SBIN },
     );
-    await poll('MariaDB', async () => {
-      const connection = await mysql.createConnection({ host: '127.0.0.1', port: this.port, user: 'root', connectTimeout: 500 });
-      await connection.end();
-      return true;
-    });
+    this.#child = child;
+    await waitUntil(
+      'MariaDB',
+      async () => {
+        const connection = await mysql.createConnection({ host: '127.0.0.1', port: this.port, user: 'root', connectTimeout: 500 });
+        await connection.end();
+        return true;
+      },
+      child,
+    );
   }
 
   /** As a crash: SIGKILL, no shutdown. */
@@ -131,19 +144,24 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.#child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });
-    await poll('Redis', async () => {
-      const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        return (await client.ping()) === 'PONG';
-      } finally {
-        client.disconnect();
-      }
-    });
+    this.#child = child;
+    await waitUntil(
+      'Redis',
+      async () => {
+        const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        client.on('error', () => undefined);
+        try {
+          await client.connect();
+          return (await client.ping()) === 'PONG';
+        } finally {
+          client.disconnect();
+        }
+      },
+      child,
+    );
   }
 
   kill(): Promise<void> {

@@ -7,11 +7,11 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { inheritedEnv } from '@app/test-support';
 import { repoRoot } from '../../fixtures/stack-config';
-import { freePort } from './private-services';
+import { freePort, waitUntil } from './private-services';
 
 const dist = path.join(repoRoot, 'apps/server/dist');
 
-export const PRODUCTION_SECRETS = {
+const PRODUCTION_SECRETS = {
   JWT_SECRET: 'faults-jwt-secret-7d1c0e9a2b4f6a8c0e1d3f5a7b9c1d3e',
   SESSION_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 0xfa).toString('base64'),
 };
@@ -42,21 +42,11 @@ export class ServerProcess {
       ...env,
     });
     execFileSync(process.execPath, [path.join(dist, 'migrate.mjs'), 'up'], { env: full, stdio: 'ignore' });
-    const server = new ServerProcess(
-      spawn(process.execPath, [path.join(dist, 'main.mjs')], { env: full, stdio: ['ignore', 'pipe', 'pipe'] }),
-      `http://127.0.0.1:${port}`,
-    );
-    const deadline = Date.now() + 20_000;
-    while (
-      !(await fetch(`${server.url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    ) {
-      if (server.#child.exitCode !== null) throw new Error(`the server exited: ${server.output}`);
-      if (Date.now() > deadline) throw new Error(`the server did not start: ${server.output}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const child = spawn(process.execPath, [path.join(dist, 'main.mjs')], { env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = new ServerProcess(child, `http://127.0.0.1:${port}`);
+    await waitUntil('the server', async () => (await fetch(`${server.url}/healthz`)).ok, child).catch((error: Error) => {
+      throw new Error(`${error.message}: ${server.output}`);
+    });
     return server;
   }
 

@@ -12,7 +12,7 @@ import { appCodeOf, type Answer } from './load';
 import { PrivateMariaDb, PrivateRedis } from './private-services';
 import { ServerProcess } from './server-process';
 
-export const WECHAT_APP = { appId: 'wx0fa01750fa017500', appSecret: 'faults-wechat-app-secret-0123456789abcd' };
+const WECHAT_APP = { appId: 'wx0fa01750fa017500', appSecret: 'faults-wechat-app-secret-0123456789abcd' };
 
 export interface Stack {
   db: PrivateMariaDb;

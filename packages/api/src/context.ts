@@ -32,7 +32,6 @@ export function createContextInner(services: Services, request: Partial<RequestF
     uploads: services.uploads,
     version: services.version,
     exposeErrors: services.exposeErrors,
-    outages: services.outages,
     requestId: request.requestId ?? 'internal',
     ip: request.ip ?? '127.0.0.1',
     authorization: request.authorization ?? null,

@@ -1,6 +1,6 @@
 export { appRouter, createCaller, type AppRouter } from './root';
 export { createContextInner, type Context, type RequestFacts } from './context';
-export { createServices, type Outages, type Services, type ServicesConfig } from './services';
+export { createServices, type Services, type ServicesConfig } from './services';
 export type { AuthServices } from './modules/auth/auth-services';
 export type { Session } from './modules/auth/session';
 export { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limits';

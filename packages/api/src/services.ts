@@ -34,13 +34,6 @@ export interface Services {
   version: string;
   /** Send stacks and internal messages of server faults to clients: never in production. */
   exposeErrors: boolean;
-  /** Outages of the database and Redis, each logged once per episode. */
-  outages: Outages;
-}
-
-export interface Outages {
-  database: OutageLog;
-  redis: OutageLog;
 }
 
 export interface ServicesConfig {
@@ -65,8 +58,11 @@ export interface ServicesConfig {
   wechat: Omit<WeChatClientOptions, 'logger' | 'tokenStore' | 'now'>;
   rateLimits?: RateLimitConfig;
   uploads: UploadServices;
-  /** Made by the caller when it needs them first (the database's is wired into the database itself). */
-  outages?: Partial<Outages>;
+  /**
+   * Redis's outage, logged once per episode: the caller's when it reports on Redis too (the
+   * server's connection events), else one made here.
+   */
+  redisOutage?: OutageLog;
 }
 
 /** The database's word on revocations, which the stores below fall back on and rebuild from. */
@@ -91,15 +87,12 @@ export function createServices(config: ServicesConfig): Promise<Services> {
     clock,
     ...(config.auth.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: config.auth.clockToleranceSeconds }),
   });
-  const outages: Outages = {
-    database: config.outages?.database ?? new OutageLog(config.logger, 'database'),
-    redis: config.outages?.redis ?? new OutageLog(config.logger, 'redis'),
-  };
+  const redisOutage = config.redisOutage ?? new OutageLog(config.logger, 'redis');
   // A revocation must outlive the access tokens issued before it (plus clock tolerance).
   const revocationTtlSeconds = config.auth.accessTokenTtlSeconds + 60;
   const record = revocationRecord(config.db, clock);
   const revocations = redis
-    ? new RedisRevocationStore(redis, record, revocationTtlSeconds, outages.redis)
+    ? new RedisRevocationStore(redis, record, revocationTtlSeconds, redisOutage)
     : new MemoryRevocationStore(record, revocationTtlSeconds, () => clock.now().getTime());
   return Promise.resolve({
     db: config.db,
@@ -107,12 +100,11 @@ export function createServices(config: ServicesConfig): Promise<Services> {
     logger: config.logger,
     version: config.version,
     exposeErrors: config.exposeErrors,
-    outages,
     wechat: new WeChatClient({
       ...config.wechat,
       logger: config.logger.child({ component: 'wechat' }),
       tokenStore: redis
-        ? new FallbackAccessTokenStore(new RedisAccessTokenStore(redis, config.wechat.appId), outages.redis)
+        ? new FallbackAccessTokenStore(new RedisAccessTokenStore(redis, config.wechat.appId), redisOutage)
         : new MemoryAccessTokenStore(),
       now: () => clock.now().getTime(),
     }),

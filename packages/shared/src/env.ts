@@ -117,7 +117,7 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
  * their subdomains, and the .example, .test and .invalid top-level domains. No one can register
  * them with WeChat, so a build that reaches one was shipped with the template's placeholder.
  */
-export function isPlaceholderHost(host: string): boolean {
+function isPlaceholderHost(host: string): boolean {
   return /(^|\.)example\.(com|net|org)$/.test(host) || /\.(example|test|invalid)$/.test(host);
 }
 

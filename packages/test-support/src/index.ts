@@ -1,3 +1,3 @@
 export { LogCapture } from './log-capture';
 export { createScratchDatabase, type ScratchDatabase } from './scratch-database';
-export { inheritedEnv, redactUrl, TEST_MYSQL_URL, TEST_REDIS_URL } from './test-services';
+export { inheritedEnv, TEST_MYSQL_URL, TEST_REDIS_URL } from './test-services';

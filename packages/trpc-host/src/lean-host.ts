@@ -14,11 +14,18 @@
  * README.md lists as not served is refused with an error that says so; JSON answers name their
  * charset (`application/json; charset=utf-8`).
  */
-import { getErrorShape, getTRPCErrorFromUnknown, TRPCError, type AnyTRPCRouter, type inferRouterContext } from '@trpc/server';
+import {
+  getErrorShape,
+  getTRPCErrorFromUnknown,
+  TRPCError,
+  type AnyTRPCRouter,
+  type inferRouterContext,
+  type TRPCProcedureType,
+} from '@trpc/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readRequest, type Call, type ParsedRequest, type ReadOptions } from './protocol';
 import { answerStatus, answerText, isDataStream, JSON_CONTENT_TYPE, UNREAD_REQUEST_CONTENT_TYPE, type Outcome } from './response';
-import { planRouter, type ProcedureType } from './router-plan';
+import { planRouter } from './router-plan';
 
 export interface LeanHostOptions<TRouter extends AnyTRPCRouter> {
   router: TRouter;
@@ -39,7 +46,7 @@ export interface LeanHostOptions<TRouter extends AnyTRPCRouter> {
   serializeResult?: (data: unknown) => unknown;
 }
 
-type RequestType = ProcedureType | 'unknown';
+type RequestType = TRPCProcedureType | 'unknown';
 
 /** A call's result before its error, if any, is shaped (shapes are made once all calls are done). */
 type CallResult = { ok: true; data: unknown } | { ok: false; error: TRPCError };
@@ -50,7 +57,7 @@ interface Context {
   error: TRPCError | undefined;
 }
 
-const ACCEPTED_METHOD: Record<ProcedureType, string> = { query: 'GET', mutation: 'POST', subscription: 'GET' };
+const ACCEPTED_METHOD: Record<TRPCProcedureType, string> = { query: 'GET', mutation: 'POST', subscription: 'GET' };
 const VARY = 'trpc-accept, accept';
 const STREAM_MESSAGE = 'Cannot use stream-like response in non-streaming request - use httpBatchStreamLink';
 
@@ -79,6 +86,12 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
     return getErrorShape({ config, error, type, path, input, ctx });
   }
 
+  /** The application's extra headers (responseHeaders) for an answer carrying these errors, by call. */
+  function addErrorHeaders(reply: FastifyReply, errors: ReadonlyArray<TRPCError | undefined>): void {
+    const headers = options.responseHeaders?.(errors);
+    if (headers) reply.headers(headers);
+  }
+
   /**
    * The request as a whole failed: one error (not an array, even for a batch), without a path. The
    * content type is the adapter's at that point (see UNREAD_REQUEST_CONTENT_TYPE).
@@ -94,8 +107,7 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
     const error = getTRPCErrorFromUnknown(cause);
     options.onError?.({ error, path: undefined, request });
     const outcome: Outcome = { ok: false, error, shape: errorShape(error, ctx, type, undefined, undefined) };
-    const headers = options.responseHeaders?.([error]);
-    if (headers) reply.headers(headers);
+    addErrorHeaders(reply, [error]);
     return reply
       .code(answerStatus([outcome]))
       .header('content-type', contentType)
@@ -163,10 +175,10 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
         }
         return { ok: false, error, shape: errorShape(error, context.ctx, call?.type ?? 'unknown', call?.path, parsed.inputs.peek(index)) };
       });
-      const errors = outcomes.map((outcome) => (outcome.ok ? undefined : outcome.error));
-      if (errors.some((error) => error !== undefined)) {
-        const headers = options.responseHeaders?.(errors);
-        if (headers) reply.headers(headers);
+      // Before the text is written, as the adapter calls responseMeta: a failure to write keeps these headers.
+      if (outcomes.some((outcome) => !outcome.ok)) {
+        const errors = outcomes.map((outcome) => (outcome.ok ? undefined : outcome.error));
+        addErrorHeaders(reply, errors);
       }
       const text = answerText(outcomes, parsed.isBatch, serializers);
       // A string body: Node writes it with the headers in one go (a Buffer costs a second write, ~5 % of a

@@ -9,12 +9,12 @@
  * parser, meta, caller override). Whatever it does not recognise is left to tRPC's own caller,
  * `procedure(opts)`, with the reason: `fastCallerCoverage` reports it, never silently.
  */
-import { getTRPCErrorFromUnknown, TRPCError, type AnyTRPCProcedure } from '@trpc/server';
+import { getTRPCErrorFromUnknown, TRPCError, type AnyTRPCProcedure, type TRPCProcedureType } from '@trpc/server';
 
 /** What the host passes to a procedure: tRPC's ProcedureCallOptions, as resolveResponse builds them. */
 export interface CallOptions {
   ctx: unknown;
-  type: 'query' | 'mutation' | 'subscription';
+  type: TRPCProcedureType;
   path: string;
   getRawInput: () => Promise<unknown>;
   signal: AbortSignal | undefined;

@@ -3,10 +3,10 @@
  * messages (resolveResponse.ts and contentType.ts in @trpc/server): the procedure path(s), the
  * content type, batching, the inputs. Everything here throws TRPCErrors the host answers with.
  */
-import { TRPCError, type TRPCPathSeparator } from '@trpc/server';
+import { TRPCError, type TRPCPathSeparator, type TRPCProcedureType } from '@trpc/server';
 import { parseConnectionParamsFromString } from '@trpc/server/http';
 import type { FastifyRequest } from 'fastify';
-import type { PlannedProcedure, ProcedureType, RouterPlan } from './router-plan';
+import type { PlannedProcedure, RouterPlan } from './router-plan';
 
 export interface Call {
   index: number;
@@ -14,14 +14,14 @@ export interface Call {
   /** The procedure the host serves at this path, if any. */
   procedure: PlannedProcedure | undefined;
   /** The type of the router's procedure at this path, served or not. */
-  type: ProcedureType | undefined;
+  type: TRPCProcedureType | undefined;
 }
 
 export interface ParsedRequest {
   isBatch: boolean;
   calls: Call[];
   /** The one type of the request's procedures ('unknown' when none was found). */
-  type: ProcedureType | 'unknown';
+  type: TRPCProcedureType | 'unknown';
   inputs: Inputs;
   /** The client asked for a streamed answer (httpBatchStreamLink's `trpc-accept: application/jsonl`). */
   wantsStream: boolean;
@@ -39,7 +39,7 @@ export interface ReadOptions {
  * malformed escapes kept (and invalid UTF-8 as U+FFFD). Fastify has parsed the query string
  * already; where its parse could differ (arrays, a `%` left after decoding) it is read again.
  */
-export function searchParam(request: FastifyRequest, name: string): string | null {
+function searchParam(request: FastifyRequest, name: string): string | null {
   const value = (request.query as Record<string, unknown> | undefined)?.[name];
   if (value === undefined) return null;
   if (typeof value === 'string' && !value.includes('%')) return value;
@@ -93,8 +93,8 @@ function checkContentType(request: FastifyRequest): void {
 }
 
 /** The one type of a request's procedures; mixing queries and mutations is refused (as tRPC does). */
-function procedureTypeOf(calls: readonly Call[]): ProcedureType | 'unknown' {
-  let type: ProcedureType | 'unknown' = 'unknown';
+function procedureTypeOf(calls: readonly Call[]): TRPCProcedureType | 'unknown' {
+  let type: TRPCProcedureType | 'unknown' = 'unknown';
   for (const call of calls) {
     if (call.type === undefined || call.type === type) continue;
     if (type !== 'unknown') {
@@ -145,7 +145,7 @@ export function readRequest(request: FastifyRequest<{ Params: { path: string } }
 }
 
 /** The raw inputs of one request, parsed and deserialized on first use (as the official adapter does). */
-export class Inputs {
+class Inputs {
   #parsed: unknown[] | undefined;
 
   constructor(

@@ -3,13 +3,11 @@
  * that runs it. `fastCallerCoverage` reports the same plan, so a test can hold an application's
  * router to "every procedure on the fast caller".
  */
-import type { AnyTRPCProcedure, AnyTRPCRouter } from '@trpc/server';
+import type { AnyTRPCProcedure, AnyTRPCRouter, TRPCProcedureType } from '@trpc/server';
 import { planProcedureCall, type ProcedureCall } from './procedure-caller';
 
-export type ProcedureType = 'query' | 'mutation' | 'subscription';
-
 export interface PlannedProcedure {
-  type: ProcedureType;
+  type: TRPCProcedureType;
   call: ProcedureCall;
 }
 
@@ -26,7 +24,7 @@ export interface RouterPlan {
   /** The procedures the host serves, by path; a Map, so no path can reach Object.prototype. */
   procedures: Map<string, PlannedProcedure>;
   /** Procedures of the router that are not in `procedures` (subscriptions). */
-  unservedTypes: Map<string, ProcedureType>;
+  unservedTypes: Map<string, TRPCProcedureType>;
   coverage: FastCallerCoverage;
 }
 
@@ -35,7 +33,7 @@ const UNSERVED_LAZY = 'lazy router: its procedures are unknown at start-up, so t
 
 export function planRouter(router: AnyTRPCRouter): RouterPlan {
   const procedures = new Map<string, PlannedProcedure>();
-  const unservedTypes = new Map<string, ProcedureType>();
+  const unservedTypes = new Map<string, TRPCProcedureType>();
   const coverage: FastCallerCoverage = { fast: [], fallback: [], unserved: [] };
   for (const [path, procedure] of Object.entries(router._def.procedures as Record<string, AnyTRPCProcedure | undefined>)) {
     if (procedure === undefined) continue;

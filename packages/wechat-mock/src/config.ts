@@ -22,8 +22,8 @@ Options:
 Refuses to start with NODE_ENV=production.`;
 
 /** The server's development defaults (apps/server/src/config.ts), so the two agree out of the box. */
-export const DEV_APP = { appId: 'wx0000000000000000', appSecret: 'dev-only-wechat-app-secret-for-the-mock' } as const;
-export const DEFAULT_MOCK_PORT = 3001;
+const DEV_APP = { appId: 'wx0000000000000000', appSecret: 'dev-only-wechat-app-secret-for-the-mock' } as const;
+const DEFAULT_MOCK_PORT = 3001;
 
 export interface MockProcessConfig {
   help: boolean;

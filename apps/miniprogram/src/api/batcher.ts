@@ -22,7 +22,7 @@ export interface Batcher {
 }
 
 /** Splits calls into groups that respect the batch size and, for GETs, the URL length. */
-export function groupCalls(
+function groupCalls(
   type: CallType,
   calls: readonly Call[],
   base: string,

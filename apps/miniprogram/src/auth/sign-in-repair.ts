@@ -10,7 +10,7 @@ import type { AppErrorCode } from '@app/shared';
 import { appCodeOf } from '../errors/app-error';
 
 /** Codes that a fresh sign-in cures. */
-export const RECOVERABLE_AUTH_CODES: ReadonlySet<AppErrorCode> = new Set<AppErrorCode>([
+const RECOVERABLE_AUTH_CODES: ReadonlySet<AppErrorCode> = new Set<AppErrorCode>([
   'AUTH_TOKEN_EXPIRED',
   'AUTH_REQUIRED',
   'AUTH_SESSION_REVOKED',

@@ -5,7 +5,7 @@
 import Taro from '@tarojs/taro';
 import { isBaseLibraryTooOld } from './base-library-version';
 
-export const UPGRADE_WECHAT_MESSAGE = '当前微信版本过低，无法使用该功能，请升级到最新微信版本后重试。';
+const UPGRADE_WECHAT_MESSAGE = '当前微信版本过低，无法使用该功能，请升级到最新微信版本后重试。';
 
 /** The running base library's version: getAppBaseInfo from 2.20.1, getSystemInfoSync before it. */
 function baseLibraryVersion(): string | undefined {
@@ -16,7 +16,7 @@ function baseLibraryVersion(): string | undefined {
   }
 }
 
-export function isBaseLibrarySupported(): boolean {
+function isBaseLibrarySupported(): boolean {
   const version = baseLibraryVersion();
   // No version to compare: ask about the newest feature the app needs instead.
   if (!version) return Taro.canIUse('button.open-type.chooseAvatar');

@@ -16,11 +16,12 @@ export interface HttpErrorBody {
   error: AppErrorData & { message: string };
 }
 
+function errorBody(appCode: AppErrorCode, requestId: string): HttpErrorBody {
+  return { error: { appCode, message: errorCatalog[appCode].message, requestId, issues: null } };
+}
+
 export function sendAppError(request: FastifyRequest, reply: FastifyReply, appCode: AppErrorCode): FastifyReply {
-  const body: HttpErrorBody = {
-    error: { appCode, message: errorCatalog[appCode].message, requestId: request.id, issues: null },
-  };
-  return reply.status(errorCatalog[appCode].status).send(body);
+  return reply.status(errorCatalog[appCode].status).send(errorBody(appCode, request.id));
 }
 
 function appCodeOf(error: FastifyError): AppErrorCode {
@@ -63,7 +64,7 @@ export function installErrorHandling(app: FastifyInstance, options: { databaseOu
 }
 
 /** Requests that arrive while the server shuts down: retry in a second, on another instance. */
-export const CLOSING_RETRY_AFTER_SECONDS = 1;
+const CLOSING_RETRY_AFTER_SECONDS = 1;
 
 /**
  * Shutting down (app.close()): requests that still arrive, on open keep-alive connections or
@@ -120,9 +121,7 @@ export function createClientErrorHandler(logger: FastifyBaseLogger) {
     const requestId = (response && requestIdOf(response.req)) ?? randomUUID();
     logger.info({ reqId: requestId, status, clientError: error.code }, 'client error');
     if (socket.writable && !response?.headersSent) {
-      const body = JSON.stringify({
-        error: { appCode, message: errorCatalog[appCode].message, requestId, issues: null },
-      } satisfies HttpErrorBody);
+      const body = JSON.stringify(errorBody(appCode, requestId));
       socket.write(
         [
           `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,

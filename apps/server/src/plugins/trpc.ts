@@ -3,7 +3,7 @@
  * which serves it straight from Fastify, and tRPC's official Fastify adapter (TRPC_HOST=official),
  * kept as a fallback and as the reference the compatibility suite compares the lean host with.
  */
-import { appRouter, classifyError, createContextInner, type AppRouter, type Services } from '@app/api';
+import { appRouter, classifyError, createContextInner, type AppRouter, type OutageLog, type Services } from '@app/api';
 import { MAX_BATCH_SIZE } from '@app/shared';
 import { TRPCError } from '@trpc/server';
 import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
@@ -12,15 +12,18 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 export type TrpcHost = 'lean' | 'official';
 
-export async function registerTrpc(app: FastifyInstance, options: { services: Services; host: TrpcHost }): Promise<void> {
-  const { services } = options;
+export async function registerTrpc(
+  app: FastifyInstance,
+  options: { services: Services; host: TrpcHost; databaseOutage: OutageLog },
+): Promise<void> {
+  const { services, databaseOutage } = options;
   const createContext = (request: FastifyRequest) =>
     createContextInner(services, { requestId: request.id, ip: request.ip, authorization: request.headers.authorization ?? null });
   // Client mistakes are visible in the request line; only server faults are logged in full, and a
   // database outage once per episode rather than once per failed request.
   const onError = ({ error, path, request }: { error: TRPCError; path: string | undefined; request: FastifyRequest }) => {
     if (error.code !== 'INTERNAL_SERVER_ERROR') return;
-    if (classifyError(error).databaseUnavailable) services.outages.database.failed(error.cause);
+    if (classifyError(error).databaseUnavailable) databaseOutage.failed(error.cause);
     else request.log.error({ err: error, procedure: path }, 'procedure failed');
   };
   // 429s and 503s say when to come back (the longest wait of a batch).

@@ -1,10 +1,21 @@
 import { LogCapture } from '@app/test-support';
 import { buildApp, type BuildAppOptions } from '../../src/app';
-import { loadConfig, type Config } from '../../src/config';
+import { ConfigError, loadConfig, type Config } from '../../src/config';
 
 /** Config as the server would parse it, from test defaults plus the given variables. */
 export function testConfig(variables: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: 'sqlite::memory:', ...variables });
+}
+
+/** What loadConfig refuses in these variables; a test fails if it accepts them. */
+export function configProblemsOf(env: Record<string, string>): ConfigError['problems'] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be rejected');
 }
 
 export async function buildTestApp(variables: Record<string, string> = {}, options: BuildAppOptions = {}) {

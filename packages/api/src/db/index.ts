@@ -5,7 +5,6 @@ export {
   dialectOfUrl,
   isDatabaseUnavailable,
   isUniqueViolation,
-  type QueryOutcomeListener,
   type AnyKysely,
   pingDatabase,
   sqlitePathOfUrl,

@@ -49,8 +49,8 @@ export interface WeChatClientOptions {
   now?: () => number;
 }
 
-export const DEFAULT_WECHAT_TIMEOUT_MS = 5_000;
-export const DEFAULT_WECHAT_BUDGET_MS = 6_000;
+const DEFAULT_WECHAT_TIMEOUT_MS = 5_000;
+const DEFAULT_WECHAT_BUDGET_MS = 6_000;
 const MAX_BACKOFF_MS = 2_000;
 /** Less time than this left is not worth another attempt: WeChat rarely answers that fast. */
 const MIN_ATTEMPT_MS = 100;

@@ -3,13 +3,12 @@
  * that can be lost, and a lost or stale view must never turn a revoked token back into a valid one.
  * Real MariaDB, real Redis; an outage is a client of a port where nothing listens.
  */
-import { TEST_REDIS_URL } from '@app/test-support';
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryRevocationStore, RedisRevocationStore, type RevocationRecord } from '../../src/modules/auth/revocations';
 import { OutageLog } from '../../src/outage-log';
 import { AppError } from '../../src/errors';
+import { createTestRedis } from '../support/redis';
 
 /** The record, as a set the test controls, with a switch to make it fail like a database outage. */
 function testRecord() {
@@ -26,8 +25,8 @@ function testRecord() {
 }
 
 const quiet = () => new OutageLog(pino({ level: 'silent' }), 'redis');
-const prefix = () => `test:${Math.random().toString(36).slice(2)}:`;
-const redisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 300 } as const;
+/** An outage: a port where nothing listens. */
+const NOTHING_LISTENS = 'redis://127.0.0.1:1';
 
 async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 3_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -38,14 +37,15 @@ async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 3_
 }
 
 describe('the Redis view of revocations', () => {
-  const clients: Redis[] = [];
-  const client = (url = TEST_REDIS_URL) => {
-    const redis = new Redis(url, { ...redisOptions, keyPrefix: prefix() });
-    redis.on('error', () => undefined); // the outages are the point here; the stores report them
-    clients.push(redis);
-    return redis;
+  const opened: Array<ReturnType<typeof createTestRedis>> = [];
+  /** A client set up as the server's (no offline queue, no retries, a short command timeout). */
+  const client = (url?: string) => {
+    const test = createTestRedis({ enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 300, ...(url ? { url } : {}) });
+    test.redis.on('error', () => undefined); // the outages are the point here; the stores report them
+    opened.push(test);
+    return test.redis;
   };
-  afterAll(() => clients.forEach((redis) => redis.disconnect()));
+  afterAll(() => Promise.all(opened.map((test) => test.close())));
 
   it('asks the record until it has been rebuilt from it, then answers from Redis', async () => {
     const { record, revoked } = testRecord();
@@ -62,11 +62,11 @@ describe('the Redis view of revocations', () => {
 
   it('takes a logout while Redis is down without failing, and still refuses the token', async () => {
     const { record, revoked } = testRecord();
-    const down = client('redis://127.0.0.1:1');
+    const down = client(NOTHING_LISTENS);
     const store = new RedisRevocationStore(down, record, 60, quiet());
     revoked.add('logged-out'); // the database first, as auth.service does
     const started = performance.now();
-    await store.revoke('logged-out', 60); // no throw, no long wait
+    await store.revoke('logged-out'); // no throw, no long wait
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(await store.isRevoked('logged-out')).toBe(true);
     expect(await store.isRevoked('still-live')).toBe(false);
@@ -79,7 +79,7 @@ describe('the Redis view of revocations', () => {
     const store = new RedisRevocationStore(redis, record, 60, quiet());
     await until(() => store.trusted);
     revoked.add('revoked');
-    await store.revoke('revoked', 60);
+    await store.revoke('revoked');
     expect(await redis.exists(RedisRevocationStore.keyOf('revoked'))).toBe(1);
 
     // The restart: the keys are gone, and every client reconnects.
@@ -96,7 +96,7 @@ describe('the Redis view of revocations', () => {
 
   it('fails closed, with a coded 503, when neither Redis nor the database answers', async () => {
     const { record, setDown } = testRecord();
-    const store = new RedisRevocationStore(client('redis://127.0.0.1:1'), record, 60, quiet());
+    const store = new RedisRevocationStore(client(NOTHING_LISTENS), record, 60, quiet());
     setDown(true);
     const error = await store.isRevoked('any').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
@@ -108,11 +108,43 @@ describe('the Redis view of revocations', () => {
     const lines: Array<{ msg: string }> = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
     const { record } = testRecord();
-    const store = new RedisRevocationStore(client('redis://127.0.0.1:1'), record, 60, new OutageLog(logger, 'redis'), 50);
-    for (let i = 0; i < 20; i += 1) await store.revoke(`s${i}`, 60);
+    const store = new RedisRevocationStore(client(NOTHING_LISTENS), record, 60, new OutageLog(logger, 'redis'), 50);
+    for (let i = 0; i < 20; i += 1) await store.revoke(`s${i}`);
     await new Promise((resolve) => setTimeout(resolve, 200)); // a few rebuild attempts too
     expect(lines.filter((line) => line.msg === 'redis unavailable')).toHaveLength(1);
     store.close();
+  });
+
+  it("does not log the database's failure as Redis's, and rebuilds once the database answers", async () => {
+    const lines: Array<{ msg: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    const { record, setDown } = testRecord();
+    setDown(true);
+    const store = new RedisRevocationStore(client(), record, 60, new OutageLog(logger, 'redis'), 50);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // a few rebuild attempts
+    expect(store.trusted).toBe(false);
+    setDown(false);
+    await until(() => store.trusted);
+    expect(lines.filter((line) => line.msg === 'redis unavailable')).toEqual([]);
+    store.close();
+  });
+
+  it('stops rebuilding once its client is closed for good (shutdown), and reports no outage', async () => {
+    const lines: Array<{ msg: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    const { record } = testRecord();
+    let reads = 0;
+    const counted: RevocationRecord = { ...record, revokedWithin: (seconds) => ((reads += 1), record.revokedWithin(seconds)) };
+    const redis = client();
+    const store = new RedisRevocationStore(redis, counted, 60, new OutageLog(logger, 'redis'), 50);
+    await until(() => store.trusted);
+    const readsBefore = reads;
+
+    await redis.quit();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // six retry periods
+    expect(store.trusted).toBe(false); // checks go to the record from now on
+    expect(reads).toBe(readsBefore);
+    expect(lines.filter((line) => line.msg === 'redis unavailable')).toEqual([]);
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { appCodeOf } from '../support/errors';
 import { RedisAccessTokenStore } from '../../src/wechat/access-token';
@@ -26,8 +27,6 @@ afterEach(() => {
   now = Date.now();
 });
 afterAll(() => mock.close());
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** How long a call took to settle, and the application code it failed with. */
 async function timed(call: Promise<unknown>): Promise<{ code: string; elapsedMs: number }> {

@@ -111,7 +111,7 @@ export async function login(deps: AuthDeps, code: string): Promise<LoginOutput> 
 
 async function revoke(deps: AuthDeps, sessionId: string, reason: string): Promise<void> {
   await revokeSession(deps.db, sessionId, reason, deps.clock.now());
-  await deps.auth.revocations.revoke(sessionId, deps.auth.tokens.ttlSeconds + 60);
+  await deps.auth.revocations.revoke(sessionId);
 }
 
 export async function refresh(deps: AuthDeps, presented: string): Promise<AuthTokens> {

@@ -12,12 +12,15 @@
  * asks the database instead, and fails closed (SERVICE_UNAVAILABLE) when that fails too.
  */
 import type { Redis } from 'ioredis';
-import { AppError } from '../../errors';
+import { AppError, DATABASE_RETRY_AFTER_SECONDS } from '../../errors';
 import type { OutageLog } from '../../outage-log';
 
 export interface RevocationStore {
-  /** After the database has the revocation: makes it visible to every check. Never throws. */
-  revoke(sessionId: string, ttlSeconds: number): Promise<void>;
+  /**
+   * After the database has the revocation: makes it visible to every check, for the store's TTL
+   * (the one its rebuilds from the record use too). Never throws.
+   */
+  revoke(sessionId: string): Promise<void>;
   isRevoked(sessionId: string): Promise<boolean>;
 }
 
@@ -34,7 +37,7 @@ async function askRecord(record: RevocationRecord, sessionId: string): Promise<b
   try {
     return await record.isRevoked(sessionId);
   } catch (cause) {
-    throw new AppError('SERVICE_UNAVAILABLE', { cause, retryAfterSeconds: 5 });
+    throw new AppError('SERVICE_UNAVAILABLE', { cause, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
   }
 }
 
@@ -50,8 +53,8 @@ export class MemoryRevocationStore implements RevocationStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  revoke(sessionId: string, ttlSeconds: number): Promise<void> {
-    this.#until.set(sessionId, this.now() + ttlSeconds * 1000);
+  revoke(sessionId: string): Promise<void> {
+    this.#until.set(sessionId, this.now() + this.ttlSeconds * 1000);
     if (this.#until.size > 10_000) this.#prune();
     return Promise.resolve();
   }
@@ -121,9 +124,9 @@ export class RedisRevocationStore implements RevocationStore {
     return `auth:revoked:${sessionId}`;
   }
 
-  async revoke(sessionId: string, ttlSeconds: number): Promise<void> {
+  async revoke(sessionId: string): Promise<void> {
     try {
-      await this.redis.set(RedisRevocationStore.keyOf(sessionId), '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+      await this.redis.set(RedisRevocationStore.keyOf(sessionId), '1', 'EX', this.ttlSeconds);
     } catch (error) {
       // The record has it: the view is rebuilt from there, and is not trusted until it is.
       this.#failed(error);
@@ -140,7 +143,7 @@ export class RedisRevocationStore implements RevocationStore {
     }
   }
 
-  /** Stops the retries (shutdown). */
+  /** Stops the retries; done by itself once the client has ended (closed for good: shutdown). */
   close(): void {
     if (this.#retry) clearTimeout(this.#retry);
     this.#retry = null;
@@ -155,6 +158,8 @@ export class RedisRevocationStore implements RevocationStore {
   #distrust(): void {
     this.#healthy = false;
     this.#generation += 1;
+    // Closed for good (shutdown): a rebuild cannot succeed, and its failures are no outage.
+    if (this.#ended) return this.close();
     if (this.#rebuilding) return; // the rebuild in progress sees the new generation and copies again
     this.#rebuilding = true;
     void this.#rebuild().finally(() => {
@@ -166,9 +171,18 @@ export class RedisRevocationStore implements RevocationStore {
   async #rebuild(): Promise<void> {
     for (;;) {
       const generation = this.#generation;
+      let ids: string[];
       try {
-        await this.#copyRecord();
+        ids = await this.record.revokedWithin(this.ttlSeconds);
+      } catch {
+        // The database's outage, not Redis's: the requests that need the database report it.
+        this.#retryLater();
+        return;
+      }
+      try {
+        await this.#copy(ids);
       } catch (error) {
+        if (this.#ended) return; // closed while copying (shutdown)
         this.outage.failed(error);
         this.#retryLater();
         return;
@@ -181,8 +195,12 @@ export class RedisRevocationStore implements RevocationStore {
     }
   }
 
-  async #copyRecord(): Promise<void> {
-    const ids = await this.record.revokedWithin(this.ttlSeconds);
+  /** ioredis reconnects unless closed by quit()/disconnect() or told to stop: then it ends. */
+  get #ended(): boolean {
+    return this.redis.status === 'end';
+  }
+
+  async #copy(ids: readonly string[]): Promise<void> {
     // Always one write, even with nothing to copy: it is what proves Redis answers again.
     const batch = this.redis.multi().set('auth:revocations:rebuilt-at', new Date().toISOString());
     for (const id of ids) batch.set(RedisRevocationStore.keyOf(id), '1', 'EX', this.ttlSeconds);
