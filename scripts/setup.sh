@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine, idempotently:
-#   Debian packages (MariaDB, Redis, Chromium and a CJK font for the end-to-end tests, wrk for the
-#   benchmarks) when missing,
+#   Debian packages (MariaDB, Redis, Chromium and a CJK font for the end-to-end tests, shellcheck
+#   for the script checks, wrk for the benchmarks) when missing,
 #   starts MariaDB and Redis when they are down, creates the test user, runs npm ci, which also
 #   brings Node.js 24 (the npm package node@24, first on the PATH of every npm script).
+#   When TEST_MYSQL_URL or TEST_REDIS_URL names a server on another host (CI's service
+#   containers, say), that server is used as configured: nothing local is started for it.
 set -euo pipefail
 
 usage() {
@@ -16,6 +18,9 @@ Usage: bash scripts/setup.sh [--services-only] [--help]
 Environment:
   TEST_DB_USER / TEST_DB_PASSWORD   MySQL test user (default app_test / app_test); it may
                                     create and drop databases named app_test_*.
+  TEST_MYSQL_URL / TEST_REDIS_URL   where the tests find MySQL and Redis (packages/test-support).
+                                    A URL naming another host is only checked to answer: no
+                                    local server is started and no test user created for it.
 USAGE
 }
 
@@ -39,6 +44,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # End-to-end tests: Debian's Chromium (Playwright never downloads a browser here) and a CJK font.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
+# The deploy suite's script check (deploy/test/workflows.test.ts).
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 # Benchmarks (npm run bench): the HTTP load generator.
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -47,9 +54,39 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
 fi
 
+# --- Test services -----------------------------------------------------------
+# The tests find MySQL and Redis through TEST_MYSQL_URL and TEST_REDIS_URL (packages/test-support).
+# One naming another host is a server someone else runs (CI's service containers, say): it is
+# waited for, and nothing local is started or configured for it.
+url_host_port() { # scheme://[user[:password]@]host[:port][/path] → host:port (default port $2)
+  local rest="${1#*://}"
+  rest="${rest##*@}"
+  rest="${rest%%/*}"
+  case "$rest" in *:*) printf '%s' "$rest" ;; *) printf '%s:%s' "$rest" "$2" ;; esac
+}
+is_remote() { # <url>: set, and not this machine
+  [ -n "$1" ] || return 1
+  case "$(url_host_port "$1" 0)" in localhost:* | 127.*:* | '[::1]':*) return 1 ;; *) return 0 ;; esac
+}
+wait_for_remote() { # <variable name> <host:port> <check command...>
+  local name="$1" where="$2"
+  shift 2
+  for _ in $(seq 1 30); do
+    "$@" && break
+    sleep 1
+  done
+  "$@" || { echo "$name names $where, which does not answer" >&2; exit 1; }
+  echo "$name's server at $where answers: used as configured, nothing local started or set up for it"
+}
+
 # --- MariaDB -----------------------------------------------------------------
 step "MariaDB"
-if mysqladmin ping --silent >/dev/null 2>&1; then
+if is_remote "${TEST_MYSQL_URL:-}"; then
+  mysql_at="$(url_host_port "$TEST_MYSQL_URL" 3306)"
+  # mysqladmin ping succeeds when the server answers, even if it refuses the anonymous login.
+  mysql_ping() { mysqladmin --no-defaults --host="${mysql_at%:*}" --port="${mysql_at##*:}" --connect-timeout=3 ping --silent >/dev/null 2>&1; }
+  wait_for_remote TEST_MYSQL_URL "$mysql_at" mysql_ping
+elif mysqladmin ping --silent >/dev/null 2>&1; then
   echo "already running"
 else
   as_root mkdir -p /run/mysqld
@@ -63,10 +100,11 @@ else
   echo "started"
 fi
 
-db_user="${TEST_DB_USER:-app_test}"
-db_password="${TEST_DB_PASSWORD:-app_test}"
-# root uses unix_socket auth here; the tests connect over TCP with a password user.
-as_root mariadb -uroot <<SQL
+if ! is_remote "${TEST_MYSQL_URL:-}"; then
+  db_user="${TEST_DB_USER:-app_test}"
+  db_password="${TEST_DB_PASSWORD:-app_test}"
+  # root uses unix_socket auth here; the tests connect over TCP with a password user.
+  as_root mariadb -uroot <<SQL
 CREATE USER IF NOT EXISTS '${db_user}'@'localhost' IDENTIFIED BY '${db_password}';
 CREATE USER IF NOT EXISTS '${db_user}'@'127.0.0.1' IDENTIFIED BY '${db_password}';
 ALTER USER '${db_user}'@'localhost' IDENTIFIED BY '${db_password}';
@@ -75,11 +113,15 @@ GRANT ALL PRIVILEGES ON \`app\\_test\\_%\`.* TO '${db_user}'@'localhost';
 GRANT ALL PRIVILEGES ON \`app\\_test\\_%\`.* TO '${db_user}'@'127.0.0.1';
 FLUSH PRIVILEGES;
 SQL
-echo "test user ${db_user} may create app_test_* databases"
+  echo "test user ${db_user} may create app_test_* databases"
+fi
 
 # --- Redis -------------------------------------------------------------------
 step "Redis"
-if redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+redis_pong() { redis-cli "$@" ping 2>/dev/null | grep -q PONG; }
+if is_remote "${TEST_REDIS_URL:-}"; then
+  wait_for_remote TEST_REDIS_URL "$(url_host_port "$TEST_REDIS_URL" 6379)" redis_pong -u "$TEST_REDIS_URL"
+elif redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
   echo "already running"
 else
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no

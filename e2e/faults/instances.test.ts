@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { report } from './support/load';
-import { waitUntil } from './support/private-services';
+import { waitUntil } from '@app/test-support';
 import type { ServerProcess } from './support/server-process';
 import { call, signIn, startStack, type Stack } from './support/stack';
 

@@ -24,6 +24,7 @@ import { installRequestContext, requestIdFor } from './plugins/request-context';
 import { registerSecurity } from './plugins/security';
 import { registerTrpc } from './plugins/trpc';
 import { registerUploads } from './plugins/uploads';
+import { prewarm } from './prewarm';
 
 export interface BuildAppOptions {
   /** Use this database instead of opening one from config (the caller then closes it). */
@@ -128,6 +129,9 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     uploads: { storage: new LocalDiskStorage(config.uploads.dir), maxBytes: config.uploads.maxBytes },
     redisOutage: outages.redis,
   });
+
+  // Before listening (Fastify runs onReady inside listen): a serverless instance's init phase.
+  if (config.prewarmOnStart) app.addHook('onReady', () => prewarm(services));
 
   installRequestContext(app);
   installErrorHandling(app, { databaseOutage: outages.database });

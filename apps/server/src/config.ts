@@ -142,6 +142,9 @@ const envSchema = z.object({
   REDIS_COMMAND_TIMEOUT_MS: withDefault(integer(50, 10_000), 500),
   APP_VERSION: z.optional(text()),
   TRPC_HOST: withDefault(z.enum(['lean', 'official']), 'lean'),
+  // Open a database connection and fetch the WeChat access token before listening (prewarm.ts):
+  // for serverless platforms, whose first request would otherwise pay for both.
+  PREWARM_ON_START: withDefault(z.enum(['true', 'false']), 'false'),
 });
 
 /**
@@ -224,6 +227,8 @@ export interface Config {
   version: string;
   /** Which tRPC host serves /trpc: the lean one, or tRPC's official Fastify adapter. */
   trpcHost: 'lean' | 'official';
+  /** Connect to the database and fetch the WeChat access token before listening. */
+  prewarmOnStart: boolean;
 }
 
 /**
@@ -304,5 +309,6 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     version: env.APP_VERSION ?? packageJson.version,
     trpcHost: env.TRPC_HOST,
+    prewarmOnStart: env.PREWARM_ON_START === 'true',
   };
 }

@@ -7,10 +7,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { AppRouter } from '@app/api';
-import { createScratchDatabase, inheritedEnv, type ScratchDatabase } from '@app/test-support';
+import { createScratchDatabase, freePort, inheritedEnv, type ScratchDatabase } from '@app/test-support';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { createConnection } from 'mysql2/promise';
 import superjson from 'superjson';
@@ -18,17 +17,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const serverDist = fileURLToPath(new URL('../dist/', import.meta.url));
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 interface Started {
   child: ChildProcess;

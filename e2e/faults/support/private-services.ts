@@ -5,34 +5,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { inheritedEnv } from '@app/test-support';
+import { freePort, inheritedEnv, waitUntil } from '@app/test-support';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** Until `probe` says yes (a throw is a no); fails at once when `child` exits meanwhile. */
-export async function waitUntil(what: string, probe: () => Promise<boolean>, child?: ChildProcess, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    const exit = child ? (child.exitCode ?? child.signalCode) : null;
-    if (exit !== null) throw new Error(`${what} exited (${exit})`);
-    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
 
 /** Debian installs mariadbd in /usr/sbin, which a user's PATH lacks (scripts/setup.sh looks there too). */
 const inherited = inheritedEnv();

@@ -5,9 +5,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { inheritedEnv } from '@app/test-support';
 import { repoRoot } from '../../fixtures/stack-config';
-import { freePort, waitUntil } from './private-services';
+import { freePort, inheritedEnv, waitUntil } from '@app/test-support';
 
 const dist = path.join(repoRoot, 'apps/server/dist');
 

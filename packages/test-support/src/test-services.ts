@@ -10,6 +10,9 @@ export const TEST_MYSQL_URL = (env.TEST_MYSQL_URL ?? 'mysql://app_test:app_test@
 
 export const TEST_REDIS_URL = env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** The server image npm run test:image built (deploy/docker/test-image.sh names it). */
+export const TEST_SERVER_IMAGE = env.TEST_SERVER_IMAGE ?? 'wechat-mp-server:test';
+
 /**
  * The environment for a child process a test starts: only PATH and HOME of this one (so nothing
  * else leaks in, a developer's .env variables included), plus `extra`.
