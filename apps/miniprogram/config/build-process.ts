@@ -1,7 +1,13 @@
 /**
- * The environment of a Taro build started from Node (the tests start one, as a developer would
- * from a shell): this process's, with `overrides`. The build reads it in config/index.ts.
+ * The environment of a process started from Node (a Taro build, one of the app's scripts; the
+ * tests start them as a developer would from a shell): this process's, with `overrides`, and
+ * without the variables an override sets to undefined. Builds read it in config/index.ts.
  */
-export function buildProcessEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, ...overrides };
+export function buildProcessEnv(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
 }

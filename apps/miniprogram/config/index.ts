@@ -9,6 +9,7 @@
 import { defineConfig } from '@tarojs/cli';
 import path from 'node:path';
 import { syncPrivateProjectConfig } from './app-id';
+import { buildOutputRoot } from './build-output';
 import { domainProblems, loadBuildEnv } from './build-env';
 import { MAIN_PACKAGE_BUDGET_BYTES } from './size-budget';
 import { isTranspiledDependency, TRANSPILED_DEPENDENCIES } from './syntax-floor';
@@ -50,7 +51,7 @@ export default defineConfig<'webpack5'>((_merge, { mode }) => {
 
   if (target === 'weapp') syncPrivateProjectConfig(appRoot, build.appId);
   // Builds of other modes (e2e, check, staging) go beside the standard ones, never over them.
-  const outputRoot = mode === 'production' || mode === 'development' ? `dist/${target}` : `dist/${target}-${mode}`;
+  const outputRoot = buildOutputRoot(target, mode);
 
   // WeChat refuses these domains at run time; better to hear it now than from a reviewer.
   if (target === 'weapp' && production) {

@@ -24,9 +24,12 @@ export function envFile(variables: Record<string, string>): string {
     .join('\n');
 }
 
-/** `tsx <args>` in the app's folder, to its end, whatever its exit code. */
-export async function runTsx(args: string[]): Promise<CommandResult> {
-  const { code, stdout, stderr } = await run(bin('tsx'), args, { cwd: appRoot }).then(
+/**
+ * `tsx <args>` in the app's folder, to its end, whatever its exit code; `env` over this process's
+ * environment (a variable set to undefined is left out).
+ */
+export async function runTsx(args: string[], env: Record<string, string | undefined> = {}): Promise<CommandResult> {
+  const { code, stdout, stderr } = await run(bin('tsx'), args, { cwd: appRoot, env: buildProcessEnv(env) }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );
