@@ -1,6 +1,6 @@
 // HTTP load on loopback against the bundled production server (NODE_ENV=production, LOG_LEVEL=info:
 // one log line per request, as deployed), MariaDB, and the WeChat mock as its own process.
-// Cases: health, user.me, a batch of three queries, auth.login, and user.me's work as a bare Fastify
+// Cases: health, user.me, a batch of three queries, auth.login, order.create, and user.me's work as a bare Fastify
 // route (the reference); user.me also through tRPC's official adapter. Each case: req/s, p50/p99,
 // and the server's CPU time per request (from /proc), medians of alternating rounds, ratios to the
 // bare route, which only the benchmarks' own server carries (server-entry.ts). Then the target ratio,
@@ -148,6 +148,7 @@ try {
     DATABASE_URL: `${mysqlUrl}/${dbName}`,
     WECHAT_API_BASE_URL: `http://127.0.0.1:${mockPort}`,
     RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '100000000',
+    RATE_LIMIT_MUTATIONS_PER_USER_PER_MINUTE: '100000000',
   });
   const benchServer = await buildBenchServer();
   start(
@@ -173,6 +174,11 @@ try {
   await waitFor(`http://127.0.0.1:${mockPort}/__dev/stats`);
   const migrate = start(['dist/migrate.mjs', 'up'], base);
   if ((await once(migrate, 'exit'))[0] !== 0) throw new Error('migration failed');
+  // The product order.create buys: stock no run can exhaust, so every order is a full one.
+  const [product] = await admin.query(
+    `INSERT INTO \`${dbName}\`.products (title, description, price_fen, stock, image_url, on_shelf, created_at, updated_at) VALUES ('压测商品', '', 1990, 2000000000, NULL, 1, NOW(3), NOW(3))`,
+  );
+  process.env.BENCH_PRODUCT_ID = String(product.insertId);
 
   const servers = {};
   // `partner`: a second process of the lean server, for the paired measurement.
@@ -228,6 +234,14 @@ try {
       ...servers.lean,
       url: `${servers.lean.url}/trpc/auth.login?batch=1`,
       script: join(root, 'bench/login.lua'),
+    },
+    {
+      name: 'order.create (stock reserved, 4 writes in a transaction)',
+      key: 'order',
+      ...servers.lean,
+      url: `${servers.lean.url}/trpc/order.create?batch=1`,
+      headers: auth,
+      script: join(root, 'bench/order.lua'),
     },
   ];
 

@@ -2,6 +2,7 @@
 //   dist/main.mjs        the entry: turns on Node's compile cache, then loads server.mjs
 //   dist/server.mjs      the server (module bodies made eager: eager-module-bodies.mjs)
 //   dist/migrate.mjs     the migration CLI (migrations are imported statically)
+//   dist/seed.mjs        the demo catalog loader (npm run db:seed)
 //   dist/.compile-cache  Node's compiled code for this Node.js version, from a warm-up start
 // What stays in node_modules, and why: esbuild-options.mjs.
 import { build } from 'esbuild';
@@ -16,7 +17,7 @@ const common = { ...serverBundleOptions, outdir: 'dist' };
 
 rmSync('dist', { recursive: true, force: true });
 await Promise.all([
-  build({ ...common, entryPoints: { server: 'src/main.ts', migrate: 'src/cli/migrate.ts' } }),
+  build({ ...common, entryPoints: { server: 'src/main.ts', migrate: 'src/cli/migrate.ts', seed: 'src/cli/seed.ts' } }),
   // The entry stays a plain ES module: it must run before any of the bundle is compiled.
   build({ ...common, entryPoints: { main: 'src/compile-cache-entry.ts' }, banner: {}, plugins: [], sourcemap: false }),
 ]);

@@ -5,6 +5,7 @@ import {
   createServices,
   DEFAULT_RATE_LIMITS,
   OutageLog,
+  OrderSweeper,
   LocalDiskStorage,
   type Clock,
   type RateLimitConfig,
@@ -128,7 +129,17 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     },
     uploads: { storage: new LocalDiskStorage(config.uploads.dir), maxBytes: config.uploads.maxBytes },
     redisOutage: outages.redis,
+    orders: { paymentTimeoutMinutes: config.orders.paymentTimeoutMinutes },
   });
+
+  // Unpaid orders close on time in every instance (packages/api, order-sweeper.ts says why a sweeper).
+  const sweeper = new OrderSweeper({ db, clock: services.clock, logger });
+  app.addHook('onReady', (done) => {
+    sweeper.start(config.orders.sweepIntervalMs);
+    done();
+  });
+  // preClose: before the database closes (onClose), so a sweep in progress finishes first.
+  app.addHook('preClose', () => sweeper.stop());
 
   // Before listening (Fastify runs onReady inside listen): a serverless instance's init phase.
   if (config.prewarmOnStart) app.addHook('onReady', () => prewarm(services));

@@ -145,6 +145,9 @@ const envSchema = z.object({
   // Open a database connection and fetch the WeChat access token before listening (prewarm.ts):
   // for serverless platforms, whose first request would otherwise pay for both.
   PREWARM_ON_START: withDefault(z.enum(['true', 'false']), 'false'),
+  // The shop: an unpaid order closes after this long, checked every ORDER_SWEEP_INTERVAL_MS.
+  ORDER_PAYMENT_TIMEOUT_MINUTES: withDefault(integer(1, 7 * 24 * 60), 15),
+  ORDER_SWEEP_INTERVAL_MS: withDefault(integer(100, 600_000), 5_000),
 });
 
 /**
@@ -229,6 +232,7 @@ export interface Config {
   trpcHost: 'lean' | 'official';
   /** Connect to the database and fetch the WeChat access token before listening. */
   prewarmOnStart: boolean;
+  orders: { paymentTimeoutMinutes: number; sweepIntervalMs: number };
 }
 
 /**
@@ -310,5 +314,6 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     version: env.APP_VERSION ?? packageJson.version,
     trpcHost: env.TRPC_HOST,
     prewarmOnStart: env.PREWARM_ON_START === 'true',
+    orders: { paymentTimeoutMinutes: env.ORDER_PAYMENT_TIMEOUT_MINUTES, sweepIntervalMs: env.ORDER_SWEEP_INTERVAL_MS },
   };
 }

@@ -30,6 +30,7 @@ export function createContextInner(services: Services, request: Partial<RequestF
     auth: services.auth,
     rateLimits: services.rateLimits,
     uploads: services.uploads,
+    orders: services.orders,
     version: services.version,
     exposeErrors: services.exposeErrors,
     requestId: request.requestId ?? 'internal',

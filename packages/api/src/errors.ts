@@ -27,13 +27,16 @@ const trpcCodeByStatus: Record<number, TRPC_ERROR_CODE_KEY> = {
 export class AppError extends TRPCError {
   readonly appCode: AppErrorCode;
   readonly retryAfterSeconds: number | undefined;
+  /** What exactly was wrong, for the client to show (e.g. which product is out of stock). */
+  readonly issues: ErrorIssue[] | null;
 
-  constructor(appCode: AppErrorCode, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+  constructor(appCode: AppErrorCode, options: { cause?: unknown; retryAfterSeconds?: number; issues?: ErrorIssue[] } = {}) {
     const { status, message } = errorCatalog[appCode];
     super({ code: trpcCodeByStatus[status] ?? 'INTERNAL_SERVER_ERROR', message, cause: options.cause });
     this.name = 'AppError';
     this.appCode = appCode;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.issues = options.issues ?? null;
   }
 }
 
@@ -66,7 +69,7 @@ export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export function classifyError(error: TRPCError): ClassifiedError {
   if (error instanceof AppError) {
-    return { appCode: error.appCode, issues: null, retryAfterSeconds: error.retryAfterSeconds, databaseUnavailable: false };
+    return { appCode: error.appCode, issues: error.issues, retryAfterSeconds: error.retryAfterSeconds, databaseUnavailable: false };
   }
   // A lost database is the service's temporary trouble, not a bug: a coded 503 to retry later.
   if (isDatabaseUnavailable(error.cause)) {

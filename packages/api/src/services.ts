@@ -20,6 +20,9 @@ import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitConfig } from './rate-li
 import { MemoryAccessTokenStore, RedisAccessTokenStore } from './wechat/access-token';
 import { WeChatClient, type WeChatClientOptions } from './wechat/client';
 import { FallbackAccessTokenStore } from './wechat/fallback-token-store';
+import type { OrderSettings } from './modules/order/order.service';
+
+export const DEFAULT_ORDER_SETTINGS: OrderSettings = { paymentTimeoutMinutes: 15 };
 
 /** Long-lived dependencies, created once at start-up and shared by all requests. */
 export interface Services {
@@ -30,6 +33,7 @@ export interface Services {
   auth: AuthServices;
   rateLimits: RateLimits;
   uploads: UploadServices;
+  orders: OrderSettings;
   /** Application version reported by `health`. */
   version: string;
   /** Send stacks and internal messages of server faults to clients: never in production. */
@@ -58,6 +62,8 @@ export interface ServicesConfig {
   wechat: Omit<WeChatClientOptions, 'logger' | 'tokenStore' | 'now'>;
   rateLimits?: RateLimitConfig;
   uploads: UploadServices;
+  /** Unset: DEFAULT_ORDER_SETTINGS. */
+  orders?: OrderSettings;
   /**
    * Redis's outage, logged once per episode: the caller's when it reports on Redis too (the
    * server's connection events), else one made here.
@@ -117,5 +123,6 @@ export function createServices(config: ServicesConfig): Promise<Services> {
     },
     rateLimits: new RateLimits(redis, config.rateLimits ?? DEFAULT_RATE_LIMITS),
     uploads: config.uploads,
+    orders: config.orders ?? DEFAULT_ORDER_SETTINGS,
   });
 }

@@ -55,6 +55,16 @@ export const errorCatalog = {
   UPLOAD_TYPE_NOT_ALLOWED: { status: 415, message: '只支持 JPG、PNG 或 WebP 格式的图片' },
   UPLOAD_TOO_LARGE: { status: 413, message: '图片太大，请换一张小一些的图片' },
 
+  // The shop. OUT_OF_STOCK names the product in its issues (path items.<i>.quantity).
+  PRODUCT_NOT_FOUND: { status: 404, message: '商品不存在' },
+  PRODUCT_OFF_SHELF: { status: 409, message: '商品已下架' },
+  OUT_OF_STOCK: { status: 409, message: '商品库存不足' },
+  // The same idempotency key again with a different order: a client bug, or a key reused by hand.
+  IDEMPOTENCY_KEY_REUSED: { status: 409, message: '下单请求重复，请返回重新下单' },
+  // Also another user's order: its existence is not disclosed.
+  ORDER_NOT_FOUND: { status: 404, message: '订单不存在' },
+  ORDER_STATE_CONFLICT: { status: 409, message: '订单状态已变化，请刷新后重试' },
+
   // Server side
   SERVICE_UNAVAILABLE: { status: 503, message: '服务暂时不可用，请稍后再试' },
   INTERNAL_ERROR: { status: 500, message: '服务器开小差了，请稍后再试' },

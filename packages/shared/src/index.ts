@@ -6,3 +6,4 @@ export * from './schemas/auth';
 export * from './schemas/health';
 export * from './schemas/user';
 export * from './schemas/upload';
+export * from './schemas/shop';

@@ -170,6 +170,16 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === 'ER_DUP_ENTRY' || errcode === SQLITE_CONSTRAINT_UNIQUE || errcode === SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
+/**
+ * Whether MySQL gave up a transaction to break a deadlock (or a lock wait): it was rolled back
+ * whole, and running it again is safe.
+ */
+export function isDeadlock(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code } = error as { code?: unknown };
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+}
+
 const TIMESTAMP_COLUMN = /_at$/;
 
 function toSqliteValue(value: unknown): unknown {

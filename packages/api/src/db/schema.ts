@@ -40,8 +40,63 @@ export interface RefreshTokensTable {
 }
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 
+export interface ProductsTable {
+  id: Generated<number>;
+  title: string;
+  description: string;
+  price_fen: number;
+  stock: number;
+  image_url: string | null;
+  /** 1 on the shelf, 0 off (an integer: SQLite has no boolean). */
+  on_shelf: number;
+  created_at: Date;
+  updated_at: Date;
+}
+export type ProductRow = Selectable<ProductsTable>;
+
+export interface OrdersTable {
+  id: Generated<number>;
+  user_id: number;
+  status: 'PENDING_PAYMENT' | 'PAID' | 'CLOSED';
+  total_fen: number;
+  idempotency_key: string;
+  /** SHA-256 of the order's request (its items), to tell a retry from a reused key. */
+  request_hash: string;
+  created_at: Date;
+  expires_at: Date;
+  paid_at: Date | null;
+  closed_at: Date | null;
+  close_reason: 'CANCELLED' | 'TIMEOUT' | null;
+  updated_at: Date;
+}
+export type OrderRow = Selectable<OrdersTable>;
+
+export interface OrderItemsTable {
+  id: Generated<number>;
+  order_id: number;
+  product_id: number;
+  title: string;
+  unit_price_fen: number;
+  quantity: number;
+}
+export type OrderItemRow = Selectable<OrderItemsTable>;
+
+/** Every state change of an order, with its time: the order's history. */
+export interface OrderEventsTable {
+  id: Generated<number>;
+  order_id: number;
+  from_status: OrdersTable['status'] | null;
+  to_status: OrdersTable['status'];
+  reason: string | null;
+  created_at: Date;
+}
+
 export interface Database {
   users: UsersTable;
   auth_sessions: AuthSessionsTable;
   refresh_tokens: RefreshTokensTable;
+  products: ProductsTable;
+  orders: OrdersTable;
+  order_items: OrderItemsTable;
+  order_events: OrderEventsTable;
 }

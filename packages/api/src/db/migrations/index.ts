@@ -5,8 +5,10 @@
 import type { Migration } from 'kysely';
 import * as createUsers from './2026_11_23_0001_create_users';
 import * as createAuthSessions from './2026_11_23_0002_create_auth_sessions';
+import * as createShop from './2026_11_30_0003_create_shop';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_0001_create_users': createUsers,
   '2026_11_23_0002_create_auth_sessions': createAuthSessions,
+  '2026_11_30_0003_create_shop': createShop,
 };

@@ -1,0 +1,26 @@
+import { createOrderInputSchema, orderIdInputSchema, orderListInputSchema, orderListSchema, orderSchema } from '@app/shared';
+import { authedProcedure, router } from '../../trpc';
+import { cancelOrder, createOrder, getOrder, listOrders } from './order.service';
+
+/** A user's own orders only: every procedure is scoped to the session's user. */
+export const orderRouter = router({
+  create: authedProcedure
+    .input(createOrderInputSchema)
+    .output(orderSchema)
+    .mutation(({ ctx, input }) => createOrder(ctx, ctx.session.userId, input)),
+
+  get: authedProcedure
+    .input(orderIdInputSchema)
+    .output(orderSchema)
+    .query(({ ctx, input }) => getOrder(ctx, ctx.session.userId, input.id)),
+
+  list: authedProcedure
+    .input(orderListInputSchema)
+    .output(orderListSchema)
+    .query(({ ctx, input }) => listOrders(ctx, ctx.session.userId, input)),
+
+  cancel: authedProcedure
+    .input(orderIdInputSchema)
+    .output(orderSchema)
+    .mutation(({ ctx, input }) => cancelOrder(ctx, ctx.session.userId, input.id)),
+});
