@@ -138,8 +138,9 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     sweeper.start(config.orders.sweepIntervalMs);
     done();
   });
-  // preClose: before the database closes (onClose), so a sweep in progress finishes first.
-  app.addHook('preClose', () => sweeper.stop());
+  // Registered after the database's onClose hook, so it runs before it (Fastify closes in reverse
+  // order): a sweep in progress finishes while the database is still there.
+  app.addHook('onClose', () => sweeper.stop());
 
   // Before listening (Fastify runs onReady inside listen): a serverless instance's init phase.
   if (config.prewarmOnStart) app.addHook('onReady', () => prewarm(services));
