@@ -3,8 +3,9 @@
  * Uses the server's configuration, so DATABASE_URL (or the SQLite default) is the server's.
  */
 import { createDatabase, dialectOfUrl, migrateDown, migrateToLatest, migrationStatus } from '@app/api/db';
-import { ConfigError, loadConfig } from '../config';
+import { loadConfig } from '../config';
 import { loadEnvFile } from '../env-file';
+import { runCli } from './run-cli';
 
 const USAGE = `Usage: npm run db:migrate -- <command>
 
@@ -58,12 +59,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(
-      `[db:migrate] failed: ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runCli('db:migrate', main);

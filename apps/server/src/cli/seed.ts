@@ -5,8 +5,9 @@
  */
 import { LocalDiskStorage, seedDemoCatalog } from '@app/api';
 import { createDatabase, dialectOfUrl } from '@app/api/db';
-import { ConfigError, loadConfig } from '../config';
+import { loadConfig } from '../config';
 import { loadEnvFile } from '../env-file';
+import { runCli } from './run-cli';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -31,12 +32,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(
-      `[db:seed] failed: ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runCli('db:seed', main);
