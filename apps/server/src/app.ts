@@ -25,6 +25,7 @@ import { installRequestContext, requestIdFor } from './plugins/request-context';
 import { registerSecurity } from './plugins/security';
 import { registerTrpc } from './plugins/trpc';
 import { registerUploads } from './plugins/uploads';
+import { registerWeChatPayWebhook } from './plugins/wechatpay-webhook';
 import { prewarm } from './prewarm';
 
 export interface BuildAppOptions {
@@ -130,6 +131,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     uploads: { storage: new LocalDiskStorage(config.uploads.dir), maxBytes: config.uploads.maxBytes },
     redisOutage: outages.redis,
     orders: { paymentTimeoutMinutes: config.orders.paymentTimeoutMinutes },
+    pay: config.pay,
   });
 
   // Unpaid orders close on time in every instance (packages/api, order-sweeper.ts says why a sweeper).
@@ -151,6 +153,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   installClosingResponses(app);
   registerHealthRoutes(app, { db, redis });
   await registerUploads(app, { services });
+  await registerWeChatPayWebhook(app, { services });
   await registerTrpc(app, { services, host: config.trpcHost, databaseOutage: outages.database });
   options.extend?.(app, services);
   return app;

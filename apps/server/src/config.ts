@@ -3,11 +3,12 @@
  * the start with a message naming each wrong variable; in production, secrets that are missing,
  * short, or copied from .env.example are refused.
  */
-import type { ServicesConfig } from '@app/api';
+import type { ServicesConfig, WeChatPaySettings } from '@app/api';
 // zod/mini, as the shared contracts: the classic API would add half a megabyte to the bundle.
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import packageJson from '../package.json' with { type: 'json' };
+import { paymentSettings } from './payment-config';
 
 const MIN_SECRET_LENGTH = 32;
 
@@ -148,6 +149,21 @@ const envSchema = z.object({
   // The shop: an unpaid order closes after this long, checked every ORDER_SWEEP_INTERVAL_MS.
   ORDER_PAYMENT_TIMEOUT_MINUTES: withDefault(integer(1, 7 * 24 * 60), 15),
   ORDER_SWEEP_INTERVAL_MS: withDefault(integer(100, 600_000), 5_000),
+  // WeChat Pay (payment-config.ts): enabled by WECHATPAY_MCHID, then the others are required.
+  WECHATPAY_MCHID: z.optional(z.string().check(z.regex(/^\d{6,20}$/, { message: 'expected a merchant id (mchid), digits only' }))),
+  WECHATPAY_MERCHANT_SERIAL: z.optional(
+    z.string().check(z.regex(/^[0-9A-Za-z]{8,64}$/, { message: 'expected the merchant API certificate serial number (hex)' })),
+  ),
+  WECHATPAY_PRIVATE_KEY: z.optional(z.string()),
+  WECHATPAY_PRIVATE_KEY_PATH: z.optional(text()),
+  WECHATPAY_APIV3_KEY: z.optional(z.string()),
+  WECHATPAY_PUBLIC_KEY_ID: z.optional(z.string().check(z.regex(/^PUB_KEY_ID_\w+$/, { message: 'expected PUB_KEY_ID_…' }))),
+  WECHATPAY_PUBLIC_KEY: z.optional(z.string()),
+  WECHATPAY_PUBLIC_KEY_PATH: z.optional(text()),
+  WECHATPAY_PLATFORM_CERT_PATHS: z.optional(text()),
+  WECHATPAY_NOTIFY_URL: z.optional(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' })),
+  WECHATPAY_API_BASE_URL: z.optional(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' })),
+  WECHATPAY_TIMEOUT_MS: withDefault(integer(100, 60_000), 5_000),
 });
 
 /**
@@ -233,6 +249,8 @@ export interface Config {
   /** Connect to the database and fetch the WeChat access token before listening. */
   prewarmOnStart: boolean;
   orders: { paymentTimeoutMinutes: number; sweepIntervalMs: number };
+  /** WeChat Pay; null: payment disabled (WECHATPAY_MCHID unset). */
+  pay: WeChatPaySettings | null;
 }
 
 /**
@@ -270,6 +288,10 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     ...productionProblems(present),
     ...(parsed.success ? timeoutProblems(parsed.data) : []),
   ];
+  const payment = parsed.success
+    ? paymentSettings(parsed.data, { production: parsed.data.NODE_ENV === 'production', devBaseUrl: wechatBaseUrl(parsed.data) })
+    : null;
+  problems.push(...(payment?.problems ?? []));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   return {
@@ -315,5 +337,6 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     trpcHost: env.TRPC_HOST,
     prewarmOnStart: env.PREWARM_ON_START === 'true',
     orders: { paymentTimeoutMinutes: env.ORDER_PAYMENT_TIMEOUT_MINUTES, sweepIntervalMs: env.ORDER_SWEEP_INTERVAL_MS },
+    pay: payment?.settings ?? null,
   };
 }

@@ -31,6 +31,7 @@ export function createContextInner(services: Services, request: Partial<RequestF
     rateLimits: services.rateLimits,
     uploads: services.uploads,
     orders: services.orders,
+    pay: services.pay,
     version: services.version,
     exposeErrors: services.exposeErrors,
     requestId: request.requestId ?? 'internal',

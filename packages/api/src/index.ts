@@ -14,3 +14,5 @@ export { OrderSweeper } from './modules/order/order-sweeper';
 export { DEFAULT_ORDER_SETTINGS } from './services';
 export type { OrderSettings } from './modules/order/order.service';
 export { DEMO_PRODUCTS, seedDemoCatalog } from './modules/catalog/demo-catalog';
+export { handlePaymentNotification, outTradeNoOf, type NotificationAnswer } from './modules/pay/pay.service';
+export type { WeChatPaySettings, PayServices } from './wechat/pay';

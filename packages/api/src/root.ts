@@ -3,6 +3,7 @@ import { authRouter } from './modules/auth/auth.router';
 import { catalogRouter } from './modules/catalog/catalog.router';
 import { healthProcedure } from './modules/health/health.router';
 import { orderRouter } from './modules/order/order.router';
+import { payRouter } from './modules/pay/pay.router';
 import { userRouter } from './modules/user/user.router';
 import { createCallerFactory, router } from './trpc';
 
@@ -12,6 +13,7 @@ export const appRouter = router({
   user: userRouter,
   catalog: catalogRouter,
   order: orderRouter,
+  pay: payRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -21,6 +21,14 @@ import { MemoryAccessTokenStore, RedisAccessTokenStore } from './wechat/access-t
 import { WeChatClient, type WeChatClientOptions } from './wechat/client';
 import { FallbackAccessTokenStore } from './wechat/fallback-token-store';
 import type { OrderSettings } from './modules/order/order.service';
+import {
+  createPayServices,
+  FallbackNonceStore,
+  MemoryNonceStore,
+  RedisNonceStore,
+  type PayServices,
+  type WeChatPaySettings,
+} from './wechat/pay';
 
 export const DEFAULT_ORDER_SETTINGS: OrderSettings = { paymentTimeoutMinutes: 15 };
 
@@ -34,6 +42,8 @@ export interface Services {
   rateLimits: RateLimits;
   uploads: UploadServices;
   orders: OrderSettings;
+  /** WeChat Pay; null when no merchant is configured (pay.prepare answers PAYMENT_DISABLED). */
+  pay: PayServices | null;
   /** Application version reported by `health`. */
   version: string;
   /** Send stacks and internal messages of server faults to clients: never in production. */
@@ -64,6 +74,8 @@ export interface ServicesConfig {
   uploads: UploadServices;
   /** Unset: DEFAULT_ORDER_SETTINGS. */
   orders?: OrderSettings;
+  /** WeChat Pay's merchant; unset or null: payment disabled. */
+  pay?: WeChatPaySettings | null;
   /**
    * Redis's outage, logged once per episode: the caller's when it reports on Redis too (the
    * server's connection events), else one made here.
@@ -124,5 +136,14 @@ export function createServices(config: ServicesConfig): Promise<Services> {
     rateLimits: new RateLimits(redis, config.rateLimits ?? DEFAULT_RATE_LIMITS),
     uploads: config.uploads,
     orders: config.orders ?? DEFAULT_ORDER_SETTINGS,
+    pay: config.pay
+      ? createPayServices(config.pay, {
+          appId: config.wechat.appId,
+          logger: config.logger.child({ component: 'wechatpay' }),
+          // Notification nonces: shared across instances with Redis (replays refused everywhere).
+          nonces: redis ? new FallbackNonceStore(new RedisNonceStore(redis), redisOutage) : new MemoryNonceStore(),
+          now: () => clock.now().getTime(),
+        })
+      : null,
   });
 }

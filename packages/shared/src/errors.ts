@@ -65,6 +65,13 @@ export const errorCatalog = {
   ORDER_NOT_FOUND: { status: 404, message: '订单不存在' },
   ORDER_STATE_CONFLICT: { status: 409, message: '订单状态已变化，请刷新后重试' },
 
+  // WeChat Pay. PAYMENT_DISABLED: the server has no merchant configured (WECHATPAY_* unset).
+  // PAYMENT_UNAVAILABLE: WeChat Pay did not answer (retry); PAYMENT_FAILED: it refused the
+  // request, which is the merchant's configuration, not the user's doing.
+  PAYMENT_DISABLED: { status: 503, message: '暂未开通在线支付' },
+  PAYMENT_UNAVAILABLE: { status: 503, message: '暂时无法连接微信支付，请稍后再试' },
+  PAYMENT_FAILED: { status: 500, message: '发起支付失败，请稍后再试' },
+
   // Server side
   SERVICE_UNAVAILABLE: { status: 503, message: '服务暂时不可用，请稍后再试' },
   INTERNAL_ERROR: { status: 500, message: '服务器开小差了，请稍后再试' },

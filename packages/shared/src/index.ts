@@ -7,3 +7,4 @@ export * from './schemas/health';
 export * from './schemas/user';
 export * from './schemas/upload';
 export * from './schemas/shop';
+export * from './schemas/pay';

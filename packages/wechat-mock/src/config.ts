@@ -7,8 +7,15 @@ import { parseArgs } from 'node:util';
 export const USAGE = `Usage: npm run mock:wechat -- [options]
 
 Serves the WeChat server API endpoints this project uses (jscode2session, stable_token,
-getuserphonenumber, checksession) and dev controls under /__dev/ (login-code, phone-code,
-faults, block, stats, reset). Prints "WeChat mock listening at <url>" once it listens.
+getuserphonenumber, checksession), WeChat Pay API v3 (/v3/pay/transactions/jsapi, query and
+close by out-trade-no; signed answers, signed and encrypted notifications with WeChat Pay's
+retry schedule) and dev controls under /__dev/ (login-code, phone-code, faults, block, stats,
+reset; pay, pay/faults, pay/deliveries, pay/credentials). Prints "WeChat mock listening at
+<url>" once it listens.
+
+WeChat Pay: the merchant is WECHATPAY_MCHID, WECHATPAY_MERCHANT_SERIAL and WECHATPAY_APIV3_KEY
+when set, else dev defaults; the platform key pair and (dev) the merchant key pair are made at
+start: GET /__dev/pay/credentials gives what a dev server needs.
 
 Options:
   --port <n>                 port to listen on; 0 = any free port (default WECHAT_MOCK_PORT, else 3001)
@@ -34,6 +41,7 @@ export interface MockProcessConfig {
   appSecret: string;
   benchCodePrefix: string | undefined;
   loginsPerUserPerMinute: number | undefined;
+  pay: { mchId?: string; merchantSerialNo?: string; apiV3Key?: string };
 }
 
 function whole(value: string | undefined, name: string): number | undefined {
@@ -65,5 +73,10 @@ export function mockProcessConfig(argv: string[], env: Record<string, string | u
     appSecret: values['app-secret'] ?? (env.WECHAT_APP_SECRET || DEV_APP.appSecret),
     benchCodePrefix: values['bench-code-prefix'],
     loginsPerUserPerMinute: whole(values['login-limit'], '--login-limit'),
+    pay: {
+      ...(env.WECHATPAY_MCHID ? { mchId: env.WECHATPAY_MCHID } : {}),
+      ...(env.WECHATPAY_MERCHANT_SERIAL ? { merchantSerialNo: env.WECHATPAY_MERCHANT_SERIAL } : {}),
+      ...(env.WECHATPAY_APIV3_KEY ? { apiV3Key: env.WECHATPAY_APIV3_KEY } : {}),
+    },
   };
 }

@@ -19,7 +19,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+async function readText(req: IncomingMessage): Promise<string> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -27,8 +27,13 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
     if (size > MAX_BODY_BYTES) throw new Error('body too large');
     chunks.push(chunk);
   }
-  if (chunks.length === 0) return {};
-  const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readText(req);
+  if (text === '') return {};
+  const parsed: unknown = JSON.parse(text);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('body must be a JSON object');
   return parsed as Record<string, unknown>;
 }
@@ -64,6 +69,29 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
     case 'POST /__dev/block':
       world.setBlocked(typeof body.user === 'string' ? body.user : '', body.blocked !== false);
       return send(res, 200, { ok: true });
+    case 'POST /__dev/pay': {
+      // The user pays in WeChat: { prepayId } (what wx.requestPayment got) or { outTradeNo }.
+      const result = world.pay.pay({
+        ...(typeof body.prepayId === 'string' ? { prepayId: body.prepayId } : {}),
+        ...(typeof body.outTradeNo === 'string' ? { outTradeNo: body.outTradeNo } : {}),
+      });
+      return send(res, result.ok ? 200 : 409, result);
+    }
+    case 'POST /__dev/pay/faults':
+      world.pay.setFaults(body);
+      return send(res, 200, world.pay.faults);
+    case 'GET /__dev/pay/deliveries':
+      return send(res, 200, world.pay.deliveries);
+    case 'GET /__dev/pay/credentials':
+      // What a dev server needs to talk to this mock: the mock's own dev keys, never real ones.
+      return send(res, 200, {
+        mchId: world.pay.mchId,
+        merchantSerialNo: world.pay.merchantSerialNo,
+        merchantPrivateKey: world.pay.merchantPrivateKeyPem,
+        apiV3Key: world.pay.apiV3Key,
+        publicKeyId: world.pay.publicKeyId,
+        publicKey: world.pay.platformPublicKeyPem,
+      });
     case 'GET /__dev/stats':
       return send(res, 200, world.stats);
     case 'POST /__dev/reset':
@@ -102,10 +130,38 @@ async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: Serv
   }
 }
 
+/** WeChat Pay's endpoints (/v3/pay/…): every answer signed by the mock's platform key. */
+async function handlePay(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  world.stats.requests += 1;
+  if (world.faults.down) {
+    req.socket.destroy();
+    return;
+  }
+  if (world.faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, world.faults.latencyMs));
+  const body = await readText(req);
+  const answer = world.pay.handle({
+    method: req.method ?? 'GET',
+    pathWithQuery: req.url ?? '/',
+    authorization: req.headers.authorization,
+    body,
+  });
+  const text = answer.body === null ? '' : JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    ...(text === '' ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+    'content-length': Buffer.byteLength(text),
+    ...world.pay.signedHeaders(text),
+  });
+  res.end(text);
+}
+
 export function createWeChatMockHandler(world: WeChatMockWorld) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://mock.invalid');
-    const handled = url.pathname.startsWith('/__dev/') ? handleDev(world, req, res, url.pathname) : handleApi(world, req, res, url);
+    const handled = url.pathname.startsWith('/__dev/')
+      ? handleDev(world, req, res, url.pathname)
+      : url.pathname.startsWith('/v3/pay/')
+        ? handlePay(world, req, res)
+        : handleApi(world, req, res, url);
     handled.catch((error: unknown) => {
       if (!res.headersSent)
         send(res, 400, { errcode: 47001, errmsg: `data format error: ${error instanceof Error ? error.message : 'bad request'}` });

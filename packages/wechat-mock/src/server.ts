@@ -32,6 +32,7 @@ export async function startWeChatMock(options: MockOptions & { port?: number; ho
     world,
     close: () =>
       new Promise<void>((resolve) => {
+        world.pay.stop();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -4,6 +4,7 @@
  * Behaviour follows the official server API documentation, error codes included.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { WeChatPayMock, type PayMockOptions } from './pay';
 
 export const WECHAT_ERRORS = {
   SYSTEM_BUSY: { errcode: -1, errmsg: 'system error' },
@@ -38,6 +39,8 @@ export interface MockOptions {
    * so a load tool can log in without asking for each code first.
    */
   benchCodePrefix?: string;
+  /** WeChat Pay (pay.ts): its merchant, keys and notification schedule; dev defaults when unset. */
+  pay?: PayMockOptions;
 }
 
 export interface Faults {
@@ -102,6 +105,8 @@ export class WeChatMockWorld {
   #accessTokens: Array<{ token: string; expiresAt: number }> = [];
   faults: Faults = { ...NO_FAULTS };
   stats: Stats = noStats();
+  /** WeChat Pay API v3 (api.mch.weixin.qq.com), served on the same port. */
+  readonly pay: WeChatPayMock;
 
   constructor(options: MockOptions) {
     this.appId = options.appId;
@@ -112,6 +117,7 @@ export class WeChatMockWorld {
     this.#loginsPerMinute = options.loginsPerUserPerMinute ?? 100;
     this.#tokenTtlSeconds = options.accessTokenTtlSeconds ?? 7200;
     this.#benchCodePrefix = options.benchCodePrefix ?? null;
+    this.pay = new WeChatPayMock(options.appId, options.pay, this.#now);
   }
 
   /** What `wx.login` would give the named test user on this device: a fresh 32-character code. */
@@ -163,6 +169,7 @@ export class WeChatMockWorld {
     this.#sessionKeys.clear();
     this.#accessTokens = [];
     this.stats = noStats();
+    this.pay.reset();
   }
 
   /** The injected error for this call, if any (consumes one of `errcodeTimes`). */

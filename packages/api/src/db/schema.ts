@@ -91,6 +91,23 @@ export interface OrderEventsTable {
   created_at: Date;
 }
 
+/** A WeChat Pay payment of an order (one per order). */
+export interface PaymentsTable {
+  id: Generated<number>;
+  order_id: number;
+  out_trade_no: string;
+  mch_id: string;
+  amount_fen: number;
+  status: 'PREPARED' | 'SUCCESS' | 'REFUND_NEEDED';
+  prepay_id: string | null;
+  prepay_expires_at: Date | null;
+  transaction_id: string | null;
+  paid_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+export type PaymentRow = Selectable<PaymentsTable>;
+
 export interface Database {
   users: UsersTable;
   auth_sessions: AuthSessionsTable;
@@ -99,4 +116,5 @@ export interface Database {
   orders: OrdersTable;
   order_items: OrderItemsTable;
   order_events: OrderEventsTable;
+  payments: PaymentsTable;
 }

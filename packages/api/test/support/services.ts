@@ -10,6 +10,7 @@ import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../../src/rate-limits
 import { LocalDiskStorage } from '../../src/modules/uploads/upload-storage';
 import { createServices } from '../../src/services';
 import { TEST_APP } from './wechat';
+import type { WeChatPaySettings } from '../../src/wechat/pay';
 
 export const TEST_AUTH = {
   jwtSecret: 'test-jwt-secret-that-is-long-enough-0123456789',
@@ -40,6 +41,8 @@ export interface TestServicesOptions {
   exposeErrors?: boolean;
   rateLimits?: Partial<RateLimitConfig>;
   auth?: Partial<typeof TEST_AUTH>;
+  /** WeChat Pay's merchant (support/pay.ts); unset: payment disabled. */
+  pay?: WeChatPaySettings | null;
 }
 
 export function createTestServices(options: TestServicesOptions): Promise<Services> {
@@ -54,5 +57,6 @@ export function createTestServices(options: TestServicesOptions): Promise<Servic
     wechat: { baseUrl: options.wechatUrl ?? 'http://127.0.0.1:1', ...TEST_APP, timeoutMs: 1_000, retryInitialDelayMs: 10 },
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
     uploads: { storage: new LocalDiskStorage(join(tmpdir(), `api-test-uploads-${process.pid}`)), maxBytes: 64 * 1024 },
+    pay: options.pay ?? null,
   });
 }

@@ -6,9 +6,11 @@ import type { Migration } from 'kysely';
 import * as createUsers from './2026_11_23_0001_create_users';
 import * as createAuthSessions from './2026_11_23_0002_create_auth_sessions';
 import * as createShop from './2026_11_30_0003_create_shop';
+import * as createPayments from './2026_12_01_0004_create_payments';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_0001_create_users': createUsers,
   '2026_11_23_0002_create_auth_sessions': createAuthSessions,
   '2026_11_30_0003_create_shop': createShop,
+  '2026_12_01_0004_create_payments': createPayments,
 };

@@ -108,3 +108,18 @@ export async function closePendingOrder(db: Db, orderId: number, reason: OrderCl
   const result = await update.executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
+
+/**
+ * PENDING_PAYMENT → PAID, only from that state: the guarded update that makes a payment count
+ * once however many notifications (and, later, queries) report it, and never on a closed order.
+ * True when this call moved it.
+ */
+export async function markPendingOrderPaid(db: Db, orderId: number, paidAt: Date, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('orders')
+    .set({ status: 'PAID', paid_at: paidAt, updated_at: now })
+    .where('id', '=', orderId)
+    .where('status', '=', 'PENDING_PAYMENT')
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}

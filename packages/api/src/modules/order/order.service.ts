@@ -18,6 +18,7 @@ import {
   insertOrder,
   insertOrderItems,
   listUserOrders,
+  markPendingOrderPaid,
   recordOrderEvent,
   type NewOrderItem,
 } from './order.repository';
@@ -181,6 +182,23 @@ export async function closeOrder(
   const items = await findOrderItems(trx, [orderId]);
   for (const item of [...items].sort((a, b) => a.product_id - b.product_id)) await returnStock(trx, item.product_id, item.quantity, now);
   await recordOrderEvent(trx, orderId, 'PENDING_PAYMENT', 'CLOSED', reason, now);
+  return true;
+}
+
+/**
+ * Marks a pending order paid, inside the caller's transaction, with its event. False when the
+ * order was not pending (paid already by an earlier notification, or closed): no second effect.
+ * `source` says what proved the payment (a verified notification, later an active query).
+ */
+export async function markOrderPaid(
+  trx: Kysely<Database>,
+  orderId: number,
+  paidAt: Date,
+  now: Date,
+  source: 'WECHATPAY_NOTIFY',
+): Promise<boolean> {
+  if (!(await markPendingOrderPaid(trx, orderId, paidAt, now))) return false;
+  await recordOrderEvent(trx, orderId, 'PENDING_PAYMENT', 'PAID', source, now);
   return true;
 }
 

@@ -1,0 +1,161 @@
+/**
+ * The WeChat Pay API v3 client (api.mch.weixin.qq.com, or the WeChat mock in development and
+ * tests): JSAPI prepay, query by out_trade_no, close. Every request carries the merchant's
+ * signature; every successful answer must carry WeChat Pay's valid signature, or it is refused
+ * as a transport failure (an answer we cannot authenticate is no answer).
+ *
+ * One attempt per call, with a timeout (as the WeChat client's attempts): a prepay is asked
+ * again by the user's next tap on 支付, which reuses a stored prepay or asks WeChat Pay again with
+ * the same out_trade_no and parameters (WeChat Pay answers that with a prepay id again).
+ */
+import type { Logger } from 'pino';
+import { authorizationHeader, createNonce, type MerchantCredentials } from './crypto';
+import { WeChatPayApiError, WeChatPayTransportError } from './errors';
+import { signedHeadersOf, WeChatPaySignatureError, type SignatureVerifier } from './verifier';
+
+export const WECHATPAY_API = 'https://api.mch.weixin.qq.com';
+
+export interface WeChatPayClientOptions {
+  baseUrl: string;
+  merchant: MerchantCredentials;
+  verifier: SignatureVerifier;
+  logger: Logger;
+  /** Per request (default 5 s). */
+  timeoutMs?: number;
+  /** Milliseconds since the epoch (request timestamps). */
+  now?: () => number;
+}
+
+export interface JsapiPrepayRequest {
+  appid: string;
+  mchid: string;
+  description: string;
+  out_trade_no: string;
+  /** RFC 3339 with the +08:00 offset, e.g. 2026-12-01T10:15:00+08:00. */
+  time_expire?: string;
+  notify_url: string;
+  amount: { total: number; currency?: 'CNY' };
+  payer: { openid: string };
+  attach?: string;
+}
+
+export type TradeState = 'SUCCESS' | 'REFUND' | 'NOTPAY' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'PAYERROR';
+
+/** A transaction as WeChat Pay describes it (query answers and decrypted notifications). */
+export interface Transaction {
+  appid: string;
+  mchid: string;
+  out_trade_no: string;
+  transaction_id?: string;
+  trade_type?: string;
+  trade_state: TradeState;
+  trade_state_desc?: string;
+  bank_type?: string;
+  attach?: string;
+  success_time?: string;
+  payer?: { openid?: string };
+  amount?: { total?: number; payer_total?: number; currency?: string; payer_currency?: string };
+}
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+/** Connection failures before a byte was sent. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function transportError(endpoint: string, error: unknown): WeChatPayTransportError {
+  if (error instanceof Error && error.name === 'TimeoutError') return new WeChatPayTransportError(endpoint, 'timeout', error.name);
+  const code = (error instanceof Error ? (error.cause as { code?: unknown } | undefined)?.code : undefined) ?? undefined;
+  const reason = typeof code === 'string' && NEVER_SENT.has(code) ? 'connect' : 'network';
+  return new WeChatPayTransportError(endpoint, reason, typeof code === 'string' ? code : undefined);
+}
+
+export class WeChatPayClient {
+  readonly mchId: string;
+  readonly #options: WeChatPayClientOptions;
+  readonly #now: () => number;
+
+  constructor(options: WeChatPayClientOptions) {
+    this.mchId = options.merchant.mchId;
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** One signed request; the verified body (parsed JSON, or null for a 204). */
+  async #request(method: 'GET' | 'POST', pathWithQuery: string, body?: unknown): Promise<unknown> {
+    const endpoint = pathWithQuery.split('?')[0] ?? pathWithQuery;
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const authorization = authorizationHeader(
+      this.#options.merchant,
+      { method, pathWithQuery, body: text },
+      Math.floor(this.#now() / 1000),
+      createNonce(),
+    );
+    const base = this.#options.baseUrl.replace(/\/+$/, '');
+    let response: Response;
+    let answer: string;
+    try {
+      response = await fetch(`${base}${pathWithQuery}`, {
+        method,
+        headers: {
+          authorization,
+          accept: 'application/json',
+          'user-agent': 'wechat-miniprogram-foundation (node fetch)',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : text,
+        signal: AbortSignal.timeout(this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      });
+      answer = await response.text();
+    } catch (error) {
+      throw transportError(endpoint, error);
+    }
+    if (!response.ok) {
+      let code = 'HTTP_ERROR';
+      let message = '';
+      try {
+        const parsed = JSON.parse(answer) as { code?: unknown; message?: unknown };
+        if (typeof parsed.code === 'string') code = parsed.code;
+        if (typeof parsed.message === 'string') message = parsed.message;
+      } catch {
+        // not JSON: a gateway's page
+      }
+      throw new WeChatPayApiError(endpoint, response.status, code, message);
+    }
+    try {
+      await this.#options.verifier.verify(signedHeadersOf(response.headers), answer, { rememberNonce: false });
+    } catch (error) {
+      if (!(error instanceof WeChatPaySignatureError)) throw error;
+      this.#options.logger.error({ endpoint, reason: error.reason }, 'WeChat Pay answer failed its signature check: refused');
+      throw new WeChatPayTransportError(endpoint, 'http', `response signature: ${error.reason}`);
+    }
+    if (response.status === 204 || answer === '') return null;
+    try {
+      return JSON.parse(answer) as unknown;
+    } catch {
+      throw new WeChatPayTransportError(endpoint, 'http', 'not JSON');
+    }
+  }
+
+  /** POST /v3/pay/transactions/jsapi: the prepay id for `wx.requestPayment` (valid 2 hours). */
+  async jsapiPrepay(request: JsapiPrepayRequest): Promise<{ prepayId: string }> {
+    const data = (await this.#request('POST', '/v3/pay/transactions/jsapi', request)) as { prepay_id?: unknown } | null;
+    if (typeof data?.prepay_id !== 'string' || data.prepay_id === '') {
+      throw new WeChatPayTransportError('/v3/pay/transactions/jsapi', 'http', 'no prepay_id');
+    }
+    return { prepayId: data.prepay_id };
+  }
+
+  /** GET /v3/pay/transactions/out-trade-no/{no}?mchid=… */
+  async queryByOutTradeNo(outTradeNo: string): Promise<Transaction> {
+    const path = `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}?mchid=${encodeURIComponent(this.mchId)}`;
+    const data = (await this.#request('GET', path)) as Transaction | null;
+    if (!data || typeof data.trade_state !== 'string')
+      throw new WeChatPayTransportError(path.split('?')[0] ?? path, 'http', 'no trade_state');
+    return data;
+  }
+
+  /** POST /v3/pay/transactions/out-trade-no/{no}/close (204 on success). */
+  async closeOrder(outTradeNo: string): Promise<void> {
+    await this.#request('POST', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}/close`, { mchid: this.mchId });
+  }
+}

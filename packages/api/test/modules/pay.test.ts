@@ -1,0 +1,242 @@
+/**
+ * WeChat Pay through the router and the notification handler, against the WeChat mock: the
+ * prepay (owner only, pending only, reused while valid, wx.requestPayment's paySign), and the
+ * notification that alone moves an order to PAID, once, whatever repeats — on both dialects,
+ * with the races on MariaDB.
+ */
+import type { RunningWeChatMock } from '@app/wechat-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContextInner } from '../../src/context';
+import { insertProduct } from '../../src/modules/catalog/catalog.repository';
+import { chinaTime, handlePaymentNotification, outTradeNoOf, orderIdOfOutTradeNo } from '../../src/modules/pay/pay.service';
+import { insertUser } from '../../src/modules/user/user.repository';
+import { createCaller } from '../../src/root';
+import { verifySha256WithRsa } from '../../src/wechat/pay/crypto';
+import { createMysqlTestDatabase, dialects, type TestDatabase } from '../support/databases';
+import { appCodeOf } from '../support/errors';
+import { MERCHANT_PUBLIC_KEY, paySettingsFor, startPayMock, TEST_MERCHANT } from '../support/pay';
+import { createTestServices, testClock } from '../support/services';
+import { TEST_APP } from '../support/wechat';
+
+const UNLIMITED = { mutationsPerUser: { points: 1_000_000, durationSeconds: 60 } };
+let keys = 0;
+const newKey = () => `pay-key-${process.pid}-${(keys += 1).toString().padStart(8, '0')}`;
+
+/** A shop with the mock and payment enabled, on one test database. */
+async function payWorld(testDb: TestDatabase) {
+  const clock = testClock(new Date());
+  const mock = await startPayMock(clock);
+  const services = await createTestServices({ db: testDb.db, clock, rateLimits: UNLIMITED, pay: paySettingsFor(mock) });
+  let users = 0;
+  const productId = await insertProduct(
+    testDb.db,
+    { title: '青瓷茶杯', description: '', priceFen: 3900, stock: 1000, imageUrl: null },
+    clock.now(),
+  );
+  async function buyer() {
+    users += 1;
+    const openid = `o-pay-${users}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const user = await insertUser(testDb.db, { openid, unionid: null }, clock.now());
+    const caller = createCaller(createContextInner(services, { session: { userId: user.id, sessionId: `s-${user.id}` } }));
+    return { userId: user.id, openid, caller };
+  }
+  async function pendingOrder(quantity = 2) {
+    const b = await buyer();
+    const order = await b.caller.order.create({ items: [{ productId, quantity }], idempotencyKey: newKey() });
+    return { ...b, order };
+  }
+  const events = (orderId: number) =>
+    testDb.db
+      .selectFrom('order_events')
+      .select(['from_status', 'to_status', 'reason'])
+      .where('order_id', '=', orderId)
+      .orderBy('id')
+      .execute();
+  const orderRow = (orderId: number) => testDb.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
+  const payment = (orderId: number) => testDb.db.selectFrom('payments').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+  /** WeChat Pay's notification of the order, handed to the handler as the webhook would. */
+  const notify = (orderId: number, options: Parameters<RunningWeChatMock['world']['pay']['notificationFor']>[1] = {}) => {
+    const notification = mock.world.pay.notificationFor(outTradeNoOf(orderId), options);
+    if (!notification) throw new Error(`no trade for order ${orderId}`);
+    return handlePaymentNotification(services, notification.headers, notification.body);
+  };
+  const prepareAndPay = async (caller: Awaited<ReturnType<typeof buyer>>['caller'], orderId: number) => {
+    const params = await caller.pay.prepare({ orderId });
+    const paid = mock.world.pay.pay({ prepayId: params.package.slice('prepay_id='.length) }, { notify: false });
+    expect(paid.ok).toBe(true);
+    return params;
+  };
+  return { clock, mock, services, buyer, pendingOrder, events, orderRow, payment, notify, prepareAndPay };
+}
+
+describe.each(dialects)('WeChat Pay on %s', (_dialect, createTestDatabase) => {
+  let testDb: TestDatabase;
+  let w: Awaited<ReturnType<typeof payWorld>>;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    w = await payWorld(testDb);
+  });
+  afterAll(async () => {
+    await w.mock.close();
+    await testDb.destroy();
+  });
+
+  it("prepares a JSAPI payment: WeChat Pay gets the order's facts, the client gets a paySign it can use", async () => {
+    const { caller, openid, order } = await w.pendingOrder(2);
+    const params = await caller.pay.prepare({ orderId: order.id });
+    expect(params).toMatchObject({ signType: 'RSA', package: expect.stringMatching(/^prepay_id=wx\w+$/) as unknown });
+    expect(params.timeStamp).toBe(String(Math.floor(w.clock.now().getTime() / 1000)));
+    const signed = `${TEST_APP.appId}\n${params.timeStamp}\n${params.nonceStr}\n${params.package}\n`;
+    expect(verifySha256WithRsa(signed, params.paySign, MERCHANT_PUBLIC_KEY)).toBe(true);
+
+    // What WeChat Pay holds (asked through the client: the query's answer is signature-checked too).
+    const trade = await w.services.pay!.client.queryByOutTradeNo(outTradeNoOf(order.id));
+    expect(trade).toMatchObject({
+      appid: TEST_APP.appId,
+      mchid: TEST_MERCHANT.mchId,
+      trade_state: 'NOTPAY',
+      amount: { total: 7800 },
+      payer: { openid },
+    });
+    const stored = await w.payment(order.id);
+    expect(stored).toMatchObject({ status: 'PREPARED', out_trade_no: outTradeNoOf(order.id), amount_fen: 7800 });
+    // The prepay dies with the order (time_expire = expires_at), not after WeChat Pay's 2 hours.
+    expect(stored?.prepay_expires_at?.getTime()).toBe(order.expiresAt.getTime());
+    expect(chinaTime(new Date('2026-12-01T02:15:00.000Z'))).toBe('2026-12-01T10:15:00+08:00');
+    expect(orderIdOfOutTradeNo(outTradeNoOf(order.id))).toBe(order.id);
+  });
+
+  it('reuses a valid prepay without asking WeChat Pay again (fresh nonce and signature each time)', async () => {
+    const { caller, order } = await w.pendingOrder();
+    const first = await caller.pay.prepare({ orderId: order.id });
+    w.mock.world.setFaults({ down: true }); // WeChat Pay unreachable: only a reuse can answer
+    try {
+      const again = await caller.pay.prepare({ orderId: order.id });
+      expect(again.package).toBe(first.package);
+      expect(again.nonceStr).not.toBe(first.nonceStr);
+    } finally {
+      w.mock.world.clearFaults();
+    }
+  });
+
+  it("prepares only the owner's pending orders, before their deadline", async () => {
+    const { caller, order } = await w.pendingOrder();
+    const stranger = await w.buyer();
+    expect(await appCodeOf(stranger.caller.pay.prepare({ orderId: order.id }))).toBe('ORDER_NOT_FOUND');
+    expect(await appCodeOf(caller.pay.prepare({ orderId: 99_999_999 }))).toBe('ORDER_NOT_FOUND');
+
+    const cancelled = await w.pendingOrder();
+    await cancelled.caller.order.cancel({ id: cancelled.order.id });
+    expect(await appCodeOf(cancelled.caller.pay.prepare({ orderId: cancelled.order.id }))).toBe('ORDER_STATE_CONFLICT');
+
+    const late = await w.pendingOrder();
+    const saved = w.clock.now();
+    w.clock.set(new Date(late.order.expiresAt.getTime() + 1)); // past its deadline, the sweeper not yet run
+    try {
+      expect(await appCodeOf(late.caller.pay.prepare({ orderId: late.order.id }))).toBe('ORDER_STATE_CONFLICT');
+    } finally {
+      w.clock.set(saved);
+    }
+
+    const paid = await w.pendingOrder();
+    await w.prepareAndPay(paid.caller, paid.order.id);
+    expect((await w.notify(paid.order.id)).status).toBe(200);
+    expect(await appCodeOf(paid.caller.pay.prepare({ orderId: paid.order.id }))).toBe('ORDER_STATE_CONFLICT');
+  });
+
+  it('answers PAYMENT_DISABLED when no merchant is configured', async () => {
+    const services = await createTestServices({ db: testDb.db, clock: w.clock, rateLimits: UNLIMITED });
+    const { userId, order } = await w.pendingOrder();
+    const caller = createCaller(createContextInner(services, { session: { userId, sessionId: 'disabled' } }));
+    expect(await appCodeOf(caller.pay.prepare({ orderId: order.id }))).toBe('PAYMENT_DISABLED');
+  });
+
+  it('moves the order to PAID on the verified notification, once; a repeat answers 200 with no second effect', async () => {
+    const { caller, order } = await w.pendingOrder();
+    await w.prepareAndPay(caller, order.id);
+    expect(await w.notify(order.id)).toEqual({ status: 200, body: null });
+    const row = await w.orderRow(order.id);
+    expect(row.status).toBe('PAID');
+    expect(row.paid_at).toBeInstanceOf(Date);
+    expect(await w.payment(order.id)).toMatchObject({
+      status: 'SUCCESS',
+      transaction_id: expect.stringMatching(/^4200\d{24}$/) as unknown,
+    });
+    expect(await w.notify(order.id)).toEqual({ status: 200, body: null });
+    expect(await w.events(order.id)).toEqual([
+      { from_status: null, to_status: 'PENDING_PAYMENT', reason: 'CREATED' },
+      { from_status: 'PENDING_PAYMENT', to_status: 'PAID', reason: 'WECHATPAY_NOTIFY' },
+    ]);
+    expect((await caller.order.get({ id: order.id })).status).toBe('PAID');
+  });
+
+  it('refuses, changing nothing: a bad signature (401 SIGN_ERROR), another amount, another merchant or app, another APIv3 key', async () => {
+    const { caller, order } = await w.pendingOrder();
+    await w.prepareAndPay(caller, order.id);
+    expect(await w.notify(order.id, { badSignature: true })).toEqual({
+      status: 401,
+      body: { code: 'SIGN_ERROR', message: expect.any(String) as unknown },
+    });
+    expect((await w.notify(order.id, { transaction: { amount: { total: 1, currency: 'CNY' } } })).status).toBe(400);
+    expect((await w.notify(order.id, { transaction: { mchid: '1900000099' } })).status).toBe(400);
+    expect((await w.notify(order.id, { transaction: { appid: 'wx00000000000000ff' } })).status).toBe(400);
+    expect((await w.notify(order.id, { apiV3Key: 'another-apiv3-key-0123456789abcd' })).status).toBe(400);
+    expect((await w.orderRow(order.id)).status).toBe('PENDING_PAYMENT');
+    expect(await w.events(order.id)).toHaveLength(1);
+    expect((await w.payment(order.id))?.status).toBe('PREPARED');
+    // The genuine notification still works afterwards.
+    expect((await w.notify(order.id)).status).toBe(200);
+    expect((await w.orderRow(order.id)).status).toBe('PAID');
+  });
+
+  it('answers 404 for an order it does not know, so that WeChat Pay keeps retrying', async () => {
+    const { caller, order } = await w.pendingOrder();
+    await w.prepareAndPay(caller, order.id);
+    await testDb.db.deleteFrom('orders').where('id', '=', order.id).execute(); // as after a restore from an older backup
+    expect(await w.notify(order.id)).toMatchObject({ status: 404, body: { code: 'FAIL' } });
+  });
+
+  it('keeps a closed order closed when WeChat Pay says it was paid: success to WeChat Pay, recorded as REFUND_NEEDED', async () => {
+    const { caller, order } = await w.pendingOrder();
+    await w.prepareAndPay(caller, order.id);
+    await caller.order.cancel({ id: order.id }); // the cancel won the race against the payment
+    expect((await w.notify(order.id)).status).toBe(200);
+    expect((await w.orderRow(order.id)).status).toBe('CLOSED');
+    expect((await w.payment(order.id))?.status).toBe('REFUND_NEEDED');
+    expect((await w.events(order.id)).map((e) => e.to_status)).toEqual(['PENDING_PAYMENT', 'CLOSED']);
+  });
+});
+
+describe('concurrent notifications (MariaDB)', () => {
+  let testDb: TestDatabase;
+  let w: Awaited<ReturnType<typeof payWorld>>;
+  beforeAll(async () => {
+    testDb = await createMysqlTestDatabase();
+    w = await payWorld(testDb);
+  });
+  afterAll(async () => {
+    await w.mock.close();
+    await testDb.destroy();
+  });
+
+  it('20 notifications of one payment at once: PAID once, one PAID event, every one answered 200', async () => {
+    const { caller, order } = await w.pendingOrder();
+    await w.prepareAndPay(caller, order.id);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => w.notify(order.id)));
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    expect((await w.events(order.id)).filter((e) => e.to_status === 'PAID')).toHaveLength(1);
+    expect((await w.orderRow(order.id)).status).toBe('PAID');
+  });
+
+  it('a notification racing a cancel: the order ends PAID or CLOSED (REFUND_NEEDED), never both', async () => {
+    const { caller, order } = await w.pendingOrder();
+    await w.prepareAndPay(caller, order.id);
+    const [answer] = await Promise.all([w.notify(order.id), caller.order.cancel({ id: order.id }).catch(() => null)]);
+    expect(answer.status).toBe(200);
+    const row = await w.orderRow(order.id);
+    const toStates = (await w.events(order.id)).map((e) => e.to_status).slice(1);
+    expect(toStates).toEqual([row.status]);
+    expect((await w.payment(order.id))?.status).toBe(row.status === 'PAID' ? 'SUCCESS' : 'REFUND_NEEDED');
+  });
+});

@@ -1,0 +1,445 @@
+/**
+ * WeChat Pay API v3 as the mock plays it (JSAPI for mini-programs), written from WeChat Pay's
+ * documentation and not from the server's code, so that a mistake there cannot hide itself:
+ * - it holds its own platform key pair (public-key mode: serial `PUB_KEY_ID_…`, generated at
+ *   start, never a real key) and the merchant's public key, verifies every request's
+ *   `WECHATPAY2-SHA256-RSA2048` signature (401 SIGN_ERROR), and signs every answer
+ *   (`Wechatpay-Timestamp/-Nonce/-Signature/-Serial`, over `TIMESTAMP\nNONCE\nBODY\n`);
+ * - POST /v3/pay/transactions/jsapi, GET …/out-trade-no/{no}?mchid=, POST …/out-trade-no/{no}/close,
+ *   with the documented error codes (PARAM_ERROR, SIGN_ERROR, MCH_NOT_EXISTS,
+ *   APPID_MCHID_NOT_MATCH, INVALID_REQUEST, ORDERPAID, ORDER_CLOSED, ORDER_NOT_EXIST);
+ * - `pay()` (the dev endpoint POST /__dev/pay) is the user paying in WeChat: the transaction
+ *   becomes SUCCESS and its notification, AEAD_AES_256_GCM-encrypted with the APIv3 key and
+ *   signed, goes to notify_url; a failed delivery (not 200/204, or no answer in 5 s) is retried
+ *   on WeChat Pay's schedule (15 s, 15 s, 30 s, 3 m, 10 m, 20 m, 30 m, 30 m, 30 m, 60 m, 3 h, 3 h,
+ *   3 h, 6 h, 6 h), which `notifyScheduleScale` compresses for tests;
+ * - faults: each delivered twice at once (duplicates), a bad signature on the next deliveries.
+ */
+import {
+  createCipheriv,
+  createPublicKey,
+  createSign,
+  createVerify,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+  type KeyObject,
+} from 'node:crypto';
+
+export const DEV_PAY = {
+  mchId: '1900000000',
+  /** 32 characters, recognisably not a real APIv3 key (the server refuses it in production). */
+  apiV3Key: 'dev-only-wechatpay-apiv3-key-32b',
+  merchantSerialNo: 'DEV0000000000000000000000000000000000000',
+} as const;
+
+/** WeChat Pay's retry schedule of a failed notification, in seconds (about 24 hours in all). */
+export const NOTIFY_SCHEDULE_SECONDS = [15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600] as const;
+
+export interface PayMockOptions {
+  mchId?: string;
+  apiV3Key?: string;
+  merchantSerialNo?: string;
+  /** The merchant's API public key (PEM). Unset: the mock makes a merchant key pair (dev only). */
+  merchantPublicKeyPem?: string;
+  /** Multiplies the notification retry delays (tests: 0.001 makes 15 s into 15 ms). */
+  notifyScheduleScale?: number;
+  /** Per-delivery timeout (WeChat Pay waits 5 s). */
+  notifyTimeoutMs?: number;
+}
+
+export interface PayFaults {
+  /** Each notification is delivered this many more times, at once (duplicates). */
+  duplicateNotifications: number;
+  /** The next this many deliveries carry a signature by the wrong key. */
+  badSignatureNotifications: number;
+}
+
+export interface PayAnswer {
+  status: number;
+  body: unknown;
+}
+
+export type MockTradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED';
+
+interface MockTransaction {
+  appid: string;
+  mchid: string;
+  outTradeNo: string;
+  description: string;
+  notifyUrl: string;
+  total: number;
+  openid: string;
+  timeExpire: number | null;
+  /** The request body's business fields, to tell a repeat from a conflicting reuse. */
+  fingerprint: string;
+  prepayId: string;
+  prepayExpiresAt: number;
+  state: MockTradeState;
+  transactionId: string | null;
+  successTime: string | null;
+}
+
+export interface NotificationDelivery {
+  outTradeNo: string;
+  notificationId: string;
+  attempt: number;
+  /** HTTP status, or 0 when no answer came. */
+  status: number;
+  badSignature: boolean;
+}
+
+const PREPAY_TTL_MS = 2 * 60 * 60_000;
+const MAX_SKEW_SECONDS = 300;
+const NO_PAY_FAULTS: PayFaults = { duplicateNotifications: 0, badSignatureNotifications: 0 };
+
+const err = (status: number, code: string, message: string): PayAnswer => ({ status, body: { code, message } });
+
+/** RFC 3339 in China's time, as WeChat Pay writes times. */
+function chinaTime(ms: number): string {
+  return `${new Date(ms + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`;
+}
+
+function sign(message: string, key: KeyObject): string {
+  return createSign('RSA-SHA256').update(message, 'utf8').sign(key, 'base64');
+}
+
+function parseAuthorization(header: string | undefined): Record<string, string> | null {
+  const schema = 'WECHATPAY2-SHA256-RSA2048 ';
+  if (!header?.startsWith(schema)) return null;
+  const fields: Record<string, string> = {};
+  for (const match of header.slice(schema.length).matchAll(/(\w+)="([^"]*)"/g)) fields[match[1] ?? ''] = match[2] ?? '';
+  return fields;
+}
+
+export class WeChatPayMock {
+  readonly appId: string;
+  readonly mchId: string;
+  readonly apiV3Key: string;
+  readonly merchantSerialNo: string;
+  /** The platform public key's id (public-key mode), sent as Wechatpay-Serial. */
+  readonly publicKeyId: string;
+  /** WeChat Pay's public key (PEM), for the merchant to configure. */
+  readonly platformPublicKeyPem: string;
+  /** Set when the mock made the merchant's key pair itself (dev): the private key for the server. */
+  readonly merchantPrivateKeyPem: string | null;
+  readonly #platformPrivateKey: KeyObject;
+  /** Signs "bad signature" notifications: a key WeChat Pay's public key does not match. */
+  readonly #wrongKey: KeyObject;
+  readonly #merchantPublicKey: KeyObject;
+  readonly #now: () => number;
+  readonly #scale: number;
+  readonly #notifyTimeoutMs: number;
+  #transactions = new Map<string, MockTransaction>();
+  #timers = new Set<NodeJS.Timeout>();
+  faults: PayFaults = { ...NO_PAY_FAULTS };
+  deliveries: NotificationDelivery[] = [];
+
+  constructor(appId: string, options: PayMockOptions = {}, now: () => number = Date.now) {
+    this.appId = appId;
+    this.mchId = options.mchId ?? DEV_PAY.mchId;
+    this.apiV3Key = options.apiV3Key ?? DEV_PAY.apiV3Key;
+    this.merchantSerialNo = options.merchantSerialNo ?? DEV_PAY.merchantSerialNo;
+    this.#now = now;
+    this.#scale = options.notifyScheduleScale ?? 1;
+    this.#notifyTimeoutMs = options.notifyTimeoutMs ?? 5_000;
+    const platform = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.#platformPrivateKey = platform.privateKey;
+    this.platformPublicKeyPem = platform.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    this.publicKeyId = `PUB_KEY_ID_0${this.mchId}DEVONLY${randomBytes(4).toString('hex').toUpperCase()}`;
+    this.#wrongKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    if (options.merchantPublicKeyPem) {
+      this.#merchantPublicKey = createPublicKey(options.merchantPublicKeyPem);
+      this.merchantPrivateKeyPem = null;
+    } else {
+      const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      this.#merchantPublicKey = merchant.publicKey;
+      this.merchantPrivateKeyPem = merchant.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    }
+  }
+
+  setFaults(faults: Partial<PayFaults>): void {
+    this.faults = { ...this.faults, ...faults };
+  }
+
+  reset(): void {
+    this.stop();
+    this.#transactions.clear();
+    this.faults = { ...NO_PAY_FAULTS };
+    this.deliveries = [];
+  }
+
+  /** Cancels pending notification retries (the mock is closing). */
+  stop(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  /** The headers WeChat Pay puts on an answer or a notification: its signature over the body. */
+  signedHeaders(body: string, options: { badSignature?: boolean } = {}): Record<string, string> {
+    const timestamp = String(Math.floor(this.#now() / 1000));
+    const nonce = randomBytes(16).toString('hex');
+    const key = options.badSignature ? this.#wrongKey : this.#platformPrivateKey;
+    return {
+      'wechatpay-timestamp': timestamp,
+      'wechatpay-nonce': nonce,
+      'wechatpay-signature': sign(`${timestamp}\n${nonce}\n${body}\n`, key),
+      'wechatpay-serial': this.publicKeyId,
+      'wechatpay-signature-type': 'WECHATPAY2-SHA256-RSA2048',
+      'request-id': randomUUID(),
+    };
+  }
+
+  /** Checks a merchant request's Authorization header (签名验证), as WeChat Pay does. */
+  #checkSignature(method: string, pathWithQuery: string, authorization: string | undefined, body: string): PayAnswer | null {
+    const fields = parseAuthorization(authorization);
+    if (!fields?.mchid || !fields.nonce_str || !fields.signature || !fields.timestamp || !fields.serial_no) {
+      return err(401, 'SIGN_ERROR', 'Authorization 头缺失或格式错误');
+    }
+    if (fields.mchid !== this.mchId) return err(400, 'MCH_NOT_EXISTS', '商户号不存在');
+    if (fields.serial_no !== this.merchantSerialNo) return err(401, 'SIGN_ERROR', '商户证书序列号有误');
+    if (!/^\d+$/.test(fields.timestamp) || Math.abs(this.#now() / 1000 - Number(fields.timestamp)) > MAX_SKEW_SECONDS) {
+      return err(401, 'SIGN_ERROR', '时间戳已过期');
+    }
+    const message = `${method}\n${pathWithQuery}\n${fields.timestamp}\n${fields.nonce_str}\n${body}\n`;
+    let valid = false;
+    try {
+      valid = createVerify('RSA-SHA256').update(message, 'utf8').verify(this.#merchantPublicKey, fields.signature, 'base64');
+    } catch {
+      valid = false;
+    }
+    return valid ? null : err(401, 'SIGN_ERROR', '签名错误');
+  }
+
+  /** One API request (already routed under /v3/pay/), answered as WeChat Pay would. */
+  handle(request: { method: string; pathWithQuery: string; authorization: string | undefined; body: string }): PayAnswer {
+    const url = new URL(request.pathWithQuery, 'https://api.mch.weixin.qq.com');
+    const signatureProblem = this.#checkSignature(request.method, request.pathWithQuery, request.authorization, request.body);
+    if (signatureProblem) return signatureProblem;
+    const path = url.pathname;
+    if (request.method === 'POST' && path === '/v3/pay/transactions/jsapi') return this.#jsapi(request.body);
+    const query = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/.exec(path);
+    if (request.method === 'GET' && query?.[1]) return this.#query(decodeURIComponent(query[1]), url.searchParams.get('mchid'));
+    const close = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/.exec(path);
+    if (request.method === 'POST' && close?.[1]) return this.#close(decodeURIComponent(close[1]), request.body);
+    return err(404, 'NOT_FOUND', '接口不存在');
+  }
+
+  #jsapi(text: string): PayAnswer {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return err(400, 'PARAM_ERROR', '请求体不是JSON');
+    }
+    const amount = body.amount as { total?: unknown; currency?: unknown } | undefined;
+    const payer = body.payer as { openid?: unknown } | undefined;
+    const problems: string[] = [];
+    if (typeof body.appid !== 'string') problems.push('appid');
+    if (typeof body.mchid !== 'string') problems.push('mchid');
+    if (typeof body.description !== 'string' || body.description.length < 1 || body.description.length > 127) problems.push('description');
+    if (typeof body.out_trade_no !== 'string' || !/^[0-9A-Za-z_\-|*]{6,32}$/.test(body.out_trade_no)) problems.push('out_trade_no');
+    if (typeof body.notify_url !== 'string' || !/^https?:\/\/[^?#]+$/.test(body.notify_url)) problems.push('notify_url');
+    if (typeof amount?.total !== 'number' || !Number.isInteger(amount.total) || amount.total < 1) problems.push('amount.total');
+    if (amount?.currency !== undefined && amount.currency !== 'CNY') problems.push('amount.currency');
+    if (typeof payer?.openid !== 'string' || payer.openid.length === 0) problems.push('payer.openid');
+    let timeExpire: number | null = null;
+    if (body.time_expire !== undefined) {
+      timeExpire =
+        typeof body.time_expire === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$/.test(body.time_expire)
+          ? Date.parse(body.time_expire)
+          : Number.NaN;
+      if (Number.isNaN(timeExpire)) problems.push('time_expire');
+    }
+    if (problems.length > 0) return err(400, 'PARAM_ERROR', `参数错误: ${problems.join(', ')}`);
+    const b = body as { appid: string; mchid: string; description: string; out_trade_no: string; notify_url: string };
+    if (b.mchid !== this.mchId) return err(400, 'MCH_NOT_EXISTS', '商户号不存在');
+    if (b.appid !== this.appId) return err(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
+    if (timeExpire !== null && timeExpire <= this.#now()) return err(400, 'PARAM_ERROR', 'time_expire 已过期');
+
+    const fingerprint = JSON.stringify([b.appid, b.description, b.notify_url, amount?.total, payer?.openid, body.time_expire ?? null]);
+    const key = `${b.mchid}:${b.out_trade_no}`;
+    const known = this.#transactions.get(key);
+    const now = this.#now();
+    if (known) {
+      if (known.state === 'SUCCESS') return err(400, 'ORDERPAID', '该订单已支付');
+      if (known.state === 'CLOSED') return err(400, 'ORDER_CLOSED', '该订单已关闭');
+      if (known.fingerprint !== fingerprint) return err(400, 'INVALID_REQUEST', '201 商户订单号重复');
+      // The same trade asked again: its prepay while valid, else a new one.
+      if (known.prepayExpiresAt <= now) {
+        known.prepayId = `wx${randomBytes(14).toString('hex')}`;
+        known.prepayExpiresAt = now + PREPAY_TTL_MS;
+      }
+      return { status: 200, body: { prepay_id: known.prepayId } };
+    }
+    const transaction: MockTransaction = {
+      appid: b.appid,
+      mchid: b.mchid,
+      outTradeNo: b.out_trade_no,
+      description: b.description,
+      notifyUrl: b.notify_url,
+      total: amount?.total as number,
+      openid: payer?.openid as string,
+      timeExpire,
+      fingerprint,
+      prepayId: `wx${randomBytes(14).toString('hex')}`,
+      prepayExpiresAt: now + PREPAY_TTL_MS,
+      state: 'NOTPAY',
+      transactionId: null,
+      successTime: null,
+    };
+    this.#transactions.set(key, transaction);
+    return { status: 200, body: { prepay_id: transaction.prepayId } };
+  }
+
+  #transactionBody(t: MockTransaction): Record<string, unknown> {
+    return {
+      appid: t.appid,
+      mchid: t.mchid,
+      out_trade_no: t.outTradeNo,
+      ...(t.transactionId ? { transaction_id: t.transactionId } : {}),
+      trade_type: 'JSAPI',
+      trade_state: t.state,
+      trade_state_desc: t.state === 'SUCCESS' ? '支付成功' : t.state === 'CLOSED' ? '订单已关闭' : '订单未支付',
+      ...(t.state === 'SUCCESS' ? { bank_type: 'OTHERS', success_time: t.successTime } : {}),
+      attach: '',
+      payer: { openid: t.openid },
+      amount: { total: t.total, currency: 'CNY', ...(t.state === 'SUCCESS' ? { payer_total: t.total, payer_currency: 'CNY' } : {}) },
+    };
+  }
+
+  #query(outTradeNo: string, mchid: string | null): PayAnswer {
+    if (mchid === null) return err(400, 'PARAM_ERROR', '缺少参数 mchid');
+    if (mchid !== this.mchId) return err(400, 'MCH_NOT_EXISTS', '商户号不存在');
+    const t = this.#transactions.get(`${mchid}:${outTradeNo}`);
+    if (!t) return err(404, 'ORDER_NOT_EXIST', '订单不存在');
+    return { status: 200, body: this.#transactionBody(t) };
+  }
+
+  #close(outTradeNo: string, text: string): PayAnswer {
+    let mchid: unknown;
+    try {
+      mchid = (JSON.parse(text) as { mchid?: unknown }).mchid;
+    } catch {
+      return err(400, 'PARAM_ERROR', '请求体不是JSON');
+    }
+    if (mchid !== this.mchId) return err(400, 'MCH_NOT_EXISTS', '商户号不存在');
+    const t = this.#transactions.get(`${this.mchId}:${outTradeNo}`);
+    if (!t) return err(404, 'ORDER_NOT_EXIST', '订单不存在');
+    if (t.state === 'SUCCESS') return err(400, 'ORDERPAID', '该订单已支付');
+    t.state = 'CLOSED';
+    return { status: 204, body: null };
+  }
+
+  /** The trade state of an out_trade_no (tests). */
+  stateOf(outTradeNo: string): MockTradeState | null {
+    return this.#transactions.get(`${this.mchId}:${outTradeNo}`)?.state ?? null;
+  }
+
+  /**
+   * The user pays in WeChat: the transaction becomes SUCCESS and its notification is sent.
+   * Refused (as the cashier would) for an unknown, closed, paid or expired trade.
+   */
+  pay(
+    ref: { prepayId?: string; outTradeNo?: string },
+    options: { notify?: boolean } = {},
+  ): { ok: true; outTradeNo: string; transactionId: string } | { ok: false; error: string } {
+    const t = [...this.#transactions.values()].find((candidate) =>
+      ref.prepayId ? candidate.prepayId === ref.prepayId : candidate.outTradeNo === ref.outTradeNo,
+    );
+    if (!t) return { ok: false, error: 'unknown prepay_id or out_trade_no' };
+    if (t.state === 'SUCCESS') return { ok: false, error: 'already paid' };
+    if (t.state === 'CLOSED') return { ok: false, error: 'the trade is closed' };
+    const now = this.#now();
+    if (t.timeExpire !== null && t.timeExpire <= now) return { ok: false, error: 'the trade expired (time_expire)' };
+    if (ref.prepayId && t.prepayExpiresAt <= now) return { ok: false, error: 'the prepay_id expired' };
+    t.state = 'SUCCESS';
+    // 28 digits, beginning 4200 as WeChat Pay's transaction ids do.
+    t.transactionId = `4200${Array.from(randomBytes(24), (byte) => byte % 10).join('')}`;
+    t.successTime = chinaTime(now);
+    if (options.notify !== false) this.#notify(t);
+    return { ok: true, outTradeNo: t.outTradeNo, transactionId: t.transactionId };
+  }
+
+  /**
+   * A signed notification of a trade, as it would be delivered, for tests that hand it to the
+   * server themselves. `transaction` overrides fields of the encrypted transaction (what WeChat
+   * Pay would say about another amount or merchant); `apiV3Key` encrypts with another key.
+   */
+  notificationFor(
+    outTradeNo: string,
+    options: { transaction?: Record<string, unknown>; badSignature?: boolean; apiV3Key?: string } = {},
+  ): { body: string; headers: Record<string, string> } | null {
+    const t = this.#transactions.get(`${this.mchId}:${outTradeNo}`);
+    if (!t) return null;
+    const { body } = this.#notificationBody(t, options.transaction ?? {}, options.apiV3Key ?? this.apiV3Key);
+    return {
+      body,
+      headers: { 'content-type': 'application/json', ...this.signedHeaders(body, { badSignature: options.badSignature === true }) },
+    };
+  }
+
+  /** The notification's body: the transaction encrypted with the APIv3 key (AEAD_AES_256_GCM). */
+  #notificationBody(t: MockTransaction, overrides: Record<string, unknown> = {}, apiV3Key = this.apiV3Key): { id: string; body: string } {
+    const id = randomUUID();
+    const nonce = randomBytes(6).toString('hex'); // 12 characters, as WeChat Pay's
+    const associatedData = 'transaction';
+    const cipher = createCipheriv('aes-256-gcm', Buffer.from(apiV3Key, 'utf8'), Buffer.from(nonce, 'utf8'));
+    cipher.setAAD(Buffer.from(associatedData, 'utf8'));
+    const plaintext = JSON.stringify({ ...this.#transactionBody(t), ...overrides });
+    const encrypted = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    const body = JSON.stringify({
+      id,
+      create_time: chinaTime(this.#now()),
+      resource_type: 'encrypt-resource',
+      event_type: 'TRANSACTION.SUCCESS',
+      summary: '支付成功',
+      resource: {
+        original_type: 'transaction',
+        algorithm: 'AEAD_AES_256_GCM',
+        ciphertext: encrypted.toString('base64'),
+        associated_data: associatedData,
+        nonce,
+      },
+    });
+    return { id, body };
+  }
+
+  #notify(t: MockTransaction): void {
+    const { id, body } = this.#notificationBody(t);
+    const copies = 1 + this.faults.duplicateNotifications;
+    for (let i = 0; i < copies; i += 1) void this.#deliver(t, id, body, 1);
+  }
+
+  /** One delivery attempt; a failure schedules the next per WeChat Pay's schedule, each re-signed. */
+  async #deliver(t: MockTransaction, id: string, body: string, attempt: number): Promise<void> {
+    const badSignature = this.faults.badSignatureNotifications > 0;
+    if (badSignature) this.faults = { ...this.faults, badSignatureNotifications: this.faults.badSignatureNotifications - 1 };
+    let status = 0;
+    try {
+      const response = await fetch(t.notifyUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'Mozilla/4.0', ...this.signedHeaders(body, { badSignature }) },
+        body,
+        signal: AbortSignal.timeout(this.#notifyTimeoutMs),
+      });
+      status = response.status;
+      await response.arrayBuffer();
+    } catch {
+      status = 0;
+    }
+    this.deliveries.push({ outTradeNo: t.outTradeNo, notificationId: id, attempt, status, badSignature });
+    if (status === 200 || status === 204) return;
+    const delaySeconds = NOTIFY_SCHEDULE_SECONDS[attempt - 1];
+    if (delaySeconds === undefined) return; // WeChat Pay gives up after its schedule
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(timer);
+        void this.#deliver(t, id, body, attempt + 1);
+      },
+      delaySeconds * 1000 * this.#scale,
+    );
+    timer.unref();
+    this.#timers.add(timer);
+  }
+}

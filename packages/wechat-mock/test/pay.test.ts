@@ -1,0 +1,220 @@
+/**
+ * The mock keeps WeChat Pay API v3's documented rules, which the server's payment tests trust:
+ * request signatures checked, every answer signed by the platform key, the documented error
+ * codes, and notifications delivered signed and encrypted, retried on WeChat Pay's schedule.
+ */
+import { createDecipheriv, createPublicKey, createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NOTIFY_SCHEDULE_SECONDS, startWeChatMock, type RunningWeChatMock } from '../src/index';
+
+const APP = { appId: 'wx00000000000000bb', appSecret: 'mock-pay-secret-0123456789abcdef' };
+const MERCHANT = { mchId: '1230000109', serial: 'ABC123DEF4567890', apiV3Key: 'mock-test-apiv3-key-0123456789ab' };
+const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+let mock: RunningWeChatMock;
+let receiver: Server;
+let receiverUrl: string;
+/** What the test's notify_url answers, in turn (then 200). */
+let answers: number[] = [];
+const received: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
+
+beforeAll(async () => {
+  mock = await startWeChatMock({
+    ...APP,
+    pay: {
+      mchId: MERCHANT.mchId,
+      merchantSerialNo: MERCHANT.serial,
+      apiV3Key: MERCHANT.apiV3Key,
+      merchantPublicKeyPem: merchant.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      notifyScheduleScale: 0.001,
+    },
+  });
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(answers.shift() ?? 200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/notify`;
+});
+afterAll(async () => {
+  await mock.close();
+  await new Promise((resolve) => receiver.close(resolve));
+});
+
+/** A merchant's signed request, written here from WeChat Pay's documentation. */
+async function call(
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  options: { serial?: string; key?: typeof merchant.privateKey; timestamp?: number } = {},
+) {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const nonce = randomBytes(16).toString('hex');
+  const signature = createSign('RSA-SHA256')
+    .update(`${method}\n${path}\n${timestamp}\n${nonce}\n${text}\n`)
+    .sign(options.key ?? merchant.privateKey, 'base64');
+  const response = await fetch(`${mock.url}${path}`, {
+    method,
+    headers: {
+      authorization: `WECHATPAY2-SHA256-RSA2048 mchid="${MERCHANT.mchId}",nonce_str="${nonce}",signature="${signature}",timestamp="${timestamp}",serial_no="${options.serial ?? MERCHANT.serial}"`,
+      'content-type': 'application/json',
+    },
+    body: body === undefined ? undefined : text,
+  });
+  const answer = await response.text();
+  // Every answer, errors included, is signed by the platform key that Wechatpay-Serial names.
+  const h = (name: string) => response.headers.get(name) ?? '';
+  expect(h('wechatpay-serial')).toBe(mock.world.pay.publicKeyId);
+  const signed = `${h('wechatpay-timestamp')}\n${h('wechatpay-nonce')}\n${answer}\n`;
+  expect(
+    createVerify('RSA-SHA256')
+      .update(signed)
+      .verify(createPublicKey(mock.world.pay.platformPublicKeyPem), h('wechatpay-signature'), 'base64'),
+  ).toBe(true);
+  return { status: response.status, body: answer === '' ? null : (JSON.parse(answer) as Record<string, unknown>) };
+}
+
+let trades = 0;
+const prepayBody = (overrides: Record<string, unknown> = {}) => ({
+  appid: APP.appId,
+  mchid: MERCHANT.mchId,
+  description: '测试商品',
+  out_trade_no: `MOCKTEST${String((trades += 1)).padStart(6, '0')}`,
+  time_expire: new Date(Date.now() + 15 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+  notify_url: receiverUrl,
+  amount: { total: 100, currency: 'CNY' },
+  payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+  ...overrides,
+});
+
+describe('WeChat Pay v3 endpoints', () => {
+  it('refuses requests without a valid merchant signature with 401 SIGN_ERROR', async () => {
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    expect(await call('POST', '/v3/pay/transactions/jsapi', prepayBody(), { key: other })).toMatchObject({
+      status: 401,
+      body: { code: 'SIGN_ERROR' },
+    });
+    expect(await call('POST', '/v3/pay/transactions/jsapi', prepayBody(), { serial: 'WRONGSERIAL0' })).toMatchObject({
+      status: 401,
+      body: { code: 'SIGN_ERROR' },
+    });
+    expect(
+      await call('POST', '/v3/pay/transactions/jsapi', prepayBody(), { timestamp: Math.floor(Date.now() / 1000) - 600 }),
+    ).toMatchObject({ status: 401 });
+    const unsigned = await fetch(`${mock.url}/v3/pay/transactions/jsapi`, { method: 'POST', body: JSON.stringify(prepayBody()) });
+    expect(unsigned.status).toBe(401);
+  });
+
+  it('checks parameters, merchant and app: PARAM_ERROR, MCH_NOT_EXISTS, APPID_MCHID_NOT_MATCH', async () => {
+    expect(await call('POST', '/v3/pay/transactions/jsapi', prepayBody({ amount: { total: 0 } }))).toMatchObject({
+      status: 400,
+      body: { code: 'PARAM_ERROR' },
+    });
+    expect(await call('POST', '/v3/pay/transactions/jsapi', prepayBody({ out_trade_no: 'x' }))).toMatchObject({
+      body: { code: 'PARAM_ERROR' },
+    });
+    expect(await call('POST', '/v3/pay/transactions/jsapi', prepayBody({ mchid: '1900000001' }))).toMatchObject({
+      body: { code: 'MCH_NOT_EXISTS' },
+    });
+    expect(await call('POST', '/v3/pay/transactions/jsapi', prepayBody({ appid: 'wx00000000000000cc' }))).toMatchObject({
+      body: { code: 'APPID_MCHID_NOT_MATCH' },
+    });
+  });
+
+  it('answers the same trade with its prepay, a changed one with INVALID_REQUEST; query, close, ORDER_CLOSED, ORDERPAID', async () => {
+    const body = prepayBody();
+    const first = await call('POST', '/v3/pay/transactions/jsapi', body);
+    expect(first).toMatchObject({ status: 200, body: { prepay_id: expect.stringMatching(/^wx/) as unknown } });
+    expect((await call('POST', '/v3/pay/transactions/jsapi', body)).body).toEqual(first.body);
+    expect(await call('POST', '/v3/pay/transactions/jsapi', { ...body, amount: { total: 200 } })).toMatchObject({
+      status: 400,
+      body: { code: 'INVALID_REQUEST' },
+    });
+    const query = await call('GET', `/v3/pay/transactions/out-trade-no/${body.out_trade_no}?mchid=${MERCHANT.mchId}`);
+    expect(query).toMatchObject({ status: 200, body: { trade_state: 'NOTPAY', out_trade_no: body.out_trade_no, amount: { total: 100 } } });
+    expect(await call('GET', `/v3/pay/transactions/out-trade-no/NOSUCHTRADE1?mchid=${MERCHANT.mchId}`)).toMatchObject({
+      status: 404,
+      body: { code: 'ORDER_NOT_EXIST' },
+    });
+    expect(await call('POST', `/v3/pay/transactions/out-trade-no/${body.out_trade_no}/close`, { mchid: MERCHANT.mchId })).toEqual({
+      status: 204,
+      body: null,
+    });
+    expect(await call('POST', '/v3/pay/transactions/jsapi', body)).toMatchObject({ status: 400, body: { code: 'ORDER_CLOSED' } });
+    expect(mock.world.pay.pay({ outTradeNo: body.out_trade_no })).toEqual({ ok: false, error: 'the trade is closed' });
+
+    const paid = prepayBody();
+    await call('POST', '/v3/pay/transactions/jsapi', paid);
+    expect(mock.world.pay.pay({ outTradeNo: paid.out_trade_no }, { notify: false }).ok).toBe(true);
+    expect(await call('POST', '/v3/pay/transactions/jsapi', paid)).toMatchObject({ status: 400, body: { code: 'ORDERPAID' } });
+    expect(await call('POST', `/v3/pay/transactions/out-trade-no/${paid.out_trade_no}/close`, { mchid: MERCHANT.mchId })).toMatchObject({
+      body: { code: 'ORDERPAID' },
+    });
+  });
+});
+
+describe('payment notifications', () => {
+  it("delivers a signed, AEAD_AES_256_GCM-encrypted notification, and retries failures on WeChat Pay's schedule", async () => {
+    expect(NOTIFY_SCHEDULE_SECONDS.slice(0, 5)).toEqual([15, 15, 30, 180, 600]);
+    const body = prepayBody();
+    const { body: prepay } = await call('POST', '/v3/pay/transactions/jsapi', body);
+    answers = [500, 404];
+    received.length = 0;
+    const response = await fetch(`${mock.url}/__dev/pay`, { method: 'POST', body: JSON.stringify({ prepayId: prepay?.prepay_id }) });
+    expect(response.status).toBe(200);
+    await expect.poll(() => received.length, { timeout: 5_000 }).toBe(3);
+    expect(mock.world.pay.deliveries.filter((d) => d.outTradeNo === body.out_trade_no).map((d) => [d.attempt, d.status])).toEqual([
+      [1, 500],
+      [2, 404],
+      [3, 200],
+    ]);
+    // Each attempt is signed afresh (its own timestamp and nonce), over the same notification.
+    const nonces = new Set(received.map((r) => r.headers['wechatpay-nonce']));
+    expect(nonces.size).toBe(3);
+    const last = received[2]!;
+    const h = (name: string) => String(last.headers[name]);
+    const signed = `${h('wechatpay-timestamp')}\n${h('wechatpay-nonce')}\n${last.body}\n`;
+    expect(
+      createVerify('RSA-SHA256')
+        .update(signed)
+        .verify(createPublicKey(mock.world.pay.platformPublicKeyPem), h('wechatpay-signature'), 'base64'),
+    ).toBe(true);
+    const notification = JSON.parse(last.body) as {
+      event_type: string;
+      resource: { ciphertext: string; nonce: string; associated_data: string; algorithm: string };
+    };
+    expect(notification.event_type).toBe('TRANSACTION.SUCCESS');
+    expect(notification.resource.algorithm).toBe('AEAD_AES_256_GCM');
+    const data = Buffer.from(notification.resource.ciphertext, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', Buffer.from(MERCHANT.apiV3Key), Buffer.from(notification.resource.nonce));
+    decipher.setAuthTag(data.subarray(-16));
+    decipher.setAAD(Buffer.from(notification.resource.associated_data));
+    const transaction = JSON.parse(Buffer.concat([decipher.update(data.subarray(0, -16)), decipher.final()]).toString()) as Record<
+      string,
+      unknown
+    >;
+    expect(transaction).toMatchObject({
+      out_trade_no: body.out_trade_no,
+      mchid: MERCHANT.mchId,
+      appid: APP.appId,
+      trade_state: 'SUCCESS',
+      amount: { total: 100 },
+    });
+  });
+
+  it('refuses to pay twice, and says why', async () => {
+    const body = prepayBody();
+    await call('POST', '/v3/pay/transactions/jsapi', body);
+    expect(mock.world.pay.pay({ outTradeNo: body.out_trade_no }, { notify: false }).ok).toBe(true);
+    const again = await fetch(`${mock.url}/__dev/pay`, { method: 'POST', body: JSON.stringify({ outTradeNo: body.out_trade_no }) });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toEqual({ ok: false, error: 'already paid' });
+  });
+});
