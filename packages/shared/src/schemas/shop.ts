@@ -46,10 +46,12 @@ export const MAX_ORDER_LINES = 20;
 
 export const orderItemInputSchema = z.object({
   productId: id,
-  quantity: z.int().check(
-    z.minimum(1, { message: '数量至少为 1' }),
-    z.maximum(MAX_ITEM_QUANTITY, { message: `单件商品最多购买 ${MAX_ITEM_QUANTITY} 件` }),
-  ),
+  quantity: z
+    .int()
+    .check(
+      z.minimum(1, { message: '数量至少为 1' }),
+      z.maximum(MAX_ITEM_QUANTITY, { message: `单件商品最多购买 ${MAX_ITEM_QUANTITY} 件` }),
+    ),
 });
 export type OrderItemInput = z.infer<typeof orderItemInputSchema>;
 
