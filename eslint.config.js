@@ -35,7 +35,7 @@ const NO_HOST_NOR_DEV = [
 ];
 
 // ---- The mini-program's layers (apps/miniprogram/README.md): each imports only from below -----
-const LAYERS = 'Layers point one way: platform < errors < auth < api < ui < components < pages (apps/miniprogram/README.md).';
+const LAYERS = 'Layers point one way: platform < errors < auth < api < ui < components < pages, debug, shop (apps/miniprogram/README.md).';
 const below = (prefix, forbidden) => [forbidden.map((folder) => `${prefix}${folder}/*`), LAYERS];
 const miniProgramBase = [
   [
@@ -49,13 +49,15 @@ const miniProgramBase = [
 const miniProgramLayers = [
   ['config.ts', [[['./*'], 'config.ts is at the bottom: it imports nothing of the app.']]],
   ['errors', [[['../*'], 'The error model imports nothing of the app.']]],
-  ['platform', [below('../', ['errors', 'auth', 'api', 'ui', 'components', 'pages', 'debug'])]],
-  ['auth', [below('../', ['api', 'ui', 'components', 'pages', 'debug'])]],
-  ['api', [below('../', ['ui', 'components', 'pages', 'debug'])]],
-  ['ui', [below('../', ['auth', 'api', 'components', 'pages', 'debug'])]],
-  ['components', [below('../../', ['pages', 'debug'])]],
-  ['pages', [below('../../', ['debug'])]],
-  ['debug', [below('../../../', ['pages'])]],
+  ['platform', [below('../', ['errors', 'auth', 'api', 'ui', 'components', 'pages', 'debug', 'shop'])]],
+  ['auth', [below('../', ['api', 'ui', 'components', 'pages', 'debug', 'shop'])]],
+  ['api', [below('../', ['ui', 'components', 'pages', 'debug', 'shop'])]],
+  ['ui', [below('../', ['auth', 'api', 'components', 'pages', 'debug', 'shop'])]],
+  ['components', [below('../../', ['pages', 'debug', 'shop'])]],
+  // The top: the main package's pages and the subpackages, none of which imports another.
+  ['pages', [below('../../', ['debug', 'shop'])]],
+  ['debug', [below('../../../', ['pages', 'shop'])]],
+  ['shop', [below('../../../', ['pages', 'debug'])]],
 ];
 const miniProgramFiles = (layer) => [
   layer.endsWith('.ts') ? `apps/miniprogram/src/${layer}` : `apps/miniprogram/src/${layer}/**/*.{ts,tsx}`,

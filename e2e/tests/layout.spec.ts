@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from '../fixtures/app';
 import { measureButtonOutlines, measureButtonRows, measureHorizontalFit } from '../fixtures/layout';
+import { createOrder, DEMO, productNamed, signInAs } from '../fixtures/shop';
 import { e2eRoot } from '../fixtures/stack-config';
 
 /** The narrowest phones WeChat still runs on, a common one, and a large one (iPhone SE, 8, 11). */
@@ -21,7 +22,22 @@ const PHONES = [
 /** Lines up means the same top, centre and height, to within a pixel. */
 const ALIGNMENT_TOLERANCE_PX = 1;
 
-const PAGES: { name: string; title: string; path: string; ready: (page: Page) => Promise<void>; buttonRows: number }[] = [
+/** An unpaid order of the test's user (the tea: plenty of stock, and no journey counts it). */
+async function orderOf(wxUser: string): Promise<number> {
+  const tea = await productNamed(DEMO.tea);
+  return (await createOrder(await signInAs(wxUser), tea.id, 2)).id;
+}
+
+interface LayoutTarget {
+  name: string;
+  title: string;
+  /** The page's path, or how to get one (made for the test's user). */
+  path: string | ((wxUser: string) => Promise<string>);
+  ready: (page: Page) => Promise<void>;
+  buttonRows: number;
+}
+
+const PAGES: LayoutTarget[] = [
   {
     name: 'home',
     title: '首页',
@@ -44,6 +60,45 @@ const PAGES: { name: string; title: string; path: string; ready: (page: Page) =>
     // 切换 and 清除.
     buttonRows: 1,
   },
+  {
+    name: 'shop-products',
+    title: '商城',
+    path: 'shop/pages/products/index',
+    ready: (page) => expect(page.getByTestId('product-card')).toHaveCount(10),
+    buttonRows: 0,
+  },
+  {
+    name: 'shop-product',
+    title: '商品详情',
+    path: async () => `shop/pages/product/index?id=${(await productNamed(DEMO.notebook)).id}`,
+    ready: (page) => expect(page.getByTestId('buy-now')).toHaveText('立即购买'),
+    buttonRows: 0,
+  },
+  {
+    name: 'shop-checkout',
+    title: '确认订单',
+    path: async () => `shop/pages/checkout/index?productId=${(await productNamed(DEMO.notebook)).id}`,
+    ready: (page) => expect(page.getByTestId('submit-order')).toHaveText('提交订单'),
+    // − and + of the quantity.
+    buttonRows: 1,
+  },
+  {
+    name: 'shop-orders',
+    title: '我的订单',
+    path: async (wxUser) => {
+      await orderOf(wxUser);
+      return 'shop/pages/orders/index';
+    },
+    ready: (page) => expect(page.getByTestId('order-card')).toHaveCount(1),
+    buttonRows: 0,
+  },
+  {
+    name: 'shop-order',
+    title: '订单详情',
+    path: async (wxUser) => `shop/pages/order/index?id=${await orderOf(wxUser)}`,
+    ready: (page) => expect(page.getByTestId('cancel-order')).toBeVisible(),
+    buttonRows: 0,
+  },
 ];
 
 for (const phone of PHONES) {
@@ -51,8 +106,8 @@ for (const phone of PHONES) {
     test.use({ viewport: phone });
 
     for (const target of PAGES) {
-      test(`${target.title} fits the screen, with its buttons whole and lined up`, async ({ page, openApp }, testInfo) => {
-        await openApp(target.path);
+      test(`${target.title} fits the screen, with its buttons whole and lined up`, async ({ page, openApp, wxUser }, testInfo) => {
+        await openApp(typeof target.path === 'string' ? target.path : await target.path(wxUser));
         await target.ready(page);
 
         // Before any check, so that a failure comes with the picture of it.

@@ -1,7 +1,16 @@
 export default defineAppConfig({
   pages: ['pages/index/index', 'pages/profile/index'],
-  // Testers' tools load only when opened, and never weigh on the main package.
-  subPackages: [{ root: 'debug', pages: ['pages/env/index'] }],
+  subPackages: [
+    // Testers' tools load only when opened, and never weigh on the main package.
+    { root: 'debug', pages: ['pages/env/index'] },
+    // The shop: reached from 首页 (商城, 我的订单) and 我的 (我的订单), so no tab page needs it.
+    {
+      root: 'shop',
+      pages: ['pages/products/index', 'pages/product/index', 'pages/checkout/index', 'pages/orders/index', 'pages/order/index'],
+    },
+  ],
+  // Fetched while 首页 is open (on any network: it is small), so the first tap on 商城 does not wait.
+  preloadRule: { 'pages/index/index': { network: 'all', packages: ['shop'] } },
   window: {
     navigationBarTitleText: '小程序基座',
     navigationBarBackgroundColor: '#ffffff',

@@ -27,9 +27,22 @@ describe('weapp main package', () => {
 
     const summary = formatSizeReport({ ...measured, libraries: recorded.libraries }, MAIN_PACKAGE_BUDGET_BYTES);
     expect(measured.mainPackageBytes, `over budget:\n${summary}`).toBeLessThanOrEqual(MAIN_PACKAGE_BUDGET_BYTES);
-    // Testers' tools stay out of the main package.
-    expect(measured.subpackageBytes['debug/']).toBeGreaterThan(0);
-    expect(measured.files.some(({ file }) => file.startsWith('debug/'))).toBe(false);
+    // Testers' tools and the shop stay out of the main package: subpackages, loaded when opened.
+    for (const root of ['debug/', 'shop/']) {
+      expect(measured.subpackageBytes[root], root).toBeGreaterThan(0);
+      expect(
+        measured.files.some(({ file }) => file.startsWith(root)),
+        root,
+      ).toBe(false);
+    }
+    // The shop's code too, the modules it shares with no main-package page included (Taro moves
+    // them into shop/sub-vendors.js): none of its components or pages is in the main package.
+    const mainCode = measured.files
+      .filter(({ file }) => file.endsWith('.js'))
+      .map(({ file }) => readFileSync(path.join(checkBuildDir, file), 'utf8'))
+      .join('\n');
+    for (const shopOnly of ['product-card', 'list-footer', 'order-card', 'stepper__button'])
+      expect(mainCode, shopOnly).not.toContain(shopOnly);
   });
 
   it('carries no server code: the client is typed by AppRouter alone', () => {

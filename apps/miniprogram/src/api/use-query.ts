@@ -10,16 +10,20 @@ export interface QueryState<T> {
   error: AppErrorInfo | null;
   loading: boolean;
   reload: () => void;
+  /** Shows `data` as if it had been loaded (a mutation's answer), dropping a load on its way. */
+  replace: (data: T) => void;
 }
 
 export function useQuery<T>(load: (signal: AbortSignal) => Promise<T>, deps: DependencyList): QueryState<T> {
-  const [state, setState] = useState<Omit<QueryState<T>, 'reload'>>({ data: undefined, error: null, loading: true });
+  const [state, setState] = useState<Omit<QueryState<T>, 'reload' | 'replace'>>({ data: undefined, error: null, loading: true });
   const [round, setRound] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  const inFlight = useRef<AbortController | null>(null);
 
   useEffect(() => {
     const controller = new AbortController();
+    inFlight.current = controller;
     setState((previous) => ({ ...previous, loading: true, error: null }));
     loadRef.current(controller.signal).then(
       (data) => !controller.signal.aborted && setState({ data, error: null, loading: false }),
@@ -30,5 +34,10 @@ export function useQuery<T>(load: (signal: AbortSignal) => Promise<T>, deps: Dep
   }, [...deps, round]);
 
   const reload = useCallback(() => setRound((n) => n + 1), []);
-  return { ...state, reload };
+  const replace = useCallback((data: T) => {
+    // A load still on its way was asked before this answer: it must not overwrite it.
+    inFlight.current?.abort();
+    setState({ data, error: null, loading: false });
+  }, []);
+  return { ...state, reload, replace };
 }

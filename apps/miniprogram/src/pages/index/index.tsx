@@ -1,6 +1,6 @@
 /**
  * 首页: the signed-in user and the server's status, fetched together: the two queries go out as
- * one batched HTTP request. The user shown is the app's one copy (currentUser), which 我的 keeps
+ * one batched HTTP request; and the ways into the shop (商城, 我的订单). The user shown is the app's one copy (currentUser), which 我的 keeps
  * current, so what this page shows does not depend on when it mounted or last loaded.
  */
 import { Text, View } from '@tarojs/components';
@@ -14,6 +14,10 @@ import { Loading } from '../../components/Loading';
 import { SignInGate } from '../../components/SignInGate';
 import { displayName, formatDateTime } from '../../ui/format';
 import './index.css';
+
+// The shop is a subpackage (shop/): loaded when first opened, so it weighs nothing here.
+const openShop = () => void Taro.navigateTo({ url: '/shop/pages/products/index' });
+const openOrders = () => void Taro.navigateTo({ url: '/shop/pages/orders/index' });
 
 function Home() {
   const me = useCurrentUser();
@@ -46,6 +50,16 @@ function Home() {
             用户 ID {me.id}
           </Text>
           <Text className="muted">注册于 {formatDateTime(me.createdAt)}</Text>
+        </View>
+      </View>
+      <View className="card home__shop">
+        <View className="row home__link" data-testid="open-shop" onClick={openShop}>
+          <Text>商城</Text>
+          <Text className="muted">逛逛精选好物 ›</Text>
+        </View>
+        <View className="row home__link" data-testid="home-open-orders" onClick={openOrders}>
+          <Text>我的订单</Text>
+          <Text className="muted">›</Text>
         </View>
       </View>
       <View className="card">

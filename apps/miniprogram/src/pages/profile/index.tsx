@@ -1,7 +1,8 @@
 /**
  * 我的: nickname (WeChat's nickname input), avatar (chooseAvatar, uploaded), phone binding
- * (getPhoneNumber), sign-out, and for testers the 环境 page. H5 has no chooseAvatar or
- * getPhoneNumber: it picks an image file and asks the WeChat mock for a phone code instead.
+ * (getPhoneNumber), 我的订单 (in the shop subpackage), sign-out, and for testers the 环境 page.
+ * H5 has no chooseAvatar or getPhoneNumber: it picks an image file and asks the WeChat mock for a
+ * phone code instead.
  */
 import { Button, Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
@@ -25,6 +26,8 @@ async function confirmSignOut() {
   if (confirm) await session.signOut().catch(toastError);
 }
 
+const openOrders = () => void Taro.navigateTo({ url: '/shop/pages/orders/index' });
+
 function Profile() {
   const user = useCurrentUser();
   // Fetched afresh when the page opens; meanwhile it shows the user the app already has, if any.
@@ -45,6 +48,10 @@ function Profile() {
       </View>
       <View className="card">
         <PhoneBinding user={user} />
+      </View>
+      <View className="card row profile__link" data-testid="profile-open-orders" onClick={openOrders}>
+        <Text className="row__label">我的订单</Text>
+        <Text className="muted">›</Text>
       </View>
       {runMode.isTesting && (
         <View className="card row profile__link" onClick={() => void Taro.navigateTo({ url: '/debug/pages/env/index' })}>

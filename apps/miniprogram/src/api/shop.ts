@@ -1,0 +1,49 @@
+/**
+ * The shop's calls, over the app's one client: the catalog (public: browsing needs no sign-in)
+ * and the signed-in user's orders. Orders this app makes or cancels are counted (orderChanges), so
+ * a list shown before a change reloads when the user comes back to it, and only then.
+ */
+import type { Order, OrderItemInput, OrderList, OrderStatus, Product, ProductList } from '@app/shared';
+import type { CheckoutAttempt } from './checkout-attempt';
+import { api } from './client';
+
+/** Ten products or orders a page: more than one phone screen, so reaching the bottom means scrolling. */
+export const SHOP_PAGE_SIZE = 10;
+
+export function listProducts(cursor: number | null, signal: AbortSignal): Promise<ProductList> {
+  return api.catalog.list.query({ cursor, limit: SHOP_PAGE_SIZE }, { signal });
+}
+
+export function getProduct(id: number, signal: AbortSignal): Promise<Product> {
+  return api.catalog.get.query({ id }, { signal });
+}
+
+export function listOrders(status: OrderStatus | undefined, cursor: number | null, signal: AbortSignal): Promise<OrderList> {
+  return api.order.list.query({ ...(status ? { status } : {}), cursor, limit: SHOP_PAGE_SIZE }, { signal });
+}
+
+export function getOrder(id: number, signal: AbortSignal): Promise<Order> {
+  return api.order.get.query({ id }, { signal });
+}
+
+let changes = 0;
+
+/** How many orders this app has made or cancelled since it launched. */
+export const orderChanges = {
+  get count(): number {
+    return changes;
+  },
+};
+
+/** Places the order of a checkout attempt, with the attempt's idempotency key (checkout-attempt.ts). */
+export async function placeOrder(attempt: CheckoutAttempt, items: OrderItemInput[]): Promise<Order> {
+  const order = await attempt.submit(items, (input) => api.order.create.mutate(input));
+  changes += 1;
+  return order;
+}
+
+export async function cancelOrder(id: number): Promise<Order> {
+  const order = await api.order.cancel.mutate({ id });
+  changes += 1;
+  return order;
+}

@@ -1,0 +1,163 @@
+/**
+ * 订单详情: the order's state, lines and total (the server's), and for an unpaid order the time
+ * left before it closes by itself, and 取消订单 (after a confirmation). At 00:00 it asks the server
+ * again: the server closes the order (its sweeper runs every few seconds), and until its answer
+ * says closed, the page asks again, less and less often.
+ */
+import type { Order } from '@app/shared';
+import { Button, Text, View } from '@tarojs/components';
+import Taro, { useDidShow, usePullDownRefresh, useRouter } from '@tarojs/taro';
+import { useEffect, useRef, useState } from 'react';
+import { cancelOrder, getOrder } from '../../../api/shop';
+import { useQuery } from '../../../api/use-query';
+import { ErrorView } from '../../../components/ErrorView';
+import { Loading } from '../../../components/Loading';
+import { SignInGate } from '../../../components/SignInGate';
+import { appCodeOf, clientError } from '../../../errors/app-error';
+import { toastSuccess } from '../../../platform/toast';
+import { busyProps } from '../../../ui/busy';
+import { formatDateTime } from '../../../ui/format';
+import { idParam } from '../../../ui/route-params';
+import { closeReasonText, orderStatusText, remainingMs } from '../../../ui/shop-format';
+import { toastError } from '../../../ui/toast-error';
+import { Price } from '../../components/Price';
+import { Countdown } from './Countdown';
+import './index.css';
+
+/** Past the deadline and still unpaid on the server: ask again after 2 s, 4 s, 8 s … at most 30 s apart, 10 times. */
+const RECHECK_FIRST_MS = 2_000;
+const RECHECK_MAX_MS = 30_000;
+const RECHECKS = 10;
+
+function Row({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <View className="row">
+      <Text className="row__label">{label}</Text>
+      <Text className="row__value" data-testid={testId}>
+        {value}
+      </Text>
+    </View>
+  );
+}
+
+function OrderView({ order, onChanged, reload }: { order: Order; onChanged: (order: Order) => void; reload: () => void }) {
+  const [cancelling, setCancelling] = useState(false);
+  const pending = order.status === 'PENDING_PAYMENT';
+
+  const cancel = async () => {
+    const { confirm } = await Taro.showModal({
+      title: '取消订单',
+      content: '确定取消这个订单吗？取消后商品库存将释放。',
+      confirmText: '取消订单',
+      cancelText: '再想想',
+    });
+    if (!confirm) return;
+    setCancelling(true);
+    try {
+      onChanged(await cancelOrder(order.id));
+      toastSuccess('订单已取消');
+    } catch (error) {
+      toastError(error);
+      // Paid or closed meanwhile: show what it is now.
+      if (appCodeOf(error) === 'ORDER_STATE_CONFLICT') reload();
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  return (
+    <View className="page order">
+      <View className={`card order__state order__state--${order.status}`}>
+        <Text className="order__status" data-testid="order-status">
+          {orderStatusText(order)}
+        </Text>
+        {pending && (
+          <View className="order__deadline">
+            <Text>剩余支付时间 </Text>
+            <Countdown deadline={order.expiresAt} onEnd={reload} />
+            <Text className="order__deadline-hint">超时未支付，订单将自动关闭</Text>
+          </View>
+        )}
+        {order.status === 'CLOSED' && (
+          <Text className="muted order__closed" data-testid="order-close-reason">
+            {closeReasonText(order) ?? '订单已关闭'}
+            {order.closedAt ? ` · ${formatDateTime(order.closedAt)}` : ''}
+          </Text>
+        )}
+      </View>
+
+      <View className="card">
+        <Text className="card__title">商品</Text>
+        {order.items.map((item) => (
+          <View key={item.productId} className="order__line" data-testid="order-line">
+            <View className="order__line-text">
+              <Text className="order__line-title">{item.title}</Text>
+              <Text className="muted">
+                <Price fen={item.unitPriceFen} size="small" /> × {item.quantity}
+              </Text>
+            </View>
+            <Price fen={item.subtotalFen} />
+          </View>
+        ))}
+        <View className="order__total">
+          <Text className="row__label">合计</Text>
+          <Price fen={order.totalFen} size="large" testId="order-total" />
+        </View>
+      </View>
+
+      <View className="card">
+        <Row label="订单号" value={String(order.id)} testId="order-id" />
+        <Row label="下单时间" value={formatDateTime(order.createdAt)} />
+        {order.paidAt && <Row label="支付时间" value={formatDateTime(order.paidAt)} />}
+      </View>
+
+      {pending && (
+        <Button className="order__cancel" data-testid="cancel-order" {...busyProps(cancelling)} onClick={() => void cancel()}>
+          取消订单
+        </Button>
+      )}
+    </View>
+  );
+}
+
+function OrderLoader() {
+  const id = idParam(useRouter().params.id);
+  const {
+    data: order,
+    error,
+    loading,
+    reload,
+    replace,
+  } = useQuery((signal) => (id === null ? Promise.reject(clientError('ORDER_NOT_FOUND', null)) : getOrder(id, signal)), [id]);
+  const shown = useRef(false);
+  useDidShow(() => {
+    if (shown.current && !loading) reload();
+    shown.current = true;
+  });
+  usePullDownRefresh(() => {
+    reload();
+    void Taro.stopPullDownRefresh();
+  });
+
+  // Unpaid past its deadline: the server closes it shortly; ask until it says so (a few times).
+  const rechecks = useRef(0);
+  useEffect(() => {
+    if (!order || loading || order.status !== 'PENDING_PAYMENT' || remainingMs(order.expiresAt, Date.now()) > 0) return undefined;
+    if (rechecks.current >= RECHECKS) return undefined;
+    const delay = Math.min(RECHECK_MAX_MS, RECHECK_FIRST_MS * 2 ** rechecks.current);
+    rechecks.current += 1;
+    const timer = setTimeout(reload, delay);
+    return () => clearTimeout(timer);
+  }, [order, loading]);
+
+  if (!order) return error ? <ErrorView title="订单加载失败" error={error} onRetry={reload} /> : <Loading />;
+  return <OrderView order={order} onChanged={replace} reload={reload} />;
+}
+
+export default function OrderPage() {
+  return (
+    <SignInGate>
+      <OrderLoader />
+    </SignInGate>
+  );
+}
