@@ -34,7 +34,7 @@ export interface BuildAppOptions {
   /** Where log lines go (stdout by default); tests capture them here. */
   logStream?: DestinationStream;
   clock?: Clock;
-  rateLimits?: RateLimitConfig;
+  rateLimits?: Partial<RateLimitConfig>;
   /** Routes of the caller's own, registered last with the app's services (the benchmarks' reference route). */
   extend?: (app: FastifyInstance, services: Services) => void;
 }
@@ -135,7 +135,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   });
 
   // Unpaid orders close on time in every instance (packages/api, order-sweeper.ts says why a sweeper).
-  const sweeper = new OrderSweeper({ db, clock: services.clock, logger });
+  const sweeper = new OrderSweeper({ db, clock: services.clock, logger, pay: services.pay });
   app.addHook('onReady', (done) => {
     sweeper.start(config.orders.sweepIntervalMs);
     done();

@@ -97,6 +97,49 @@ describe('npm start, configured by its environment', () => {
     }
   }, 120_000);
 
+  it('pays through the mock: WECHATPAY_* from the mock, the notification reaches /webhooks/wechatpay', async () => {
+    await waitFor('/healthz', first, async () => ((await fetch(`http://${host}:${port}/healthz`)).ok ? true : undefined));
+    const mockUrl = /WeChat mock at (http:\/\/\S+)/.exec(first.output())?.[1];
+    expect(first.output()).toContain(`notifications to http://${host}:${port}/webhooks/wechatpay`);
+    const connection = await createConnection({ uri: database.url });
+    let productId: number;
+    try {
+      const [result] = await connection.query(
+        'INSERT INTO products (title, description, price_fen, stock, image_url, on_shelf, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, 1, NOW(3), NOW(3))',
+        ['栈测试茶杯', '', 990, 5],
+      );
+      productId = (result as { insertId: number }).insertId;
+    } finally {
+      await connection.end();
+    }
+    const { code } = (await (
+      await fetch(`${mockUrl}/__dev/login-code`, { method: 'POST', body: JSON.stringify({ user: 'stack-payer' }) })
+    ).json()) as { code: string };
+    const anonymous = createTRPCClient<AppRouter>({
+      links: [httpBatchLink({ url: `http://${host}:${port}/trpc`, transformer: superjson })],
+    });
+    const { accessToken } = await anonymous.auth.login.mutate({ code });
+    const client = createTRPCClient<AppRouter>({
+      links: [
+        httpBatchLink({ url: `http://${host}:${port}/trpc`, transformer: superjson, headers: { authorization: `Bearer ${accessToken}` } }),
+      ],
+    });
+    const order = await client.order.create.mutate({
+      items: [{ productId, quantity: 1 }],
+      idempotencyKey: `stack-pay-${process.pid}-0000000000`,
+    });
+    const params = await client.pay.prepare.mutate({ orderId: order.id });
+    expect(params.package).toMatch(/^prepay_id=wx/);
+    const paid = await fetch(`${mockUrl}/__dev/pay`, { method: 'POST', body: JSON.stringify({ prepayId: params.package.slice(10) }) });
+    expect(paid.status).toBe(200);
+    // The mock's notification, signed and encrypted, through the dev server's webhook.
+    const status = await waitFor('PAID', first, async () => {
+      const current = await client.order.get.query({ id: order.id });
+      return current.status === 'PAID' ? current.status : undefined;
+    });
+    expect(status).toBe('PAID');
+  }, 120_000);
+
   it('a second stack on the same port says which port is taken', async () => {
     await waitFor('/healthz', first, async () => ((await fetch(`http://${host}:${port}/healthz`)).ok ? true : undefined));
     const second = npmStart({ PORT: String(port), HOST: host, DATABASE_URL: database.url });

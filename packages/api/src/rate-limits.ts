@@ -21,6 +21,8 @@ export interface RateLimitConfig {
   loginPerIp: RateLimitRule;
   loginPerCode: RateLimitRule;
   mutationsPerUser: RateLimitRule;
+  /** pay.confirm's queries to WeChat Pay, per user. */
+  payQueryPerUser: RateLimitRule;
 }
 
 export type RateLimitName = keyof RateLimitConfig;
@@ -29,6 +31,8 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   loginPerIp: { points: 30, durationSeconds: 60 },
   loginPerCode: { points: 3, durationSeconds: 300 },
   mutationsPerUser: { points: 60, durationSeconds: 60 },
+  // A client back from payment asks once, then perhaps every few seconds while it shows 支付中.
+  payQueryPerUser: { points: 12, durationSeconds: 60 },
 };
 
 /**
@@ -41,8 +45,10 @@ export class RateLimits {
   readonly #redis: Redis | null;
   degradedDecisions = 0;
 
-  constructor(redis: Redis | null, config: RateLimitConfig = DEFAULT_RATE_LIMITS) {
+  /** Rules not given take DEFAULT_RATE_LIMITS'. */
+  constructor(redis: Redis | null, rules: Partial<RateLimitConfig> = {}) {
     this.#redis = redis;
+    const config: RateLimitConfig = { ...DEFAULT_RATE_LIMITS, ...rules };
     const make = (name: RateLimitName): RateLimiterAbstract => {
       const { points, durationSeconds: duration } = config[name];
       const memory = new RateLimiterMemory({ keyPrefix: `rl:${name}`, points, duration });
@@ -52,7 +58,12 @@ export class RateLimits {
         ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points, duration, insuranceLimiter: memory })
         : memory;
     };
-    this.#limiters = { loginPerIp: make('loginPerIp'), loginPerCode: make('loginPerCode'), mutationsPerUser: make('mutationsPerUser') };
+    this.#limiters = {
+      loginPerIp: make('loginPerIp'),
+      loginPerCode: make('loginPerCode'),
+      mutationsPerUser: make('mutationsPerUser'),
+      payQueryPerUser: make('payQueryPerUser'),
+    };
   }
 
   /** Takes one point; throws RATE_LIMITED with the seconds until the next point frees up. */

@@ -70,7 +70,8 @@ export interface ServicesConfig {
     sessionKeyEncryptionKey: Buffer;
   };
   wechat: Omit<WeChatClientOptions, 'logger' | 'tokenStore' | 'now'>;
-  rateLimits?: RateLimitConfig;
+  /** Rules not given take DEFAULT_RATE_LIMITS'. */
+  rateLimits?: Partial<RateLimitConfig>;
   uploads: UploadServices;
   /** Unset: DEFAULT_ORDER_SETTINGS. */
   orders?: OrderSettings;

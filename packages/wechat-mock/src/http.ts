@@ -80,6 +80,9 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
     case 'POST /__dev/pay/faults':
       world.pay.setFaults(body);
       return send(res, 200, world.pay.faults);
+    case 'POST /__dev/pay/release':
+      // The notifications held by the holdNotifications fault, sent now.
+      return send(res, 200, { released: world.pay.releaseNotifications() });
     case 'GET /__dev/pay/deliveries':
       return send(res, 200, world.pay.deliveries);
     case 'GET /__dev/pay/credentials':

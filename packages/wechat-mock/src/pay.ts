@@ -13,7 +13,10 @@
  *   signed, goes to notify_url; a failed delivery (not 200/204, or no answer in 5 s) is retried
  *   on WeChat Pay's schedule (15 s, 15 s, 30 s, 3 m, 10 m, 20 m, 30 m, 30 m, 30 m, 60 m, 3 h, 3 h,
  *   3 h, 6 h, 6 h), which `notifyScheduleScale` compresses for tests;
- * - faults: each delivered twice at once (duplicates), a bad signature on the next deliveries.
+ * - faults: each delivered twice at once (duplicates), a bad signature on the next deliveries,
+ *   notifications delayed or held until released (a test pays without the notification
+ *   arriving; POST /__dev/pay/release sends them), and queries that answer NOTPAY for a paid
+ *   trade (WeChat Pay's lag).
  */
 import {
   createCipheriv,
@@ -53,6 +56,12 @@ export interface PayFaults {
   duplicateNotifications: number;
   /** The next this many deliveries carry a signature by the wrong key. */
   badSignatureNotifications: number;
+  /** Each payment's first delivery waits this long (a late notification). */
+  notificationDelayMs: number;
+  /** Payments made while set send no notification until releaseNotifications(). */
+  holdNotifications: boolean;
+  /** The next this many queries of a paid trade answer NOTPAY, as if WeChat Pay lagged. */
+  queryNotPay: number;
 }
 
 export interface PayAnswer {
@@ -91,7 +100,13 @@ export interface NotificationDelivery {
 
 const PREPAY_TTL_MS = 2 * 60 * 60_000;
 const MAX_SKEW_SECONDS = 300;
-const NO_PAY_FAULTS: PayFaults = { duplicateNotifications: 0, badSignatureNotifications: 0 };
+const NO_PAY_FAULTS: PayFaults = {
+  duplicateNotifications: 0,
+  badSignatureNotifications: 0,
+  notificationDelayMs: 0,
+  holdNotifications: false,
+  queryNotPay: 0,
+};
 
 const err = (status: number, code: string, message: string): PayAnswer => ({ status, body: { code, message } });
 
@@ -132,6 +147,8 @@ export class WeChatPayMock {
   readonly #notifyTimeoutMs: number;
   #transactions = new Map<string, MockTransaction>();
   #timers = new Set<NodeJS.Timeout>();
+  /** Paid trades whose notification is held (faults.holdNotifications). */
+  #held: MockTransaction[] = [];
   faults: PayFaults = { ...NO_PAY_FAULTS };
   deliveries: NotificationDelivery[] = [];
 
@@ -165,6 +182,7 @@ export class WeChatPayMock {
   reset(): void {
     this.stop();
     this.#transactions.clear();
+    this.#held = [];
     this.faults = { ...NO_PAY_FAULTS };
     this.deliveries = [];
   }
@@ -313,6 +331,10 @@ export class WeChatPayMock {
     if (mchid !== this.mchId) return err(400, 'MCH_NOT_EXISTS', '商户号不存在');
     const t = this.#transactions.get(`${mchid}:${outTradeNo}`);
     if (!t) return err(404, 'ORDER_NOT_EXIST', '订单不存在');
+    if (t.state === 'SUCCESS' && this.faults.queryNotPay > 0) {
+      this.faults = { ...this.faults, queryNotPay: this.faults.queryNotPay - 1 };
+      return { status: 200, body: this.#transactionBody({ ...t, state: 'NOTPAY', transactionId: null, successTime: null }) };
+    }
     return { status: 200, body: this.#transactionBody(t) };
   }
 
@@ -357,8 +379,20 @@ export class WeChatPayMock {
     // 28 digits, beginning 4200 as WeChat Pay's transaction ids do.
     t.transactionId = `4200${Array.from(randomBytes(24), (byte) => byte % 10).join('')}`;
     t.successTime = chinaTime(now);
-    if (options.notify !== false) this.#notify(t);
+    if (options.notify !== false) {
+      if (this.faults.holdNotifications) this.#held.push(t);
+      else this.#notify(t);
+    }
     return { ok: true, outTradeNo: t.outTradeNo, transactionId: t.transactionId };
+  }
+
+  /** Sends the notifications held by faults.holdNotifications (and stops holding); how many. */
+  releaseNotifications(): number {
+    const held = this.#held;
+    this.#held = [];
+    this.faults = { ...this.faults, holdNotifications: false };
+    for (const t of held) this.#notify(t);
+    return held.length;
   }
 
   /**
@@ -408,7 +442,16 @@ export class WeChatPayMock {
   #notify(t: MockTransaction): void {
     const { id, body } = this.#notificationBody(t);
     const copies = 1 + this.faults.duplicateNotifications;
-    for (let i = 0; i < copies; i += 1) void this.#deliver(t, id, body, 1);
+    const send = () => {
+      for (let i = 0; i < copies; i += 1) void this.#deliver(t, id, body, 1);
+    };
+    if (this.faults.notificationDelayMs <= 0) return send();
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      send();
+    }, this.faults.notificationDelayMs);
+    timer.unref();
+    this.#timers.add(timer);
   }
 
   /** One delivery attempt; a failure schedules the next per WeChat Pay's schedule, each re-signed. */

@@ -209,6 +209,38 @@ describe('payment notifications', () => {
     });
   });
 
+  it('holds notifications until released, delays them, and lets the query say NOTPAY for a paid trade (faults)', async () => {
+    const held = prepayBody();
+    const { body: prepay } = await call('POST', '/v3/pay/transactions/jsapi', held);
+    received.length = 0;
+    await fetch(`${mock.url}/__dev/pay/faults`, { method: 'POST', body: JSON.stringify({ holdNotifications: true, queryNotPay: 1 }) });
+    expect((await fetch(`${mock.url}/__dev/pay`, { method: 'POST', body: JSON.stringify({ prepayId: prepay?.prepay_id }) })).status).toBe(
+      200,
+    );
+    const queryPath = `/v3/pay/transactions/out-trade-no/${held.out_trade_no}?mchid=${MERCHANT.mchId}`;
+    expect((await call('GET', queryPath)).body).toMatchObject({ trade_state: 'NOTPAY' }); // the lag: once
+    expect((await call('GET', queryPath)).body).toMatchObject({ trade_state: 'SUCCESS', transaction_id: expect.any(String) as unknown });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received).toHaveLength(0); // held
+    const release = await fetch(`${mock.url}/__dev/pay/release`, { method: 'POST' });
+    expect(await release.json()).toEqual({ released: 1 });
+    await expect.poll(() => received.length, { timeout: 5_000 }).toBe(1);
+    expect(mock.world.pay.faults.holdNotifications).toBe(false);
+
+    const delayed = prepayBody();
+    await call('POST', '/v3/pay/transactions/jsapi', delayed);
+    received.length = 0;
+    mock.world.pay.setFaults({ notificationDelayMs: 300 });
+    try {
+      const started = Date.now();
+      expect(mock.world.pay.pay({ outTradeNo: delayed.out_trade_no }).ok).toBe(true);
+      await expect.poll(() => received.length, { timeout: 5_000 }).toBe(1);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    } finally {
+      mock.world.pay.setFaults({ notificationDelayMs: 0 });
+    }
+  });
+
   it('refuses to pay twice, and says why', async () => {
     const body = prepayBody();
     await call('POST', '/v3/pay/transactions/jsapi', body);

@@ -5,9 +5,11 @@
  * with the races on MariaDB.
  */
 import type { RunningWeChatMock } from '@app/wechat-mock';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContextInner } from '../../src/context';
 import { insertProduct } from '../../src/modules/catalog/catalog.repository';
+import { OrderSweeper } from '../../src/modules/order/order-sweeper';
 import { chinaTime, handlePaymentNotification, outTradeNoOf, orderIdOfOutTradeNo } from '../../src/modules/pay/pay.service';
 import { insertUser } from '../../src/modules/user/user.repository';
 import { createCaller } from '../../src/root';
@@ -206,6 +208,115 @@ describe.each(dialects)('WeChat Pay on %s', (_dialect, createTestDatabase) => {
     expect((await w.payment(order.id))?.status).toBe('REFUND_NEEDED');
     expect((await w.events(order.id)).map((e) => e.to_status)).toEqual(['PENDING_PAYMENT', 'CLOSED']);
   });
+  it('the active query: paid with the notification held, pay.confirm makes it PAID once; the late notification changes nothing', async () => {
+    const { caller, order } = await w.pendingOrder();
+    const params = await caller.pay.prepare({ orderId: order.id });
+    const outTradeNo = outTradeNoOf(order.id);
+    w.mock.world.pay.setFaults({ holdNotifications: true });
+    try {
+      const paid = w.mock.world.pay.pay({ prepayId: params.package.slice('prepay_id='.length) });
+      expect(paid.ok).toBe(true);
+      expect(w.mock.world.pay.deliveries.filter((d) => d.outTradeNo === outTradeNo)).toEqual([]); // nothing sent
+      expect((await caller.order.get({ id: order.id })).status).toBe('PENDING_PAYMENT');
+
+      const confirmed = await caller.pay.confirm({ orderId: order.id });
+      expect(confirmed.status).toBe('PAID');
+      expect(confirmed.paidAt).toBeInstanceOf(Date);
+      expect(await w.payment(order.id)).toMatchObject({ status: 'SUCCESS', transaction_id: paid.ok ? paid.transactionId : null });
+      const requests = w.mock.world.stats.requests;
+      expect((await caller.pay.confirm({ orderId: order.id })).status).toBe('PAID');
+      expect(w.mock.world.stats.requests).toBe(requests); // a paid order is answered without asking
+
+      expect(await w.notify(order.id)).toEqual({ status: 200, body: null }); // the late notification
+      expect(await w.events(order.id)).toEqual([
+        { from_status: null, to_status: 'PENDING_PAYMENT', reason: 'CREATED' },
+        { from_status: 'PENDING_PAYMENT', to_status: 'PAID', reason: 'WECHATPAY_QUERY' },
+      ]);
+    } finally {
+      w.mock.world.pay.setFaults({ holdNotifications: false });
+    }
+  });
+
+  it('the active query leaves the order pending while WeChat Pay says NOTPAY, and applies SUCCESS when it does', async () => {
+    const { caller, order } = await w.pendingOrder();
+    const params = await caller.pay.prepare({ orderId: order.id });
+    expect((await caller.pay.confirm({ orderId: order.id })).status).toBe('PENDING_PAYMENT'); // not paid: NOTPAY
+    w.mock.world.pay.setFaults({ queryNotPay: 2 }); // paid, but WeChat Pay's query lags
+    try {
+      expect(w.mock.world.pay.pay({ prepayId: params.package.slice('prepay_id='.length) }, { notify: false }).ok).toBe(true);
+      expect((await caller.pay.confirm({ orderId: order.id })).status).toBe('PENDING_PAYMENT');
+      expect((await caller.pay.confirm({ orderId: order.id })).status).toBe('PENDING_PAYMENT');
+      expect((await w.orderRow(order.id)).status).toBe('PENDING_PAYMENT');
+      expect((await w.payment(order.id))?.status).toBe('PREPARED');
+      expect((await caller.pay.confirm({ orderId: order.id })).status).toBe('PAID');
+    } finally {
+      w.mock.world.pay.setFaults({ queryNotPay: 0 });
+    }
+    expect((await w.events(order.id)).filter((e) => e.to_status === 'PAID')).toHaveLength(1);
+  });
+
+  it('the active query: only with a prepay, only for the owner, limited per user', async () => {
+    const { caller, order } = await w.pendingOrder();
+    const requests = w.mock.world.stats.requests;
+    expect((await caller.pay.confirm({ orderId: order.id })).status).toBe('PENDING_PAYMENT');
+    expect(w.mock.world.stats.requests).toBe(requests); // never prepared: WeChat Pay knows no trade to ask about
+    const stranger = await w.buyer();
+    expect(await appCodeOf(stranger.caller.pay.confirm({ orderId: order.id }))).toBe('ORDER_NOT_FOUND');
+
+    const limited = await createTestServices({
+      db: testDb.db,
+      clock: w.clock,
+      rateLimits: { ...UNLIMITED, payQueryPerUser: { points: 2, durationSeconds: 60 } },
+      pay: paySettingsFor(w.mock),
+    });
+    const own = await w.pendingOrder();
+    await own.caller.pay.prepare({ orderId: own.order.id });
+    const limitedCaller = createCaller(createContextInner(limited, { session: { userId: own.userId, sessionId: 'limited' } }));
+    await limitedCaller.pay.confirm({ orderId: own.order.id });
+    await limitedCaller.pay.confirm({ orderId: own.order.id });
+    expect(await appCodeOf(limitedCaller.pay.confirm({ orderId: own.order.id }))).toBe('RATE_LIMITED');
+  });
+
+  it("a cancel closes the order's trade at WeChat Pay too: the mock then refuses to take the payment", async () => {
+    const { caller, order } = await w.pendingOrder();
+    const params = await caller.pay.prepare({ orderId: order.id });
+    expect((await caller.order.cancel({ id: order.id })).status).toBe('CLOSED');
+    expect(w.mock.world.pay.stateOf(outTradeNoOf(order.id))).toBe('CLOSED');
+    const paying = await fetch(`${w.mock.url}/__dev/pay`, {
+      method: 'POST',
+      body: JSON.stringify({ prepayId: params.package.slice('prepay_id='.length) }),
+    });
+    expect(paying.status).toBe(409);
+    expect(await paying.json()).toEqual({ ok: false, error: 'the trade is closed' });
+  });
+
+  it('a cancel with WeChat Pay unreachable still closes the order (the trade expires there at the deadline)', async () => {
+    const { caller, order } = await w.pendingOrder();
+    await caller.pay.prepare({ orderId: order.id });
+    w.mock.world.setFaults({ down: true });
+    try {
+      expect((await caller.order.cancel({ id: order.id })).status).toBe('CLOSED');
+    } finally {
+      w.mock.world.clearFaults();
+    }
+    expect(w.mock.world.pay.stateOf(outTradeNoOf(order.id))).toBe('NOTPAY');
+  });
+
+  // Last in this block: the sweep closes every order of the block that is still pending.
+  it("the sweeper closes an unpaid order's trade at WeChat Pay too", async () => {
+    const prepared = await w.pendingOrder();
+    await prepared.caller.pay.prepare({ orderId: prepared.order.id });
+    const saved = w.clock.now();
+    w.clock.set(new Date(prepared.order.expiresAt.getTime() + 1));
+    try {
+      const sweeper = new OrderSweeper({ db: testDb.db, clock: w.clock, logger: pino({ level: 'silent' }), pay: w.services.pay });
+      expect(await sweeper.sweep()).toBeGreaterThanOrEqual(1);
+    } finally {
+      w.clock.set(saved);
+    }
+    expect((await w.orderRow(prepared.order.id)).status).toBe('CLOSED');
+    expect(w.mock.world.pay.stateOf(outTradeNoOf(prepared.order.id))).toBe('CLOSED');
+  });
 });
 
 describe('concurrent notifications (MariaDB)', () => {
@@ -227,6 +338,15 @@ describe('concurrent notifications (MariaDB)', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect((await w.events(order.id)).filter((e) => e.to_status === 'PAID')).toHaveLength(1);
     expect((await w.orderRow(order.id)).status).toBe('PAID');
+  });
+
+  it('the active query racing the notification: PAID once, whichever applies first', async () => {
+    const { caller, order } = await w.pendingOrder();
+    await w.prepareAndPay(caller, order.id);
+    const [answer, confirmed] = await Promise.all([w.notify(order.id), caller.pay.confirm({ orderId: order.id })]);
+    expect(answer.status).toBe(200);
+    expect(confirmed.status).toBe('PAID');
+    expect((await w.events(order.id)).filter((e) => e.to_status === 'PAID')).toHaveLength(1);
   });
 
   it('a notification racing a cancel: the order ends PAID or CLOSED (REFUND_NEEDED), never both', async () => {

@@ -9,6 +9,10 @@ import '../zod';
 export const payPrepareInputSchema = z.object({ orderId: z.int().check(z.positive()) });
 export type PayPrepareInput = z.infer<typeof payPrepareInputSchema>;
 
+/** `pay.confirm`: the client is back from `wx.requestPayment`; the answer is the order. */
+export const payConfirmInputSchema = z.object({ orderId: z.int().check(z.positive()) });
+export type PayConfirmInput = z.infer<typeof payConfirmInputSchema>;
+
 /** `wx.requestPayment`'s parameters for JSAPI (mini-program) payments, API v3. */
 export const requestPaymentParamsSchema = z.object({
   /** Seconds since the epoch, as a string. */

@@ -16,6 +16,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../clock';
 import { dialectOf, isDeadlock } from '../../db/dialect';
 import type { Database } from '../../db/schema';
+import type { PayServices } from '../../wechat/pay';
+import { closeTradesAtWeChatPay } from '../pay/pay.service';
 import { closeOrder } from './order.service';
 
 export interface OrderSweeperOptions {
@@ -24,6 +26,8 @@ export interface OrderSweeperOptions {
   logger: Logger;
   /** Orders closed per transaction. */
   batchSize?: number;
+  /** WeChat Pay: the closed orders' trades are closed there too (after each batch commits). */
+  pay?: PayServices | null;
 }
 
 export class OrderSweeper {
@@ -32,6 +36,7 @@ export class OrderSweeper {
   readonly #logger: Logger;
   readonly #batchSize: number;
   readonly #skipLocked: boolean;
+  readonly #pay: PayServices | null;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<number> | null = null;
 
@@ -41,6 +46,7 @@ export class OrderSweeper {
     this.#logger = options.logger;
     this.#batchSize = options.batchSize ?? 100;
     this.#skipLocked = dialectOf(options.db) === 'mysql';
+    this.#pay = options.pay ?? null;
   }
 
   /** One sweep: every order due now, batch by batch. Resolves to how many this call closed. */
@@ -48,7 +54,9 @@ export class OrderSweeper {
     let closed = 0;
     for (;;) {
       const batch = await this.#closeBatch();
-      closed += batch.closed;
+      closed += batch.closed.length;
+      // After the commit, best effort (closeTradesAtWeChatPay says why that is enough).
+      await closeTradesAtWeChatPay({ db: this.#db, logger: this.#logger, pay: this.#pay }, batch.closed);
       if (batch.found < this.#batchSize) break;
     }
     if (closed > 0) this.#logger.info({ closed }, 'closed unpaid orders past their payment time');
@@ -61,7 +69,7 @@ export class OrderSweeper {
    * instances, each then moving its orders to CLOSED in that same index, would deadlock. A
    * deadlock or lock timeout that still happens rolls the batch back whole: it is run again.
    */
-  async #closeBatch(attempt = 1): Promise<{ found: number; closed: number }> {
+  async #closeBatch(attempt = 1): Promise<{ found: number; closed: number[] }> {
     const transaction = this.#skipLocked ? this.#db.transaction().setIsolationLevel('read committed') : this.#db.transaction();
     try {
       return await transaction.execute(async (trx) => {
@@ -75,9 +83,9 @@ export class OrderSweeper {
           .limit(this.#batchSize);
         if (this.#skipLocked) due = due.forUpdate().skipLocked();
         const rows = await due.execute();
-        let count = 0;
-        for (const { id } of rows) if (await closeOrder(trx, id, 'TIMEOUT', now)) count += 1;
-        return { found: rows.length, closed: count };
+        const closed: number[] = [];
+        for (const { id } of rows) if (await closeOrder(trx, id, 'TIMEOUT', now)) closed.push(id);
+        return { found: rows.length, closed };
       });
     } catch (error) {
       if (attempt < 3 && isDeadlock(error)) return this.#closeBatch(attempt + 1);

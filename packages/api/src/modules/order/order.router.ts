@@ -1,5 +1,6 @@
 import { createOrderInputSchema, orderIdInputSchema, orderListInputSchema, orderListSchema, orderSchema } from '@app/shared';
 import { authedProcedure, router } from '../../trpc';
+import { closeTradesAtWeChatPay } from '../pay/pay.service';
 import { cancelOrder, createOrder, getOrder, listOrders } from './order.service';
 
 /** A user's own orders only: every procedure is scoped to the session's user. */
@@ -22,5 +23,6 @@ export const orderRouter = router({
   cancel: authedProcedure
     .input(orderIdInputSchema)
     .output(orderSchema)
-    .mutation(({ ctx, input }) => cancelOrder(ctx, ctx.session.userId, input.id)),
+    // Closed here, then at WeChat Pay too (best effort, after the commit: pay.service.ts).
+    .mutation(({ ctx, input }) => cancelOrder(ctx, ctx.session.userId, input.id, (orderId) => closeTradesAtWeChatPay(ctx, [orderId]))),
 });

@@ -188,24 +188,35 @@ export async function closeOrder(
 /**
  * Marks a pending order paid, inside the caller's transaction, with its event. False when the
  * order was not pending (paid already by an earlier notification, or closed): no second effect.
- * `source` says what proved the payment (a verified notification, later an active query).
+ * `source` says what proved the payment: a verified notification, or WeChat Pay's verified
+ * answer to our query (pay.confirm).
  */
 export async function markOrderPaid(
   trx: Kysely<Database>,
   orderId: number,
   paidAt: Date,
   now: Date,
-  source: 'WECHATPAY_NOTIFY',
+  source: 'WECHATPAY_NOTIFY' | 'WECHATPAY_QUERY',
 ): Promise<boolean> {
   if (!(await markPendingOrderPaid(trx, orderId, paidAt, now))) return false;
   await recordOrderEvent(trx, orderId, 'PENDING_PAYMENT', 'PAID', source, now);
   return true;
 }
 
-/** Cancelling a closed order again answers with it; a paid one cannot be cancelled here. */
-export async function cancelOrder(deps: OrderDeps, userId: number, orderId: number): Promise<Order> {
+/**
+ * Cancelling a closed order again answers with it; a paid one cannot be cancelled here.
+ * `afterClose` runs once this call closed the order, after its transaction committed (the order
+ * router closes the trade at WeChat Pay there).
+ */
+export async function cancelOrder(
+  deps: OrderDeps,
+  userId: number,
+  orderId: number,
+  afterClose?: (orderId: number) => Promise<void>,
+): Promise<Order> {
   await ownOrder(deps.db, userId, orderId);
-  await deps.db.transaction().execute((trx) => closeOrder(trx, orderId, 'CANCELLED', deps.clock.now(), userId));
+  const closed = await deps.db.transaction().execute((trx) => closeOrder(trx, orderId, 'CANCELLED', deps.clock.now(), userId));
+  if (closed && afterClose) await afterClose(orderId);
   const row = await ownOrder(deps.db, userId, orderId);
   if (row.status === 'PAID') throw new AppError('ORDER_STATE_CONFLICT');
   return loadOrder(deps.db, row);

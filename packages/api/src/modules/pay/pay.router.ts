@@ -1,6 +1,6 @@
-import { payPrepareInputSchema, requestPaymentParamsSchema } from '@app/shared';
+import { orderSchema, payConfirmInputSchema, payPrepareInputSchema, requestPaymentParamsSchema } from '@app/shared';
 import { authedProcedure, router } from '../../trpc';
-import { preparePayment } from './pay.service';
+import { confirmPayment, preparePayment } from './pay.service';
 
 /** WeChat Pay. Its notifications are not tRPC: apps/server serves POST /webhooks/wechatpay. */
 export const payRouter = router({
@@ -9,4 +9,14 @@ export const payRouter = router({
     .input(payPrepareInputSchema)
     .output(requestPaymentParamsSchema)
     .mutation(({ ctx, input }) => preparePayment(ctx, ctx.session.userId, input.orderId)),
+
+  /**
+   * Back from `wx.requestPayment`: the order, after asking WeChat Pay about a still-pending one
+   * (the active query; limited per user). A mutation, not part of order.get: it calls WeChat Pay
+   * and may change the order, which a query (a GET, retried and batched freely) must not.
+   */
+  confirm: authedProcedure
+    .input(payConfirmInputSchema)
+    .output(orderSchema)
+    .mutation(({ ctx, input }) => confirmPayment(ctx, ctx.session.userId, input.orderId)),
 });

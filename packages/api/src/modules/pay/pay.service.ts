@@ -1,13 +1,16 @@
 /**
- * WeChat Pay for orders: the prepay a mini-program needs for `wx.requestPayment`, and the verified
- * notification that alone (with, later, an active query) moves an order to PAID.
+ * WeChat Pay for orders: the prepay a mini-program needs for `wx.requestPayment`; the verified
+ * notification or the active query (pay.confirm), which alone move an order to PAID, through one
+ * function (applyConfirmedTransaction); and closing a closed order's trade at WeChat Pay.
  */
-import type { RequestPaymentParams } from '@app/shared';
+import type { Order, RequestPaymentParams } from '@app/shared';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock';
+import { isDeadlock } from '../../db/dialect';
 import type { Database, OrderRow } from '../../db/schema';
 import { AppError } from '../../errors';
+import type { RateLimits } from '../../rate-limits';
 import {
   NotificationFormatError,
   readPaymentNotification,
@@ -20,7 +23,7 @@ import {
   type Transaction,
 } from '../../wechat/pay';
 import { findOrderById, findOrderItems } from '../order/order.repository';
-import { markOrderPaid } from '../order/order.service';
+import { getOrder, markOrderPaid } from '../order/order.service';
 import { findUserById } from '../user/user.repository';
 import { findPaymentByOrderId, recordConfirmedPayment, savePrepay } from './pay.repository';
 
@@ -33,6 +36,8 @@ export interface PayDeps {
 
 /** A prepay id lives 2 hours at WeChat Pay; ours is retired a little earlier. */
 const PREPAY_LIFETIME_MS = 2 * 60 * 60_000 - 5 * 60_000;
+/** Close requests to WeChat Pay in flight at once (a sweep may close a whole batch). */
+const CLOSE_CONCURRENCY = 8;
 /** WeChat Pay's limit on `description`, in characters. */
 const MAX_DESCRIPTION_LENGTH = 127;
 
@@ -143,6 +148,111 @@ export interface NotificationAnswer {
 const OK: NotificationAnswer = { status: 200, body: null };
 const fail = (status: number, code: string, message: string): NotificationAnswer => ({ status, body: { code, message } });
 
+/** What proved a payment: WeChat Pay's notification, or its answer to our query. */
+export type PaymentSource = 'WECHATPAY_NOTIFY' | 'WECHATPAY_QUERY';
+
+/** What a transaction WeChat Pay vouched for did to its order. */
+export type ConfirmOutcome =
+  /** For another merchant or app: nothing done. */
+  | 'merchant-mismatch'
+  /** No order has that out_trade_no. */
+  | 'unknown-order'
+  /** Not (yet) paid: NOTPAY, USERPAYING, CLOSED…; nothing done. */
+  | 'not-success'
+  /** Paid another amount than the order's: nothing done. */
+  | 'amount-mismatch'
+  /** The order moved PENDING_PAYMENT → PAID, now. */
+  | 'paid'
+  /** Already PAID: no second effect. */
+  | 'already-paid'
+  /** The order had closed: it stays closed, the payment recorded REFUND_NEEDED. */
+  | 'refund-needed';
+
+/**
+ * Applies a transaction WeChat Pay vouched for (a notification whose signature verified and
+ * whose resource decrypted, or a query answer whose signature verified): the checks of the
+ * merchant, the app and the amount against the order, then the guarded PENDING_PAYMENT → PAID
+ * update with its order_events row, once whoever gets there first. Shared by the notification
+ * and the active query, so both apply exactly the same rules.
+ */
+export async function applyConfirmedTransaction(
+  deps: PayDeps,
+  pay: PayServices,
+  transaction: Transaction,
+  source: PaymentSource,
+): Promise<ConfirmOutcome> {
+  const { logger } = deps;
+  const { out_trade_no: outTradeNo, transaction_id: transactionId } = transaction;
+  const facts = { source, outTradeNo, transactionId, mchid: transaction.mchid, appid: transaction.appid };
+  if (transaction.mchid !== pay.mchId || transaction.appid !== pay.appId) {
+    logger.error(facts, 'WeChat Pay transaction for another merchant or app: refused');
+    return 'merchant-mismatch';
+  }
+  const orderId = orderIdOfOutTradeNo(outTradeNo);
+  const order = orderId === null ? undefined : await findOrderById(deps.db, orderId);
+  if (!order) {
+    logger.error(facts, 'WeChat Pay transaction for an unknown order');
+    return 'unknown-order';
+  }
+  if (transaction.trade_state !== 'SUCCESS') {
+    logger.info({ ...facts, tradeState: transaction.trade_state }, 'WeChat Pay transaction not paid (yet)');
+    return 'not-success';
+  }
+  const total = transaction.amount?.total;
+  const currency = transaction.amount?.currency ?? 'CNY';
+  if (total !== order.total_fen || currency !== 'CNY') {
+    logger.error(
+      { ...facts, total, currency, orderTotal: order.total_fen },
+      'WeChat Pay transaction amount differs from the order: refused',
+    );
+    return 'amount-mismatch';
+  }
+
+  const now = deps.clock.now();
+  const successTime = transaction.success_time ? new Date(transaction.success_time) : null;
+  const paidAt = successTime && !Number.isNaN(successTime.getTime()) ? successTime : now;
+  const payment = {
+    orderId: order.id,
+    outTradeNo,
+    mchId: pay.mchId,
+    amountFen: order.total_fen,
+    transactionId: transactionId ?? null,
+    paidAt,
+  };
+  const markPaid = () =>
+    deps.db.transaction().execute(async (trx) => {
+      if (!(await markOrderPaid(trx, order.id, paidAt, now, source))) return false;
+      await recordConfirmedPayment(trx, payment, 'SUCCESS', now);
+      return true;
+    });
+  let moved: boolean;
+  try {
+    moved = await markPaid();
+  } catch (error) {
+    // Many confirmations of one payment at once (duplicates, the query beside the notification)
+    // can deadlock on MySQL's index locks; the loser was rolled back whole, so it runs again
+    // (and then finds the order paid).
+    if (!isDeadlock(error)) throw error;
+    moved = await markPaid();
+  }
+  if (moved) {
+    logger.info({ ...facts, orderId: order.id }, 'order paid');
+    return 'paid';
+  }
+  const current = await findOrderById(deps.db, order.id);
+  if (current?.status !== 'CLOSED') return 'already-paid';
+  // The user paid an order that had closed here (the sweeper ran between their tap and WeChat
+  // Pay's confirmation, or a cancel raced the payment). The money is WeChat Pay's to give back: a
+  // refund is needed (POST /v3/refund/domestic/refunds, a later increment). Recorded (again, for
+  // a repeat: the same row, the same facts).
+  await recordConfirmedPayment(deps.db, payment, 'REFUND_NEEDED', now);
+  logger.error(
+    { ...facts, orderId: order.id, closeReason: current.close_reason },
+    'PAID AFTER CLOSE: WeChat Pay took money for a closed order; it must be refunded',
+  );
+  return 'refund-needed';
+}
+
 /**
  * Handles one payment notification, from its raw body. What each outcome answers, and why:
  * - a signature that does not verify (bad, unknown serial, stale timestamp, replayed nonce): 401
@@ -157,7 +267,8 @@ const fail = (status: number, code: string, message: string): NotificationAnswer
  *   answering success would drop the only push of a real payment, and a failure costs nothing
  *   but WeChat Pay's retries, which give us the day to put it right;
  * - the order pending: PAID once (guarded update + order_events row), 200;
- * - the order paid already (a repeat, concurrent or late): 200, no second effect;
+ * - the order paid already (a repeat, concurrent or late, or the active query got there
+ *   first): 200, no second effect;
  * - the order closed already (cancelled or timed out here while the user paid): 200, logged as
  *   an error and recorded as REFUND_NEEDED: the money must go back (refunds are a later
  *   increment), and WeChat Pay retrying would change nothing.
@@ -166,13 +277,14 @@ export async function handlePaymentNotification(deps: PayDeps, headers: SignedHe
   const { pay, logger } = deps;
   if (!pay) return fail(404, 'FAIL', 'payment is disabled');
   let transaction: Transaction;
-  let notificationId: string;
   try {
     const notification = await readPaymentNotification(pay.verifier, pay.apiV3Key, headers, rawBody);
     transaction = notification.transaction;
-    notificationId = notification.id;
     if (notification.eventType !== 'TRANSACTION.SUCCESS') {
-      logger.warn({ notificationId, eventType: notification.eventType }, 'WeChat Pay notification of another kind: ignored');
+      logger.warn(
+        { notificationId: notification.id, eventType: notification.eventType },
+        'WeChat Pay notification of another kind: ignored',
+      );
       return OK;
     }
   } catch (error) {
@@ -186,64 +298,113 @@ export async function handlePaymentNotification(deps: PayDeps, headers: SignedHe
     }
     throw error;
   }
+  switch (await applyConfirmedTransaction(deps, pay, transaction, 'WECHATPAY_NOTIFY')) {
+    case 'merchant-mismatch':
+      return fail(400, 'FAIL', 'mchid or appid mismatch');
+    case 'unknown-order':
+      return fail(404, 'FAIL', 'unknown out_trade_no');
+    case 'amount-mismatch':
+      return fail(400, 'FAIL', 'amount mismatch');
+    default:
+      return OK;
+  }
+}
 
-  const { out_trade_no: outTradeNo, transaction_id: transactionId } = transaction;
-  const facts = { notificationId, outTradeNo, transactionId, mchid: transaction.mchid, appid: transaction.appid };
-  if (transaction.mchid !== pay.mchId || transaction.appid !== pay.appId) {
-    logger.error(facts, 'WeChat Pay notification for another merchant or app: refused');
-    return fail(400, 'FAIL', 'mchid or appid mismatch');
-  }
-  const orderId = orderIdOfOutTradeNo(outTradeNo);
-  const order = orderId === null ? undefined : await findOrderById(deps.db, orderId);
-  if (!order) {
-    logger.error(facts, 'WeChat Pay notification for an unknown order: answered 404 so that WeChat Pay retries');
-    return fail(404, 'FAIL', 'unknown out_trade_no');
-  }
-  if (transaction.trade_state !== 'SUCCESS') {
-    logger.warn({ ...facts, tradeState: transaction.trade_state }, 'WeChat Pay notification without SUCCESS: ignored');
-    return OK;
-  }
-  const total = transaction.amount?.total;
-  const currency = transaction.amount?.currency ?? 'CNY';
-  if (total !== order.total_fen || currency !== 'CNY') {
-    logger.error(
-      { ...facts, total, currency, orderTotal: order.total_fen },
-      'WeChat Pay notification amount differs from the order: refused',
-    );
-    return fail(400, 'FAIL', 'amount mismatch');
-  }
+export interface ConfirmDeps extends PayDeps {
+  rateLimits: RateLimits;
+}
 
-  const now = deps.clock.now();
-  const successTime = transaction.success_time ? new Date(transaction.success_time) : null;
-  const paidAt = successTime && !Number.isNaN(successTime.getTime()) ? successTime : now;
-  const payment = {
-    orderId: order.id,
-    outTradeNo,
-    mchId: pay.mchId,
-    amountFen: order.total_fen,
-    transactionId: transactionId ?? null,
-    paidAt,
-  };
-  const moved = await deps.db.transaction().execute(async (trx) => {
-    if (!(await markOrderPaid(trx, order.id, paidAt, now, 'WECHATPAY_NOTIFY'))) return false;
-    await recordConfirmedPayment(trx, payment, 'SUCCESS', now);
-    return true;
-  });
-  if (moved) {
-    logger.info(facts, 'order paid (WeChat Pay notification)');
-    return OK;
+/**
+ * The active query (pay.confirm): the client is back from `wx.requestPayment` and its order is
+ * still pending here, perhaps because the notification is late. When a prepay exists (else
+ * WeChat Pay knows no trade to ask about), WeChat Pay is asked for the trade
+ * (GET /v3/pay/transactions/out-trade-no/{no}; its answer's signature is verified by the client
+ * like every answer) and a SUCCESS is applied exactly as a notification would be. NOTPAY or
+ * USERPAYING leave the order pending; so does a refusal by WeChat Pay (logged). Queries are
+ * limited per user (payQueryPerUser, RATE_LIMITED beyond it); an order that is no longer pending
+ * is answered from the database without asking. Answers the order as it now is.
+ */
+export async function confirmPayment(deps: ConfirmDeps, userId: number, orderId: number): Promise<Order> {
+  const order = await getOrder(deps, userId, orderId);
+  if (order.status !== 'PENDING_PAYMENT') return order;
+  const pay = enabled(deps.pay);
+  const stored = await findPaymentByOrderId(deps.db, orderId);
+  if (!stored?.prepay_id) return order;
+  await deps.rateLimits.consume('payQueryPerUser', String(userId));
+  let transaction: Transaction;
+  try {
+    transaction = await pay.client.queryByOutTradeNo(stored.out_trade_no);
+  } catch (error) {
+    if (error instanceof WeChatPayApiError) {
+      deps.logger.warn({ orderId, status: error.status, code: error.code, detail: error.detail }, 'WeChat Pay refused a query');
+      return order;
+    }
+    if (error instanceof WeChatPayTransportError) {
+      deps.logger.warn({ orderId, reason: error.reason, detail: error.detail }, 'WeChat Pay unavailable');
+      throw new AppError('PAYMENT_UNAVAILABLE', { cause: error });
+    }
+    throw error;
   }
-  const current = await findOrderById(deps.db, order.id);
-  if (current?.status === 'CLOSED') {
-    // The user paid an order that had closed here (the sweeper ran between their tap and WeChat
-    // Pay's confirmation, or a cancel raced the payment). The money is WeChat Pay's to give
-    // back: a refund is needed (POST /v3/refund/domestic/refunds, a later increment). Recorded,
-    // and answered success: WeChat Pay retrying would not change any of this.
-    await recordConfirmedPayment(deps.db, payment, 'REFUND_NEEDED', now);
-    logger.error(
-      { ...facts, orderId: order.id, closeReason: current.close_reason },
-      'PAID AFTER CLOSE: WeChat Pay took money for a closed order; it must be refunded',
+  if (transaction.out_trade_no !== stored.out_trade_no) {
+    deps.logger.error(
+      { orderId, asked: stored.out_trade_no, answered: transaction.out_trade_no },
+      'WeChat Pay answered about another trade',
+    );
+    return order;
+  }
+  const outcome = await applyConfirmedTransaction(deps, pay, transaction, 'WECHATPAY_QUERY');
+  return outcome === 'paid' || outcome === 'already-paid' || outcome === 'refund-needed' ? getOrder(deps, userId, orderId) : order;
+}
+
+/**
+ * Closes at WeChat Pay the trades of orders that just closed here (cancelled, or past their
+ * deadline), so that nobody can pay them any more: POST /v3/pay/transactions/out-trade-no/{no}/close.
+ * Only orders with a stored prepay have a trade. Called after the closing transaction committed
+ * (never inside it: a slow WeChat Pay must not hold the order's row locks), best effort: a
+ * failure is logged and not retried, because WeChat Pay expires the trade by itself at its
+ * time_expire, which is the order's deadline. So a failed close leaves, at worst, a cancelled
+ * order payable until its deadline, and such a payment is caught by the notification or the
+ * query and recorded REFUND_NEEDED. A trade paid meanwhile (ORDERPAID) is logged as an error:
+ * its notification says the same, and the money must go back.
+ */
+export async function closeTradesAtWeChatPay(deps: Pick<PayDeps, 'db' | 'logger' | 'pay'>, orderIds: readonly number[]): Promise<void> {
+  const { pay, logger } = deps;
+  if (!pay || orderIds.length === 0) return;
+  let payments: Array<{ order_id: number; out_trade_no: string; prepay_id: string | null; status: string }>;
+  try {
+    payments = await deps.db
+      .selectFrom('payments')
+      .select(['order_id', 'out_trade_no', 'prepay_id', 'status'])
+      .where('order_id', 'in', orderIds)
+      .execute();
+  } catch (error) {
+    logger.warn({ err: error, orderIds }, 'could not read the payments to close at WeChat Pay; they expire there at the order deadline');
+    return;
+  }
+  const trades = payments.filter((payment) => payment.status === 'PREPARED' && payment.prepay_id);
+  for (let i = 0; i < trades.length; i += CLOSE_CONCURRENCY) {
+    await Promise.all(
+      trades.slice(i, i + CLOSE_CONCURRENCY).map(async ({ order_id: orderId, out_trade_no: outTradeNo }) => {
+        try {
+          await pay.client.closeOrder(outTradeNo);
+          logger.info({ orderId, outTradeNo }, 'trade closed at WeChat Pay');
+        } catch (error) {
+          if (error instanceof WeChatPayApiError && error.code === 'ORDERPAID') {
+            logger.error(
+              { orderId, outTradeNo },
+              'PAID AFTER CLOSE: the trade of a closed order was paid at WeChat Pay; it must be refunded',
+            );
+          } else if (error instanceof WeChatPayApiError || error instanceof WeChatPayTransportError) {
+            const detail = error instanceof WeChatPayApiError ? { status: error.status, code: error.code } : { reason: error.reason };
+            logger.warn(
+              { orderId, outTradeNo, ...detail },
+              'could not close the trade at WeChat Pay; it expires there at the order deadline',
+            );
+          } else {
+            logger.error({ err: error, orderId, outTradeNo }, 'closing the trade at WeChat Pay failed');
+          }
+        }
+      }),
     );
   }
-  return OK;
 }
