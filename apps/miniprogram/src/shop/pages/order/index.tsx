@@ -6,7 +6,7 @@
  */
 import type { Order } from '@app/shared';
 import { Button, Text, View } from '@tarojs/components';
-import Taro, { useDidShow, usePullDownRefresh, useRouter } from '@tarojs/taro';
+import Taro, { useRouter } from '@tarojs/taro';
 import { useEffect, useRef, useState } from 'react';
 import { cancelOrder, getOrder } from '../../../api/shop';
 import { useQuery } from '../../../api/use-query';
@@ -21,6 +21,7 @@ import { idParam } from '../../../ui/route-params';
 import { closeReasonText, orderStatusText, remainingMs } from '../../../ui/shop-format';
 import { toastError } from '../../../ui/toast-error';
 import { Price } from '../../components/Price';
+import { usePageRefresh } from '../../use-page-refresh';
 import { Countdown } from './Countdown';
 import './index.css';
 
@@ -129,15 +130,7 @@ function OrderLoader() {
     reload,
     replace,
   } = useQuery((signal) => (id === null ? Promise.reject(clientError('ORDER_NOT_FOUND', null)) : getOrder(id, signal)), [id]);
-  const shown = useRef(false);
-  useDidShow(() => {
-    if (shown.current && !loading) reload();
-    shown.current = true;
-  });
-  usePullDownRefresh(() => {
-    reload();
-    void Taro.stopPullDownRefresh();
-  });
+  usePageRefresh(reload, loading);
 
   // Unpaid past its deadline: the server closes it shortly; ask until it says so (a few times).
   const rechecks = useRef(0);

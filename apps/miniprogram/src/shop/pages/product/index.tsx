@@ -3,8 +3,7 @@
  * the catalog. Shown again (back from an order or its cancellation) it reloads: the stock moves.
  */
 import { Button, Text, View } from '@tarojs/components';
-import Taro, { useDidShow, usePullDownRefresh, useRouter } from '@tarojs/taro';
-import { useRef } from 'react';
+import Taro, { useRouter } from '@tarojs/taro';
 import { getProduct } from '../../../api/shop';
 import { useQuery } from '../../../api/use-query';
 import { ErrorView } from '../../../components/ErrorView';
@@ -13,6 +12,7 @@ import { clientError } from '../../../errors/app-error';
 import { idParam } from '../../../ui/route-params';
 import { stockText } from '../../../ui/shop-format';
 import { Price } from '../../components/Price';
+import { usePageRefresh } from '../../use-page-refresh';
 import { ProductImage } from '../../components/ProductImage';
 import './index.css';
 
@@ -24,16 +24,7 @@ export default function ProductPage() {
     loading,
     reload,
   } = useQuery((signal) => (id === null ? Promise.reject(clientError('PRODUCT_NOT_FOUND', null)) : getProduct(id, signal)), [id]);
-  const shown = useRef(false);
-  useDidShow(() => {
-    // The first show is the page opening, which loads anyway.
-    if (shown.current && !loading) reload();
-    shown.current = true;
-  });
-  usePullDownRefresh(() => {
-    reload();
-    void Taro.stopPullDownRefresh();
-  });
+  usePageRefresh(reload, loading);
 
   if (!product) return error ? <ErrorView title="商品加载失败" error={error} onRetry={reload} /> : <Loading />;
   const soldOut = product.stock <= 0;
