@@ -6,6 +6,9 @@ import {
   DEFAULT_RATE_LIMITS,
   OutageLog,
   OrderSweeper,
+  JobRunner,
+  ORDER_PAID_JOB,
+  paidMessageHandler,
   LocalDiskStorage,
   type Clock,
   type RateLimitConfig,
@@ -143,6 +146,19 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   // Registered after the database's onClose hook, so it runs before it (Fastify closes in reverse
   // order): a sweep in progress finishes while the database is still there.
   app.addHook('onClose', () => sweeper.stop());
+
+  // Durable jobs (packages/api, jobs/): what follows a payment, run at least once across instances.
+  const jobs = new JobRunner({
+    db,
+    clock: services.clock,
+    logger,
+    handlers: { [ORDER_PAID_JOB]: paidMessageHandler(services, config.paidMessage) },
+  });
+  app.addHook('onReady', (done) => {
+    jobs.start(config.jobs.intervalMs);
+    done();
+  });
+  app.addHook('onClose', () => jobs.stop());
 
   // Before listening (Fastify runs onReady inside listen): a serverless instance's init phase.
   if (config.prewarmOnStart) app.addHook('onReady', () => prewarm(services));

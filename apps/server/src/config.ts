@@ -149,6 +149,12 @@ const envSchema = z.object({
   // The shop: an unpaid order closes after this long, checked every ORDER_SWEEP_INTERVAL_MS.
   ORDER_PAYMENT_TIMEOUT_MINUTES: withDefault(integer(1, 7 * 24 * 60), 15),
   ORDER_SWEEP_INTERVAL_MS: withDefault(integer(100, 600_000), 5_000),
+  // Durable jobs (the message after a payment): each instance looks for due ones this often.
+  JOB_INTERVAL_MS: withDefault(integer(100, 600_000), 2_000),
+  // The 订阅消息 template of "order paid" (admin console: 订阅消息 → 选用); unset: no message.
+  WECHAT_PAID_MESSAGE_TEMPLATE_ID: z.optional(text()),
+  // Which version of the mini-program a message opens: formal (正式版), trial (体验版), developer.
+  WECHAT_MESSAGE_STATE: withDefault(z.enum(['formal', 'trial', 'developer']), 'formal'),
   // WeChat Pay (payment-config.ts): enabled by WECHATPAY_MCHID, then the others are required.
   WECHATPAY_MCHID: z.optional(z.string().check(z.regex(/^\d{6,20}$/, { message: 'expected a merchant id (mchid), digits only' }))),
   WECHATPAY_MERCHANT_SERIAL: z.optional(
@@ -249,6 +255,9 @@ export interface Config {
   /** Connect to the database and fetch the WeChat access token before listening. */
   prewarmOnStart: boolean;
   orders: { paymentTimeoutMinutes: number; sweepIntervalMs: number };
+  jobs: { intervalMs: number };
+  /** The message after a payment: its template (null: none) and the version it opens. */
+  paidMessage: { templateId: string | null; state: 'formal' | 'trial' | 'developer' };
   /** WeChat Pay; null: payment disabled (WECHATPAY_MCHID unset). */
   pay: WeChatPaySettings | null;
 }
@@ -337,6 +346,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     trpcHost: env.TRPC_HOST,
     prewarmOnStart: env.PREWARM_ON_START === 'true',
     orders: { paymentTimeoutMinutes: env.ORDER_PAYMENT_TIMEOUT_MINUTES, sweepIntervalMs: env.ORDER_SWEEP_INTERVAL_MS },
+    jobs: { intervalMs: env.JOB_INTERVAL_MS },
+    paidMessage: { templateId: env.WECHAT_PAID_MESSAGE_TEMPLATE_ID ?? null, state: env.WECHAT_MESSAGE_STATE },
     pay: payment?.settings ?? null,
   };
 }

@@ -16,3 +16,6 @@ export type { OrderSettings } from './modules/order/order.service';
 export { DEMO_PRODUCTS, seedDemoCatalog } from './modules/catalog/demo-catalog';
 export { handlePaymentNotification, outTradeNoOf, type NotificationAnswer } from './modules/pay/pay.service';
 export type { WeChatPaySettings, PayServices } from './wechat/pay';
+export { JobRunner, PermanentJobError, type JobHandler } from './jobs/job-runner';
+export { ORDER_PAID_JOB } from './modules/order/order.service';
+export { paidMessageHandler, type PaidMessageSettings } from './modules/pay/paid-message';

@@ -7,9 +7,9 @@ import { parseArgs } from 'node:util';
 export const USAGE = `Usage: npm run mock:wechat -- [options]
 
 Serves the WeChat server API endpoints this project uses (jscode2session, stable_token,
-getuserphonenumber, checksession), WeChat Pay API v3 (/v3/pay/transactions/jsapi, query and
+getuserphonenumber, checksession, message/subscribe/send), WeChat Pay API v3 (/v3/pay/transactions/jsapi, query and
 close by out-trade-no; signed answers, signed and encrypted notifications with WeChat Pay's
-retry schedule) and dev controls under /__dev/ (login-code, phone-code, faults, block, stats,
+retry schedule) and dev controls under /__dev/ (login-code, phone-code, subscribe, subscribe-messages, faults, block, stats,
 reset; pay, pay/faults, pay/deliveries, pay/credentials). Prints "WeChat mock listening at
 <url>" once it listens.
 

@@ -66,6 +66,15 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
     case 'DELETE /__dev/faults':
       world.clearFaults();
       return send(res, 200, world.faults);
+    case 'POST /__dev/subscribe':
+      // The user accepts a template (wx.requestSubscribeMessage): one message allowed.
+      world.acceptSubscription(
+        typeof body.user === 'string' ? body.user : 'dev-user',
+        typeof body.templateId === 'string' ? body.templateId : '',
+      );
+      return send(res, 200, { ok: true });
+    case 'GET /__dev/subscribe-messages':
+      return send(res, 200, world.subscribeMessages);
     case 'POST /__dev/block':
       world.setBlocked(typeof body.user === 'string' ? body.user : '', body.blocked !== false);
       return send(res, 200, { ok: true });
@@ -108,7 +117,13 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
 async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const query = Object.fromEntries(url.searchParams);
   const route = `${req.method} ${url.pathname}`;
-  const known = ['GET /sns/jscode2session', 'POST /cgi-bin/stable_token', 'POST /wxa/business/getuserphonenumber', 'GET /wxa/checksession'];
+  const known = [
+    'GET /sns/jscode2session',
+    'POST /cgi-bin/stable_token',
+    'POST /wxa/business/getuserphonenumber',
+    'GET /wxa/checksession',
+    'POST /cgi-bin/message/subscribe/send',
+  ];
   if (!known.includes(route)) return send(res, 404, { errcode: 404, errmsg: 'not found' });
 
   world.stats.requests += 1;
@@ -128,6 +143,8 @@ async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: Serv
       return send(res, 200, world.stableToken(await readJson(req)));
     case 'POST /wxa/business/getuserphonenumber':
       return send(res, 200, world.getUserPhoneNumber(query.access_token, await readJson(req)));
+    case 'POST /cgi-bin/message/subscribe/send':
+      return send(res, 200, world.sendSubscribeMessage(query.access_token, await readJson(req)));
     default:
       return send(res, 200, world.checkSession(query));
   }

@@ -16,6 +16,10 @@ export const WECHAT_ERRORS = {
   USER_BLOCKED: { errcode: 40226, errmsg: 'high risk user' },
   FREQUENCY_LIMIT: { errcode: 45011, errmsg: 'api minute-quota reach limit  mustslower  retry next minute' },
   INVALID_SIGNATURE: { errcode: 87009, errmsg: 'invalid signature' },
+  INVALID_OPENID: { errcode: 40003, errmsg: 'invalid openid' },
+  INVALID_TEMPLATE_ID: { errcode: 40037, errmsg: 'invalid template_id' },
+  USER_REFUSED_MESSAGE: { errcode: 43101, errmsg: 'user refuse to accept the msg' },
+  ARGUMENT_INVALID: { errcode: 47003, errmsg: 'argument invalid! data.thing4.value invalid' },
 } as const;
 
 export interface WeChatError {
@@ -61,6 +65,7 @@ export interface Stats {
   stableToken: number;
   getPhoneNumber: number;
   checkSession: number;
+  subscribeMessages: number;
 }
 
 interface LoginCode {
@@ -69,7 +74,7 @@ interface LoginCode {
   used: boolean;
 }
 
-const noStats = (): Stats => ({ requests: 0, jscode2session: 0, stableToken: 0, getPhoneNumber: 0, checkSession: 0 });
+const noStats = (): Stats => ({ requests: 0, jscode2session: 0, stableToken: 0, getPhoneNumber: 0, checkSession: 0, subscribeMessages: 0 });
 
 /**
  * What `wxa/checksession` expects as `signature`: HMAC-SHA256 of an empty string keyed with the
@@ -103,6 +108,7 @@ export class WeChatMockWorld {
   #sessionKeys = new Map<string, string>();
   /** Tokens in force: a refreshed token does not end the previous one early (except force_refresh). */
   #accessTokens: Array<{ token: string; expiresAt: number }> = [];
+  #subscriptions = new Map<string, number>();
   faults: Faults = { ...NO_FAULTS };
   stats: Stats = noStats();
   /** WeChat Pay API v3 (api.mch.weixin.qq.com), served on the same port. */
@@ -168,6 +174,8 @@ export class WeChatMockWorld {
     this.#loginTimes.clear();
     this.#sessionKeys.clear();
     this.#accessTokens = [];
+    this.#subscriptions.clear();
+    this.subscribeMessages.length = 0;
     this.stats = noStats();
     this.pay.reset();
   }
@@ -248,6 +256,36 @@ export class WeChatMockWorld {
   #checkAccessToken(token: unknown): WeChatError | null {
     const valid = this.#accessTokens.some((t) => t.token === token && t.expiresAt > this.#now());
     return valid ? null : WECHAT_ERRORS.INVALID_CREDENTIAL;
+  }
+
+  /**
+   * A user accepting a template (wx.requestSubscribeMessage): one-time subscriptions, so each
+   * acceptance allows one message.
+   */
+  acceptSubscription(user: string, templateId: string): void {
+    const key = `${this.openidOf(user)}|${templateId}`;
+    this.#subscriptions.set(key, (this.#subscriptions.get(key) ?? 0) + 1);
+  }
+
+  /** Messages sent, for tests and the dev endpoint. */
+  readonly subscribeMessages: Array<{ touser: string; templateId: string; page: unknown; data: unknown }> = [];
+
+  sendSubscribeMessage(accessToken: unknown, body: { touser?: unknown; template_id?: unknown; page?: unknown; data?: unknown }) {
+    this.stats.subscribeMessages += 1;
+    const tokenError = this.#checkAccessToken(accessToken);
+    if (tokenError) return tokenError;
+    if (typeof body.touser !== 'string' || !this.#sessionKeys.has(body.touser)) return WECHAT_ERRORS.INVALID_OPENID;
+    if (typeof body.template_id !== 'string' || body.template_id.length === 0) return WECHAT_ERRORS.INVALID_TEMPLATE_ID;
+    const data = body.data as Record<string, { value?: unknown }> | undefined;
+    if (!data || typeof data !== 'object' || Object.values(data).some((entry) => typeof entry?.value !== 'string')) {
+      return WECHAT_ERRORS.ARGUMENT_INVALID;
+    }
+    const key = `${body.touser}|${body.template_id}`;
+    const credits = this.#subscriptions.get(key) ?? 0;
+    if (credits === 0) return WECHAT_ERRORS.USER_REFUSED_MESSAGE;
+    this.#subscriptions.set(key, credits - 1);
+    this.subscribeMessages.push({ touser: body.touser, templateId: body.template_id, page: body.page, data: body.data });
+    return { errcode: 0, errmsg: 'ok', msgid: this.subscribeMessages.length };
   }
 
   getUserPhoneNumber(accessToken: unknown, body: { code?: unknown }) {

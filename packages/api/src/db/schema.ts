@@ -108,6 +108,21 @@ export interface PaymentsTable {
 }
 export type PaymentRow = Selectable<PaymentsTable>;
 
+/** A durable job (jobs/job-queue.ts). */
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  /** JSON. */
+  payload: string;
+  status: 'PENDING' | 'DONE' | 'FAILED';
+  attempts: number;
+  run_at: Date;
+  last_error: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+export type JobRow = Selectable<JobsTable>;
+
 export interface Database {
   users: UsersTable;
   auth_sessions: AuthSessionsTable;
@@ -116,5 +131,6 @@ export interface Database {
   orders: OrdersTable;
   order_items: OrderItemsTable;
   order_events: OrderEventsTable;
+  jobs: JobsTable;
   payments: PaymentsTable;
 }

@@ -80,6 +80,17 @@ interface CallOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+export interface SubscribeMessage {
+  openid: string;
+  templateId: string;
+  /** The page the message opens, with its query (e.g. `shop/pages/order/index?id=12`). */
+  page: string;
+  /** The template's keywords and their values (WeChat caps each type: thing ≤ 20 characters, …). */
+  data: Record<string, string>;
+  /** Which version of the mini-program the message opens. */
+  state: 'developer' | 'trial' | 'formal';
+}
+
 export class WeChatClient {
   readonly appId: string;
   readonly #options: WeChatClientOptions;
@@ -311,6 +322,30 @@ export class WeChatClient {
     } catch (error) {
       return this.#fail(error, appCodeForPhoneError, endpoint);
     }
+  }
+
+  /**
+   * A subscribe message (订阅消息) to a user who accepted the template. WeChat's own errors are
+   * thrown as they are (WeChatApiError with its errcode): the caller, a durable job, decides what
+   * is worth a retry (43101: the user has no accepted subscription left, never).
+   */
+  async sendSubscribeMessage(message: SubscribeMessage): Promise<void> {
+    await this.#withAccessToken(
+      'cgi-bin/message/subscribe/send',
+      {
+        body: {
+          touser: message.openid,
+          template_id: message.templateId,
+          page: message.page,
+          miniprogram_state: message.state,
+          lang: 'zh_CN',
+          data: Object.fromEntries(Object.entries(message.data).map(([key, value]) => [key, { value }])),
+        },
+        // Not resent within the call: an answer lost after WeChat sent it would send it twice.
+        singleUse: true,
+      },
+      this.#deadline(),
+    );
   }
 
   /** Whether WeChat still considers this session_key valid for the user. */

@@ -7,10 +7,12 @@ import * as createUsers from './2026_11_23_0001_create_users';
 import * as createAuthSessions from './2026_11_23_0002_create_auth_sessions';
 import * as createShop from './2026_11_30_0003_create_shop';
 import * as createPayments from './2026_12_01_0004_create_payments';
+import * as createJobs from './2026_12_01_0005_create_jobs';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_0001_create_users': createUsers,
   '2026_11_23_0002_create_auth_sessions': createAuthSessions,
   '2026_11_30_0003_create_shop': createShop,
   '2026_12_01_0004_create_payments': createPayments,
+  '2026_12_01_0005_create_jobs': createJobs,
 };

@@ -9,6 +9,7 @@ import type { Clock } from '../../clock';
 import { isUniqueViolation } from '../../db/dialect';
 import type { Database, OrderItemRow, OrderRow } from '../../db/schema';
 import { AppError } from '../../errors';
+import { enqueueJob } from '../../jobs/job-queue';
 import { findProductsByIds, returnStock, takeStock } from '../catalog/catalog.repository';
 import {
   closePendingOrder,
@@ -22,6 +23,9 @@ import {
   recordOrderEvent,
   type NewOrderItem,
 } from './order.repository';
+
+/** The job an order's becoming PAID leaves behind (what follows a payment: the user's message). */
+export const ORDER_PAID_JOB = 'order.paid';
 
 export interface OrderSettings {
   /** An order not paid within this long closes by itself and gives its stock back. */
@@ -200,6 +204,8 @@ export async function markOrderPaid(
 ): Promise<boolean> {
   if (!(await markPendingOrderPaid(trx, orderId, paidAt, now))) return false;
   await recordOrderEvent(trx, orderId, 'PENDING_PAYMENT', 'PAID', source, now);
+  // In the same transaction: the job exists exactly when the order became PAID (once).
+  await enqueueJob(trx, ORDER_PAID_JOB, { orderId }, now);
   return true;
 }
 

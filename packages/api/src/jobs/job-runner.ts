@@ -1,0 +1,86 @@
+/**
+ * Runs the durable jobs of job-queue.ts in every instance: claims what is due every interval,
+ * runs each with its kind's handler outside any transaction, then marks it done, schedules a
+ * retry (1 min, 2 min, 4 min … up to `maxAttempts`), or gives it up when the handler says a retry
+ * cannot help (PermanentJobError).
+ */
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock';
+import type { Database } from '../db/schema';
+import { claimDueJobs, finishJob, retryJobAt, type Json } from './job-queue';
+
+/** A failure that running the job again would only repeat (e.g. the user refused the message). */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
+
+export type JobHandler = (payload: Json) => Promise<void>;
+
+export interface JobRunnerOptions {
+  db: Kysely<Database>;
+  clock: Clock;
+  logger: Logger;
+  handlers: Readonly<Record<string, JobHandler>>;
+  maxAttempts?: number;
+  /** How long a claimed job is this instance's before another may run it. */
+  leaseMs?: number;
+  retryBaseMs?: number;
+}
+
+export class JobRunner {
+  readonly #options: Required<Omit<JobRunnerOptions, 'handlers'>> & Pick<JobRunnerOptions, 'handlers'>;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+
+  constructor(options: JobRunnerOptions) {
+    this.#options = { maxAttempts: 5, leaseMs: 60_000, retryBaseMs: 60_000, ...options };
+  }
+
+  /** Runs every job due now; resolves to how many ran (successfully or not). */
+  async runDue(batchSize = 20): Promise<number> {
+    const { db, clock, logger, handlers, maxAttempts, leaseMs, retryBaseMs } = this.#options;
+    const jobs = await claimDueJobs(db, clock.now(), leaseMs, batchSize);
+    for (const job of jobs) {
+      const handler = handlers[job.kind];
+      const log = logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
+      try {
+        if (!handler) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
+        await handler(JSON.parse(job.payload) as Json);
+        await finishJob(db, job.id, 'DONE', null, clock.now());
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (error instanceof PermanentJobError || job.attempts >= maxAttempts) {
+          await finishJob(db, job.id, 'FAILED', message, clock.now());
+          log.warn({ err: error }, 'job given up');
+        } else {
+          const runAt = new Date(clock.now().getTime() + retryBaseMs * 2 ** (job.attempts - 1));
+          await retryJobAt(db, job.id, runAt, message, clock.now());
+          log.info({ err: error, retryAt: runAt }, 'job failed; retrying later');
+        }
+      }
+    }
+    return jobs.length;
+  }
+
+  start(intervalMs: number): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      if (this.#running) return;
+      this.#running = this.runDue()
+        .then(() => undefined)
+        .catch((error: unknown) => this.#options.logger.warn({ err: error }, 'job run failed; retrying at the next interval'))
+        .finally(() => (this.#running = null));
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#running;
+  }
+}
