@@ -1,9 +1,10 @@
 /**
  * The shop's calls, over the app's one client: the catalog (public: browsing needs no sign-in)
- * and the signed-in user's orders. Orders this app makes or cancels are counted (orderChanges), so
- * a list shown before a change reloads when the user comes back to it, and only then.
+ * and the signed-in user's orders and their payment. Orders this app makes, cancels or pays are
+ * counted (orderChanges), so a list shown before a change reloads when the user comes back to it,
+ * and only then.
  */
-import type { Order, OrderItemInput, OrderList, OrderStatus, Product, ProductList } from '@app/shared';
+import type { Order, OrderItemInput, OrderList, OrderStatus, Product, ProductList, RequestPaymentParams } from '@app/shared';
 import type { CheckoutAttempt } from './checkout-attempt';
 import { api } from './client';
 
@@ -28,7 +29,7 @@ export function getOrder(id: number, signal: AbortSignal): Promise<Order> {
 
 let changes = 0;
 
-/** How many orders this app has made or cancelled since it launched. */
+/** How many orders this app has made, cancelled or seen paid since it launched. */
 export const orderChanges = {
   get count(): number {
     return changes;
@@ -45,5 +46,17 @@ export async function placeOrder(attempt: CheckoutAttempt, items: OrderItemInput
 export async function cancelOrder(id: number): Promise<Order> {
   const order = await api.order.cancel.mutate({ id });
   changes += 1;
+  return order;
+}
+
+/** wx.requestPayment's parameters for a pending order (pay.prepare). */
+export function preparePayment(orderId: number): Promise<RequestPaymentParams> {
+  return api.pay.prepare.mutate({ orderId });
+}
+
+/** Back from the cashier: the order, after the server asked WeChat Pay about it (pay.confirm). */
+export async function confirmPayment(orderId: number): Promise<Order> {
+  const order = await api.pay.confirm.mutate({ orderId });
+  if (order.status === 'PAID') changes += 1;
   return order;
 }

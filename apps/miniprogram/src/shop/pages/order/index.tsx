@@ -1,6 +1,7 @@
 /**
  * 订单详情: the order's state, lines and total (the server's), and for an unpaid order the time
- * left before it closes by itself, and 取消订单 (after a confirmation). At 00:00 it asks the server
+ * left before it closes by itself, 去支付 (then 支付中 until the server says 已支付, use-payment.ts)
+ * and 取消订单 (after a confirmation). At 00:00 it asks the server
  * again: the server closes the order (its sweeper runs every few seconds), and until its answer
  * says closed, the page asks again, less and less often.
  */
@@ -23,6 +24,7 @@ import { toastError } from '../../../ui/toast-error';
 import { Price } from '../../components/Price';
 import { usePageRefresh } from '../../use-page-refresh';
 import { Countdown } from './Countdown';
+import { paymentNoteText, usePayment } from './use-payment';
 import './index.css';
 
 /** Past the deadline and still unpaid on the server: ask again after 2 s, 4 s, 8 s … at most 30 s apart, 10 times. */
@@ -44,6 +46,11 @@ function Row({ label, value, testId }: { label: string; value: string; testId?: 
 function OrderView({ order, onChanged, reload }: { order: Order; onChanged: (order: Order) => void; reload: () => void }) {
   const [cancelling, setCancelling] = useState(false);
   const pending = order.status === 'PENDING_PAYMENT';
+  const payment = usePayment(order, onChanged, reload);
+  // Back from the cashier and not yet confirmed by the server.
+  const paying = pending && (payment.state.kind === 'confirming' || payment.state.kind === 'unconfirmed');
+  const payNote = pending ? paymentNoteText(payment.state) : null;
+  const canPay = pending && !paying && payment.state.kind !== 'disabled' && payment.state.kind !== 'unsupported';
 
   const cancel = async () => {
     const { confirm } = await Taro.showModal({
@@ -70,9 +77,14 @@ function OrderView({ order, onChanged, reload }: { order: Order; onChanged: (ord
     <View className="page order">
       <View className={`card order__state order__state--${order.status}`}>
         <Text className="order__status" data-testid="order-status">
-          {orderStatusText(order)}
+          {paying ? '支付中' : orderStatusText(order)}
         </Text>
-        {pending && (
+        {payNote && (
+          <Text className={`order__pay-note order__pay-note--${payment.state.kind}`} data-testid="pay-note">
+            {payNote}
+          </Text>
+        )}
+        {pending && !paying && (
           <View className="order__deadline">
             <Text>剩余支付时间 </Text>
             <Countdown deadline={order.expiresAt} onEnd={reload} />
@@ -109,10 +121,26 @@ function OrderView({ order, onChanged, reload }: { order: Order; onChanged: (ord
       <View className="card">
         <Row label="订单号" value={String(order.id)} testId="order-id" />
         <Row label="下单时间" value={formatDateTime(order.createdAt)} />
-        {order.paidAt && <Row label="支付时间" value={formatDateTime(order.paidAt)} />}
+        {order.paidAt && <Row label="支付时间" value={formatDateTime(order.paidAt)} testId="order-paid-at" />}
       </View>
 
-      {pending && (
+      {canPay && (
+        <Button
+          className="order__pay"
+          type="primary"
+          data-testid="pay-order"
+          {...busyProps(payment.state.kind === 'starting')}
+          onClick={payment.pay}
+        >
+          {payment.state.kind === 'failed' ? '重试' : '去支付'}
+        </Button>
+      )}
+      {payment.state.kind === 'unconfirmed' && pending && (
+        <Button className="order__pay" type="primary" data-testid="recheck-payment" onClick={payment.recheck}>
+          刷新支付结果
+        </Button>
+      )}
+      {pending && !paying && (
         <Button className="order__cancel" data-testid="cancel-order" {...busyProps(cancelling)} onClick={() => void cancel()}>
           取消订单
         </Button>

@@ -1,0 +1,52 @@
+/**
+ * Back from the cashier, the order is 支付中 until the server says PAID: WeChat Pay's notification
+ * usually arrives within a second or two, and pay.confirm (the active query) finds a payment whose
+ * notification is late. So: pay.confirm at once, then after 1, 2, 4, 8 and 15 s (30 s in all, six
+ * calls: well within the server's 12 per user per minute), stopping as soon as the order is no
+ * longer pending. A failed call (network, rate limit) is just one try less.
+ */
+import type { Order } from '@app/shared';
+
+/** Waits before each pay.confirm: at once, then 1 s, 2 s, 4 s, 8 s, 15 s (30 s in all). */
+export const CONFIRM_DELAYS_MS: readonly number[] = [0, 1_000, 2_000, 4_000, 8_000, 15_000];
+
+export interface ConfirmLoopOptions {
+  /** pay.confirm for the order. */
+  confirm: () => Promise<Order>;
+  /** Each answer, as it comes (the page shows it). */
+  onOrder?: (order: Order) => void;
+  /** True once the page is gone: no further call. */
+  stopped?: () => boolean;
+  sleep?: (ms: number) => Promise<void>;
+  delays?: readonly number[];
+}
+
+export interface ConfirmLoopResult {
+  /** The last order the server answered with (null when every call failed). */
+  order: Order | null;
+  /** The last failure, when no call answered. */
+  error: unknown;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Asks until the order is no longer PENDING_PAYMENT, or the schedule ends, or the page is gone. */
+export async function confirmUntilSettled(options: ConfirmLoopOptions): Promise<ConfirmLoopResult> {
+  const { confirm, onOrder, stopped = () => false, sleep = defaultSleep, delays = CONFIRM_DELAYS_MS } = options;
+  let order: Order | null = null;
+  let error: unknown = null;
+  for (const delay of delays) {
+    if (delay > 0) await sleep(delay);
+    if (stopped()) break;
+    try {
+      order = await confirm();
+      error = null;
+    } catch (failure) {
+      error = failure;
+      continue;
+    }
+    onOrder?.(order);
+    if (order.status !== 'PENDING_PAYMENT') break;
+  }
+  return { order, error: order ? null : error };
+}

@@ -1,0 +1,60 @@
+/**
+ * Journey 12: paying an order on 订单详情. On H5 the WeChat mock stands in for WeChat's cashier
+ * (a dialog, then POST /__dev/pay with the prepay id). Closing the cashier leaves the order
+ * payable (已取消支付); paying shows 支付中 until the server has WeChat Pay's word, then 已支付
+ * with the time paid. The mock's query says NOTPAY throughout and its notification comes 3 s
+ * late, so the order is PAID by the verified notification, not by the client's say-so.
+ */
+import { expect, mock, test } from '../fixtures/app';
+import { paidEventsOf } from '../fixtures/pay';
+import { DEMO, getOrder, productNamed, signInAs } from '../fixtures/shop';
+
+test.afterEach(async () => {
+  await mock.clearPayFaults();
+});
+
+test('去支付: 支付中, then 已支付 by WeChat Pay’s notification; a closed cashier leaves the order payable', async ({
+  page,
+  openApp,
+  wxUser,
+}) => {
+  const nougat = await productNamed(DEMO.nougat);
+  await mock.setPayFaults({ queryNotPay: 100, notificationDelayMs: 3_000 });
+
+  await openApp(`shop/pages/product/index?id=${nougat.id}`);
+  await page.getByTestId('buy-now').click();
+  await expect(page.getByTestId('checkout-total')).toHaveText('¥39.00');
+  await page.getByTestId('submit-order').click();
+  await expect(page.getByTestId('order-status')).toHaveText('待支付');
+  const orderId = Number(await page.getByTestId('order-id').textContent());
+
+  // The cashier closed without paying: 已取消支付, and the order can still be paid or cancelled.
+  await page.getByTestId('pay-order').click();
+  await expect(page.locator('.taro-modal__text')).toHaveText('开发环境没有微信收银台，由微信模拟服务代为付款');
+  await page.locator('.taro-model__cancel').click();
+  await expect(page.getByTestId('pay-note')).toHaveText(/^已取消支付/);
+  await expect(page.getByTestId('order-status')).toHaveText('待支付');
+  await expect(page.getByTestId('pay-order')).toHaveText('去支付');
+  await expect(page.getByTestId('cancel-order')).toBeVisible();
+
+  // Paid: 支付中 while the server has no word from WeChat Pay, then 已支付.
+  await page.getByTestId('pay-order').click();
+  await page.locator('.taro-model__confirm').click();
+  await expect(page.getByTestId('order-status')).toHaveText('支付中');
+  await expect(page.getByTestId('pay-order')).toHaveCount(0);
+  await expect(page.getByTestId('cancel-order')).toHaveCount(0);
+  await expect(page.getByTestId('order-status')).toHaveText('已支付', { timeout: 20_000 });
+  await expect(page.getByTestId('order-paid-at')).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+  await expect(page.getByTestId('pay-note')).toHaveCount(0);
+  await expect(page.getByTestId('order-countdown')).toHaveCount(0);
+
+  // The server's word, and how it came: the notification, once.
+  const order = await getOrder(await signInAs(wxUser), orderId);
+  expect(order.status).toBe('PAID');
+  expect(order.paidAt).not.toBeNull();
+  expect(await paidEventsOf(orderId)).toEqual([{ reason: 'WECHATPAY_NOTIFY' }]);
+
+  // 我的订单 shows it paid, under 已支付.
+  await openApp('shop/pages/orders/index?status=PAID');
+  await expect(page.getByTestId('order-card').filter({ hasText: DEMO.nougat })).toHaveCount(1);
+});
