@@ -88,21 +88,12 @@ async function payEnvironment(mockUrl) {
     say('PORT=0: the notify URL cannot be known, so payment stays off (set PORT to pay through the mock)');
     return {};
   }
-  const response = await fetch(`${mockUrl}/__dev/pay/credentials`);
-  if (!response.ok) throw new Error(`GET /__dev/pay/credentials answered ${response.status}`);
-  const credentials = await response.json();
   const notifyUrl = `${serverOrigin()}/webhooks/wechatpay`;
-  say(`WeChat Pay through the mock: merchant ${credentials.mchId}, notifications to ${notifyUrl}`);
-  return {
-    WECHATPAY_MCHID: credentials.mchId,
-    WECHATPAY_MERCHANT_SERIAL: credentials.merchantSerialNo,
-    WECHATPAY_PRIVATE_KEY: credentials.merchantPrivateKey,
-    WECHATPAY_APIV3_KEY: credentials.apiV3Key,
-    WECHATPAY_PUBLIC_KEY_ID: credentials.publicKeyId,
-    WECHATPAY_PUBLIC_KEY: credentials.publicKey,
-    WECHATPAY_NOTIFY_URL: notifyUrl,
-    WECHATPAY_API_BASE_URL: mockUrl,
-  };
+  // Imported here, not at the top: only a dev stack pays through the mock (a dev dependency).
+  const { payEnvironmentFor } = await import('@app/wechat-mock/pay-environment');
+  const environment = await payEnvironmentFor(mockUrl, notifyUrl);
+  say(`WeChat Pay through the mock: merchant ${environment.WECHATPAY_MCHID}, notifications to ${notifyUrl}`);
+  return environment;
 }
 
 if (configured.WECHAT_API_BASE_URL || configured.NODE_ENV === 'production') {

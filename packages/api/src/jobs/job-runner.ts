@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { Database } from '../db/schema';
+import { Periodic } from '../periodic';
 import { claimDueJobs, finishJob, retryJobAt, type Json } from './job-queue';
 
 /** A failure that running the job again would only repeat (e.g. the user refused the message). */
@@ -33,8 +34,10 @@ export interface JobRunnerOptions {
 
 export class JobRunner {
   readonly #options: Required<Omit<JobRunnerOptions, 'handlers'>> & Pick<JobRunnerOptions, 'handlers'>;
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
+  readonly #periodic = new Periodic(
+    () => this.runDue(),
+    (error) => this.#options.logger.warn({ err: error }, 'job run failed; retrying at the next interval'),
+  );
 
   constructor(options: JobRunnerOptions) {
     this.#options = { maxAttempts: 5, leaseMs: 60_000, retryBaseMs: 60_000, ...options };
@@ -67,20 +70,10 @@ export class JobRunner {
   }
 
   start(intervalMs: number): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      if (this.#running) return;
-      this.#running = this.runDue()
-        .then(() => undefined)
-        .catch((error: unknown) => this.#options.logger.warn({ err: error }, 'job run failed; retrying at the next interval'))
-        .finally(() => (this.#running = null));
-    }, intervalMs);
-    this.#timer.unref();
+    this.#periodic.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#periodic.stop();
   }
 }

@@ -15,6 +15,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock';
 import { dialectOf, isDeadlock } from '../../db/dialect';
+import { Periodic } from '../../periodic';
 import type { Database } from '../../db/schema';
 import type { PayServices } from '../../wechat/pay';
 import { closeTradesAtWeChatPay } from '../pay/pay.service';
@@ -37,8 +38,10 @@ export class OrderSweeper {
   readonly #batchSize: number;
   readonly #skipLocked: boolean;
   readonly #pay: PayServices | null;
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<number> | null = null;
+  readonly #periodic = new Periodic(
+    () => this.sweep(),
+    (error) => this.#logger.warn({ err: error }, 'order sweep failed; retrying at the next interval'),
+  );
 
   constructor(options: OrderSweeperOptions) {
     this.#db = options.db;
@@ -95,23 +98,11 @@ export class OrderSweeper {
 
   /** Sweeps every `intervalMs` until stop(); a failed sweep (database down) is logged and retried next time. */
   start(intervalMs: number): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      if (this.#running) return; // the previous sweep is still going
-      this.#running = this.sweep()
-        .catch((error: unknown) => {
-          this.#logger.warn({ err: error }, 'order sweep failed; retrying at the next interval');
-          return 0;
-        })
-        .finally(() => (this.#running = null));
-    }, intervalMs);
-    this.#timer.unref();
+    this.#periodic.start(intervalMs);
   }
 
   /** Stops sweeping and waits for a sweep in progress to finish. */
-  async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#periodic.stop();
   }
 }
