@@ -117,7 +117,8 @@ describe('the server image', () => {
     const stopMs = performance.now() - stopping;
     const { stdout: exitCode } = await docker('inspect', '--format', '{{.State.ExitCode}}', container);
     expect(exitCode.trim()).toBe('0'); // 137 would mean Docker killed it after the 10 s
-    expect(stopMs).toBeLessThan(10_000);
+    // Nothing in flight: draining is closing the port, the pool and Redis (measured: about 75 ms).
+    expect(stopMs).toBeLessThan(2_000);
     const { stdout: logs } = await docker('logs', container);
     expect(logs).toMatch(/"signal":"SIGTERM"/);
 

@@ -8,11 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { AppRouter } from '@app/api';
 import { createScratchDatabase, freePort, inheritedEnv, type ScratchDatabase } from '@app/test-support';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { trpcClientFor } from './support/trpc-client';
 import { createConnection } from 'mysql2/promise';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -85,7 +83,7 @@ describe('npm start, configured by its environment', () => {
     const { code } = (await (
       await fetch(`${mockUrl}/__dev/login-code`, { method: 'POST', body: JSON.stringify({ user: 'stack-user' }) })
     ).json()) as { code: string };
-    const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `http://${host}:${port}/trpc`, transformer: superjson })] });
+    const client = trpcClientFor(`http://${host}:${port}`);
     const login = await client.auth.login.mutate({ code });
 
     const connection = await createConnection({ uri: database.url });
@@ -115,15 +113,9 @@ describe('npm start, configured by its environment', () => {
     const { code } = (await (
       await fetch(`${mockUrl}/__dev/login-code`, { method: 'POST', body: JSON.stringify({ user: 'stack-payer' }) })
     ).json()) as { code: string };
-    const anonymous = createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: `http://${host}:${port}/trpc`, transformer: superjson })],
-    });
-    const { accessToken } = await anonymous.auth.login.mutate({ code });
-    const client = createTRPCClient<AppRouter>({
-      links: [
-        httpBatchLink({ url: `http://${host}:${port}/trpc`, transformer: superjson, headers: { authorization: `Bearer ${accessToken}` } }),
-      ],
-    });
+    let token: string | null = null;
+    const client = trpcClientFor(`http://${host}:${port}`, { token: () => token });
+    token = (await client.auth.login.mutate({ code })).accessToken;
     const order = await client.order.create.mutate({
       items: [{ productId, quantity: 1 }],
       idempotencyKey: `stack-pay-${process.pid}-0000000000`,
@@ -133,11 +125,13 @@ describe('npm start, configured by its environment', () => {
     const paid = await fetch(`${mockUrl}/__dev/pay`, { method: 'POST', body: JSON.stringify({ prepayId: params.package.slice(10) }) });
     expect(paid.status).toBe(200);
     // The mock's notification, signed and encrypted, through the dev server's webhook.
-    const status = await waitFor('PAID', first, async () => {
+    const paidOrder = await waitFor('PAID', first, async () => {
       const current = await client.order.get.query({ id: order.id });
-      return current.status === 'PAID' ? current.status : undefined;
+      return current.status === 'PAID' ? current : undefined;
     });
-    expect(status).toBe('PAID');
+    // What the wait does not check: the payment's time, from WeChat Pay's decrypted notification.
+    expect(paidOrder.paidAt).toBeInstanceOf(Date);
+    expect(paidOrder.totalFen).toBe(990);
   }, 120_000);
 
   it('a second stack on the same port says which port is taken', async () => {

@@ -3,12 +3,11 @@
  * Chinese names and a picture each, served by the server from its uploads like any image. The
  * pictures are drawn here (a plain PNG in the product's colour) so the repository holds no binaries.
  */
-import { createHash } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
-import { UPLOAD_PATH } from '@app/shared';
 import type { Database } from '../../db/schema';
 import type { UploadStorage } from '../uploads/upload-storage';
+import { storeByContent } from '../uploads/uploads.service';
 import { insertProduct } from './catalog.repository';
 
 interface DemoProduct {
@@ -71,11 +70,9 @@ export async function seedDemoCatalog(db: Kysely<Database>, storage: UploadStora
     .executeTakeFirstOrThrow();
   if (Number(existing.count) > 0) return 0;
   for (const product of DEMO_PRODUCTS) {
-    const png = solidPng(product.colour);
-    // Named as uploads are (a content hash), so the server's /uploads route serves it.
-    const key = `${createHash('sha256').update(png).digest('hex').slice(0, 32)}.png`;
-    if (!(await storage.stat(key))) await storage.put(key, png);
-    await insertProduct(db, { ...product, imageUrl: `${UPLOAD_PATH}/${key}` }, now);
+    // Stored as uploads are, so the server's /uploads route serves it.
+    const { url } = await storeByContent(storage, solidPng(product.colour), 'png');
+    await insertProduct(db, { ...product, imageUrl: url }, now);
   }
   return DEMO_PRODUCTS.length;
 }

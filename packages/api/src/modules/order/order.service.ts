@@ -142,7 +142,7 @@ export async function createOrder(deps: OrderDeps, userId: number, input: Create
 }
 
 /** Another user's order is "not found": its existence is none of the caller's business. */
-async function ownOrder(db: Kysely<Database>, userId: number, orderId: number): Promise<OrderRow> {
+export async function ownOrder(db: Kysely<Database>, userId: number, orderId: number): Promise<OrderRow> {
   const row = await findOrderById(db, orderId);
   if (!row || row.user_id !== userId) throw new AppError('ORDER_NOT_FOUND');
   return row;

@@ -14,6 +14,7 @@ import { PermanentJobError, type JobHandler } from '../../jobs/job-runner';
 import type { SubscribeMessage, WeChatClient } from '../../wechat/client';
 import { WeChatApiError } from '../../wechat/errors';
 import { findOrderById, findOrderItems } from '../order/order.repository';
+import { chinaTime } from './pay.service';
 
 export interface PaidMessageSettings {
   /** Unset: no message is sent (the job ends at once). */
@@ -24,11 +25,6 @@ export interface PaidMessageSettings {
 /** WeChat's answers that a retry cannot change: no accepted subscription, a bad openid, template or data. */
 const FINAL_ERRCODES = new Set([43101, 40003, 40037, 47003]);
 
-/** Beijing time, as the message shows it: 2026-11-30 18:05. */
-function beijingTime(date: Date): string {
-  return new Date(date.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
-}
-
 export function paidMessageData(
   order: { id: number; totalFen: number; paidAt: Date },
   firstTitle: string,
@@ -38,7 +34,8 @@ export function paidMessageData(
   return {
     character_string1: String(order.id),
     amount2: formatFen(order.totalFen).replace('¥', '') + '元',
-    time3: beijingTime(order.paidAt),
+    // Beijing time to the minute, as the message shows it: 2026-11-30 18:05.
+    time3: chinaTime(order.paidAt).slice(0, 16).replace('T', ' '),
     thing4: title.slice(0, 20),
   };
 }

@@ -21,43 +21,54 @@ export interface Prepay {
 }
 
 /**
+ * The order's payment row changed by `update`, or made by `insert` when there is none. Two
+ * callers at once: the unique index on order_id lets one insert, and the other's change then
+ * applies to that row.
+ */
+async function updateOrInsert(update: () => Promise<bigint>, insert: () => Promise<unknown>): Promise<void> {
+  if ((await update()) > 0n) return;
+  try {
+    await insert();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    await update();
+  }
+}
+
+/**
  * Stores a prepay: the order's row made, or its prepay replaced (only while it is PREPARED: a
  * confirmed payment is never overwritten). Two prepares at once both store a valid prepay id of
  * the same out_trade_no; the last one stays.
  */
 export async function savePrepay(db: Db, prepay: Prepay, now: Date): Promise<void> {
-  const update = () =>
-    db
-      .updateTable('payments')
-      .set({ prepay_id: prepay.prepayId, prepay_expires_at: prepay.prepayExpiresAt, amount_fen: prepay.amountFen, updated_at: now })
-      .where('order_id', '=', prepay.orderId)
-      .where('status', '=', 'PREPARED')
-      .execute();
-  if (await findPaymentByOrderId(db, prepay.orderId)) {
-    await update();
-    return;
-  }
-  try {
-    await db
-      .insertInto('payments')
-      .values({
-        order_id: prepay.orderId,
-        out_trade_no: prepay.outTradeNo,
-        mch_id: prepay.mchId,
-        amount_fen: prepay.amountFen,
-        status: 'PREPARED',
-        prepay_id: prepay.prepayId,
-        prepay_expires_at: prepay.prepayExpiresAt,
-        transaction_id: null,
-        paid_at: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    await update(); // a concurrent prepare inserted first
-  }
+  await updateOrInsert(
+    async () =>
+      (
+        await db
+          .updateTable('payments')
+          .set({ prepay_id: prepay.prepayId, prepay_expires_at: prepay.prepayExpiresAt, amount_fen: prepay.amountFen, updated_at: now })
+          .where('order_id', '=', prepay.orderId)
+          .where('status', '=', 'PREPARED')
+          .executeTakeFirst()
+      ).numUpdatedRows,
+    () =>
+      db
+        .insertInto('payments')
+        .values({
+          order_id: prepay.orderId,
+          out_trade_no: prepay.outTradeNo,
+          mch_id: prepay.mchId,
+          amount_fen: prepay.amountFen,
+          status: 'PREPARED',
+          prepay_id: prepay.prepayId,
+          prepay_expires_at: prepay.prepayExpiresAt,
+          transaction_id: null,
+          paid_at: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute(),
+  );
 }
 
 /**
@@ -72,24 +83,21 @@ export async function recordConfirmedPayment(
   now: Date,
 ): Promise<void> {
   const values = { status, transaction_id: payment.transactionId, paid_at: payment.paidAt, updated_at: now };
-  const updated = await db.updateTable('payments').set(values).where('order_id', '=', payment.orderId).executeTakeFirst();
-  if (updated.numUpdatedRows > 0n) return;
-  try {
-    await db
-      .insertInto('payments')
-      .values({
-        order_id: payment.orderId,
-        out_trade_no: payment.outTradeNo,
-        mch_id: payment.mchId,
-        amount_fen: payment.amountFen,
-        prepay_id: null,
-        prepay_expires_at: null,
-        created_at: now,
-        ...values,
-      })
-      .execute();
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    await db.updateTable('payments').set(values).where('order_id', '=', payment.orderId).execute();
-  }
+  await updateOrInsert(
+    async () => (await db.updateTable('payments').set(values).where('order_id', '=', payment.orderId).executeTakeFirst()).numUpdatedRows,
+    () =>
+      db
+        .insertInto('payments')
+        .values({
+          order_id: payment.orderId,
+          out_trade_no: payment.outTradeNo,
+          mch_id: payment.mchId,
+          amount_fen: payment.amountFen,
+          prepay_id: null,
+          prepay_expires_at: null,
+          created_at: now,
+          ...values,
+        })
+        .execute(),
+  );
 }

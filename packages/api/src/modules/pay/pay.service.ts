@@ -17,13 +17,13 @@ import {
   requestPaymentParams,
   WeChatPayApiError,
   WeChatPaySignatureError,
-  WeChatPayTransportError,
+  WeChatTransportError,
   type PayServices,
   type SignedHeaders,
   type Transaction,
 } from '../../wechat/pay';
 import { findOrderById, findOrderItems } from '../order/order.repository';
-import { getOrder, markOrderPaid } from '../order/order.service';
+import { getOrder, markOrderPaid, ownOrder } from '../order/order.service';
 import { findUserById } from '../user/user.repository';
 import { findPaymentByOrderId, recordConfirmedPayment, savePrepay } from './pay.repository';
 
@@ -82,7 +82,7 @@ function failPrepay(logger: Logger, orderId: number, error: unknown): never {
     logger.error({ orderId, status: error.status, code: error.code, detail: error.detail }, 'WeChat Pay refused a prepay');
     throw new AppError('PAYMENT_FAILED', { cause: error });
   }
-  if (error instanceof WeChatPayTransportError) {
+  if (error instanceof WeChatTransportError) {
     logger.warn({ orderId, reason: error.reason, detail: error.detail }, 'WeChat Pay unavailable');
     throw new AppError('PAYMENT_UNAVAILABLE', { cause: error });
   }
@@ -96,17 +96,15 @@ function failPrepay(logger: Logger, orderId: number, error: unknown): never {
  */
 export async function preparePayment(deps: PayDeps, userId: number, orderId: number): Promise<RequestPaymentParams> {
   const pay = enabled(deps.pay);
-  const order = await findOrderById(deps.db, orderId);
-  if (!order || order.user_id !== userId) throw new AppError('ORDER_NOT_FOUND');
+  const order = await ownOrder(deps.db, userId, orderId);
   const now = deps.clock.now();
   if (order.status !== 'PENDING_PAYMENT' || order.expires_at.getTime() <= now.getTime()) throw new AppError('ORDER_STATE_CONFLICT');
 
   const stored = await findPaymentByOrderId(deps.db, orderId);
-  if (stored?.status === 'PREPARED' && stored.prepay_id && stored.prepay_expires_at && stored.prepay_expires_at.getTime() > now.getTime()) {
-    return requestPaymentParams(pay.appId, stored.prepay_id, pay.merchantPrivateKey, Math.floor(now.getTime() / 1000));
-  }
   if (stored && stored.status !== 'PREPARED') throw new AppError('ORDER_STATE_CONFLICT');
-  return requestPaymentParams(pay.appId, await newPrepay(deps, pay, order, now), pay.merchantPrivateKey, Math.floor(now.getTime() / 1000));
+  const valid = stored?.prepay_id && stored.prepay_expires_at && stored.prepay_expires_at.getTime() > now.getTime();
+  const prepayId = valid && stored.prepay_id ? stored.prepay_id : await newPrepay(deps, pay, order, now);
+  return requestPaymentParams(pay.appId, prepayId, pay.merchantPrivateKey, Math.floor(now.getTime() / 1000));
 }
 
 async function newPrepay(deps: PayDeps, pay: PayServices, order: OrderRow, now: Date): Promise<string> {
@@ -339,7 +337,7 @@ export async function confirmPayment(deps: ConfirmDeps, userId: number, orderId:
       deps.logger.warn({ orderId, status: error.status, code: error.code, detail: error.detail }, 'WeChat Pay refused a query');
       return order;
     }
-    if (error instanceof WeChatPayTransportError) {
+    if (error instanceof WeChatTransportError) {
       deps.logger.warn({ orderId, reason: error.reason, detail: error.detail }, 'WeChat Pay unavailable');
       throw new AppError('PAYMENT_UNAVAILABLE', { cause: error });
     }
@@ -394,7 +392,7 @@ export async function closeTradesAtWeChatPay(deps: Pick<PayDeps, 'db' | 'logger'
               { orderId, outTradeNo },
               'PAID AFTER CLOSE: the trade of a closed order was paid at WeChat Pay; it must be refunded',
             );
-          } else if (error instanceof WeChatPayApiError || error instanceof WeChatPayTransportError) {
+          } else if (error instanceof WeChatPayApiError || error instanceof WeChatTransportError) {
             const detail = error instanceof WeChatPayApiError ? { status: error.status, code: error.code } : { reason: error.reason };
             logger.warn(
               { orderId, outTradeNo, ...detail },

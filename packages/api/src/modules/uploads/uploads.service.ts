@@ -31,10 +31,19 @@ export async function storeImage(deps: UploadDeps, session: Session, bytes: Uint
   const type = detectImageType(bytes);
   if (!type) throw new AppError('UPLOAD_TYPE_NOT_ALLOWED');
 
-  const key = `${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}.${type.extension}`;
-  if (!(await deps.uploads.storage.stat(key))) await deps.uploads.storage.put(key, bytes);
+  const { key, url } = await storeByContent(deps.uploads.storage, bytes, type.extension);
   deps.logger.info({ userId: session.userId, key, size: bytes.length }, 'image uploaded');
-  return { url: `${UPLOAD_PATH}/${key}`, contentType: type.contentType, size: bytes.length };
+  return { url, contentType: type.contentType, size: bytes.length };
+}
+
+/**
+ * Stores bytes under a name made of their hash (so the same file is stored once and its URL can
+ * be cached for good) and answers the storage key and the URL the /uploads route serves it at.
+ */
+export async function storeByContent(storage: UploadStorage, bytes: Uint8Array, extension: string): Promise<{ key: string; url: string }> {
+  const key = `${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}.${extension}`;
+  if (!(await storage.stat(key))) await storage.put(key, bytes);
+  return { key, url: `${UPLOAD_PATH}/${key}` };
 }
 
 const STORED_NAME = /^([a-f0-9]{32})\.([a-z]+)$/;

@@ -10,7 +10,8 @@
  */
 import type { Logger } from 'pino';
 import { authorizationHeader, createNonce, type MerchantCredentials } from './crypto';
-import { WeChatPayApiError, WeChatPayTransportError } from './errors';
+import { transportErrorOf, WeChatTransportError } from '../errors';
+import { WeChatPayApiError } from './errors';
 import { signedHeadersOf, WeChatPaySignatureError, type SignatureVerifier } from './verifier';
 
 export const WECHATPAY_API = 'https://api.mch.weixin.qq.com';
@@ -59,16 +60,6 @@ export interface Transaction {
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
-/** Connection failures before a byte was sent. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
-function transportError(endpoint: string, error: unknown): WeChatPayTransportError {
-  if (error instanceof Error && error.name === 'TimeoutError') return new WeChatPayTransportError(endpoint, 'timeout', error.name);
-  const code = (error instanceof Error ? (error.cause as { code?: unknown } | undefined)?.code : undefined) ?? undefined;
-  const reason = typeof code === 'string' && NEVER_SENT.has(code) ? 'connect' : 'network';
-  return new WeChatPayTransportError(endpoint, reason, typeof code === 'string' ? code : undefined);
-}
-
 export class WeChatPayClient {
   readonly mchId: string;
   readonly #options: WeChatPayClientOptions;
@@ -107,7 +98,7 @@ export class WeChatPayClient {
       });
       answer = await response.text();
     } catch (error) {
-      throw transportError(endpoint, error);
+      throw transportErrorOf(endpoint, error);
     }
     if (!response.ok) {
       let code = 'HTTP_ERROR';
@@ -126,13 +117,13 @@ export class WeChatPayClient {
     } catch (error) {
       if (!(error instanceof WeChatPaySignatureError)) throw error;
       this.#options.logger.error({ endpoint, reason: error.reason }, 'WeChat Pay answer failed its signature check: refused');
-      throw new WeChatPayTransportError(endpoint, 'http', `response signature: ${error.reason}`);
+      throw new WeChatTransportError(endpoint, 'http', `response signature: ${error.reason}`);
     }
     if (response.status === 204 || answer === '') return null;
     try {
       return JSON.parse(answer) as unknown;
     } catch {
-      throw new WeChatPayTransportError(endpoint, 'http', 'not JSON');
+      throw new WeChatTransportError(endpoint, 'http', 'not JSON');
     }
   }
 
@@ -140,7 +131,7 @@ export class WeChatPayClient {
   async jsapiPrepay(request: JsapiPrepayRequest): Promise<{ prepayId: string }> {
     const data = (await this.#request('POST', '/v3/pay/transactions/jsapi', request)) as { prepay_id?: unknown } | null;
     if (typeof data?.prepay_id !== 'string' || data.prepay_id === '') {
-      throw new WeChatPayTransportError('/v3/pay/transactions/jsapi', 'http', 'no prepay_id');
+      throw new WeChatTransportError('/v3/pay/transactions/jsapi', 'http', 'no prepay_id');
     }
     return { prepayId: data.prepay_id };
   }
@@ -149,8 +140,7 @@ export class WeChatPayClient {
   async queryByOutTradeNo(outTradeNo: string): Promise<Transaction> {
     const path = `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}?mchid=${encodeURIComponent(this.mchId)}`;
     const data = (await this.#request('GET', path)) as Transaction | null;
-    if (!data || typeof data.trade_state !== 'string')
-      throw new WeChatPayTransportError(path.split('?')[0] ?? path, 'http', 'no trade_state');
+    if (!data || typeof data.trade_state !== 'string') throw new WeChatTransportError(path.split('?')[0] ?? path, 'http', 'no trade_state');
     return data;
   }
 

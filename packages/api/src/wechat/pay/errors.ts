@@ -11,14 +11,6 @@ export class WeChatPayApiError extends Error {
   }
 }
 
-/** No usable answer from WeChat Pay: no connection, a timeout, or a body that is not its JSON. */
-export class WeChatPayTransportError extends Error {
-  constructor(
-    readonly endpoint: string,
-    readonly reason: 'connect' | 'network' | 'timeout' | 'http',
-    readonly detail?: string,
-  ) {
-    super(`WeChat Pay ${endpoint} unreachable (${reason})`);
-    this.name = 'WeChatPayTransportError';
-  }
-}
+// No usable answer (no connection, a timeout, a body that is not its JSON) is the WeChat client's
+// WeChatTransportError (../errors.ts), made by the same transportErrorOf.
+export { WeChatTransportError } from '../errors';

@@ -9,20 +9,10 @@ import { clientEnv, taroEnv } from '../../../config';
 import { currentGrayChannel, setGrayChannel } from '../../../platform/gray-channel';
 import { runMode } from '../../../platform/run-mode';
 import { toastSuccess } from '../../../platform/toast';
+import { InfoRow } from '../../../components/InfoRow';
 import './index.css';
 
 const MODE_NAMES = { develop: '开发版', trial: '体验版', release: '正式版' } as const;
-
-function Row({ label, value, testId }: { label: string; value: string; testId?: string }) {
-  return (
-    <View className="row">
-      <Text className="row__label">{label}</Text>
-      <Text className="row__value" data-testid={testId}>
-        {value}
-      </Text>
-    </View>
-  );
-}
 
 function GrayChannel() {
   const [saved, setSaved] = useState(currentGrayChannel());
@@ -41,7 +31,7 @@ function GrayChannel() {
   return (
     <View className="card">
       <Text className="card__title">灰度通道（随每个请求发送，服务端记录在日志中）</Text>
-      <Row label="当前" value={saved ?? '未设置'} testId="env-gray-channel" />
+      <InfoRow label="当前" value={saved ?? '未设置'} testId="env-gray-channel" />
       <Input className="env__input" value={draft} placeholder="例如 canary" onInput={(event) => setDraft(event.detail.value)} />
       {problem && <Text className="field-error">{problem}</Text>}
       <View className="env__actions">
@@ -70,12 +60,12 @@ export default function EnvPage() {
   return (
     <View className="page">
       <View className="card">
-        <Row label="运行环境" value={mode} testId="env-mode" />
-        <Row label="接口地址" value={runMode.apiBaseUrl} testId="env-api-base" />
-        <Row label="构建模式" value={`${clientEnv.buildMode}${clientEnv.production ? '（生产构建）' : ''}`} />
-        <Row label="版本" value={clientEnv.buildVersion} testId="env-version" />
-        <Row label="平台" value={taroEnv} />
-        <Row label="用户 ID" value={state.status === 'signed-in' ? String(state.userId) : '未登录'} testId="env-user-id" />
+        <InfoRow label="运行环境" value={mode} testId="env-mode" />
+        <InfoRow label="接口地址" value={runMode.apiBaseUrl} testId="env-api-base" />
+        <InfoRow label="构建模式" value={`${clientEnv.buildMode}${clientEnv.production ? '（生产构建）' : ''}`} />
+        <InfoRow label="版本" value={clientEnv.buildVersion} testId="env-version" />
+        <InfoRow label="平台" value={taroEnv} />
+        <InfoRow label="用户 ID" value={state.status === 'signed-in' ? String(state.userId) : '未登录'} testId="env-user-id" />
       </View>
       <GrayChannel />
     </View>

@@ -25,23 +25,13 @@ import { Price } from '../../components/Price';
 import { usePageRefresh } from '../../use-page-refresh';
 import { Countdown } from './Countdown';
 import { paymentNoteText, usePayment } from './use-payment';
+import { InfoRow } from '../../../components/InfoRow';
 import './index.css';
 
 /** Past the deadline and still unpaid on the server: ask again after 2 s, 4 s, 8 s … at most 30 s apart, 10 times. */
 const RECHECK_FIRST_MS = 2_000;
 const RECHECK_MAX_MS = 30_000;
 const RECHECKS = 10;
-
-function Row({ label, value, testId }: { label: string; value: string; testId?: string }) {
-  return (
-    <View className="row">
-      <Text className="row__label">{label}</Text>
-      <Text className="row__value" data-testid={testId}>
-        {value}
-      </Text>
-    </View>
-  );
-}
 
 function OrderView({ order, onChanged, reload }: { order: Order; onChanged: (order: Order) => void; reload: () => void }) {
   const [cancelling, setCancelling] = useState(false);
@@ -119,9 +109,9 @@ function OrderView({ order, onChanged, reload }: { order: Order; onChanged: (ord
       </View>
 
       <View className="card">
-        <Row label="订单号" value={String(order.id)} testId="order-id" />
-        <Row label="下单时间" value={formatDateTime(order.createdAt)} />
-        {order.paidAt && <Row label="支付时间" value={formatDateTime(order.paidAt)} testId="order-paid-at" />}
+        <InfoRow label="订单号" value={String(order.id)} testId="order-id" />
+        <InfoRow label="下单时间" value={formatDateTime(order.createdAt)} />
+        {order.paidAt && <InfoRow label="支付时间" value={formatDateTime(order.paidAt)} testId="order-paid-at" />}
       </View>
 
       {canPay && (
