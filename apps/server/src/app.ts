@@ -9,6 +9,8 @@ import {
   JobRunner,
   ORDER_PAID_JOB,
   paidMessageHandler,
+  REFUND_JOB,
+  refundJobHandler,
   LocalDiskStorage,
   type Clock,
   type RateLimitConfig,
@@ -147,12 +149,15 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   // order): a sweep in progress finishes while the database is still there.
   app.addHook('onClose', () => sweeper.stop());
 
-  // Durable jobs (packages/api, jobs/): what follows a payment, run at least once across instances.
+  // Durable jobs (packages/api, jobs/): what follows a payment or a refund, run at least once across instances.
   const jobs = new JobRunner({
     db,
     clock: services.clock,
     logger,
-    handlers: { [ORDER_PAID_JOB]: paidMessageHandler(services, config.paidMessage) },
+    handlers: {
+      [ORDER_PAID_JOB]: paidMessageHandler(services, config.paidMessage),
+      [REFUND_JOB]: refundJobHandler(services),
+    },
   });
   app.addHook('onReady', (done) => {
     jobs.start(config.jobs.intervalMs);

@@ -19,3 +19,4 @@ export type { WeChatPaySettings, PayServices } from './wechat/pay';
 export { JobRunner, PermanentJobError, type JobHandler } from './jobs/job-runner';
 export { ORDER_PAID_JOB } from './modules/order/order.service';
 export { paidMessageHandler, type PaidMessageSettings } from './modules/pay/paid-message';
+export { REFUND_JOB, refundJobHandler, outRefundNoOf } from './modules/pay/refund.service';

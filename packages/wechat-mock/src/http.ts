@@ -90,8 +90,8 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
       world.pay.setFaults(body);
       return send(res, 200, world.pay.faults);
     case 'POST /__dev/pay/release':
-      // The notifications held by the holdNotifications fault, sent now.
-      return send(res, 200, { released: world.pay.releaseNotifications() });
+      // The notifications held by the holdNotifications fault, sent now ({ newestFirst: true }: out of order).
+      return send(res, 200, { released: world.pay.releaseNotifications({ newestFirst: body.newestFirst === true }) });
     case 'GET /__dev/pay/deliveries':
       return send(res, 200, world.pay.deliveries);
     case 'GET /__dev/pay/credentials':
@@ -150,7 +150,7 @@ async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: Serv
   }
 }
 
-/** WeChat Pay's endpoints (/v3/pay/…): every answer signed by the mock's platform key. */
+/** WeChat Pay's endpoints (/v3/pay/…, /v3/refund/…): every answer signed by the mock's platform key. */
 async function handlePay(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse): Promise<void> {
   world.stats.requests += 1;
   if (world.faults.down) {
@@ -179,7 +179,7 @@ export function createWeChatMockHandler(world: WeChatMockWorld) {
     const url = new URL(req.url ?? '/', 'http://mock.invalid');
     const handled = url.pathname.startsWith('/__dev/')
       ? handleDev(world, req, res, url.pathname)
-      : url.pathname.startsWith('/v3/pay/')
+      : url.pathname.startsWith('/v3/pay/') || url.pathname.startsWith('/v3/refund/')
         ? handlePay(world, req, res)
         : handleApi(world, req, res, url);
     handled.catch((error: unknown) => {

@@ -8,6 +8,10 @@
  * - POST /v3/pay/transactions/jsapi, GET …/out-trade-no/{no}?mchid=, POST …/out-trade-no/{no}/close,
  *   with the documented error codes (PARAM_ERROR, SIGN_ERROR, MCH_NOT_EXISTS,
  *   APPID_MCHID_NOT_MATCH, INVALID_REQUEST, ORDERPAID, ORDER_CLOSED, ORDER_NOT_EXIST);
+ * - refunds: POST /v3/refund/domestic/refunds (idempotent by out_refund_no; RESOURCE_NOT_EXISTS,
+ *   INVALID_REQUEST, NOT_ENOUGH, PARAM_ERROR) and GET /v3/refund/domestic/refunds/{no}; a refund
+ *   answers PROCESSING, turns SUCCESS (or ABNORMAL, a fault) after `refundDelayMs`, and then its
+ *   REFUND.* notification goes to its notify_url like a payment's;
  * - `pay()` (the dev endpoint POST /__dev/pay) is the user paying in WeChat: the transaction
  *   becomes SUCCESS and its notification, AEAD_AES_256_GCM-encrypted with the APIv3 key and
  *   signed, goes to notify_url; a failed delivery (not 200/204, or no answer in 5 s) is retried
@@ -15,8 +19,9 @@
  *   3 h, 6 h, 6 h), which `notifyScheduleScale` compresses for tests;
  * - faults: each delivered twice at once (duplicates), a bad signature on the next deliveries,
  *   notifications delayed or held until released (a test pays without the notification
- *   arriving; POST /__dev/pay/release sends them), and queries that answer NOTPAY for a paid
- *   trade (WeChat Pay's lag).
+ *   arriving; POST /__dev/pay/release sends them, in the order they were made or, for
+ *   out-of-order delivery, newest first), queries that answer NOTPAY for a paid trade (WeChat
+ *   Pay's lag), refunds that end ABNORMAL.
  */
 import {
   createCipheriv,
@@ -49,6 +54,8 @@ export interface PayMockOptions {
   notifyScheduleScale?: number;
   /** Per-delivery timeout (WeChat Pay waits 5 s). */
   notifyTimeoutMs?: number;
+  /** How long a refund stays PROCESSING before it succeeds (WeChat Pay: seconds for 零钱). */
+  refundDelayMs?: number;
 }
 
 export interface PayFaults {
@@ -62,6 +69,8 @@ export interface PayFaults {
   holdNotifications: boolean;
   /** The next this many queries of a paid trade answer NOTPAY, as if WeChat Pay lagged. */
   queryNotPay: number;
+  /** The next this many refunds end ABNORMAL (the user's card cannot take the money back). */
+  abnormalRefunds: number;
 }
 
 export interface PayAnswer {
@@ -69,7 +78,9 @@ export interface PayAnswer {
   body: unknown;
 }
 
-export type MockTradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED';
+/** REFUND: paid, then refunded (转入退款). */
+export type MockTradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND';
+export type MockRefundStatus = 'PROCESSING' | 'SUCCESS' | 'ABNORMAL';
 
 interface MockTransaction {
   appid: string;
@@ -87,10 +98,34 @@ interface MockTransaction {
   state: MockTradeState;
   transactionId: string | null;
   successTime: string | null;
+  /** Fen refunded so far (refunds not ABNORMAL). */
+  refunded: number;
+}
+
+interface MockRefund {
+  outRefundNo: string;
+  refundId: string;
+  trade: MockTransaction;
+  refund: number;
+  reason: string;
+  notifyUrl: string | null;
+  status: MockRefundStatus;
+  createTime: string;
+  successTime: string | null;
+}
+
+/** A notification made and waiting to be delivered (or held). */
+interface Notice {
+  outTradeNo: string;
+  eventType: string;
+  notifyUrl: string;
+  id: string;
+  body: string;
 }
 
 export interface NotificationDelivery {
   outTradeNo: string;
+  eventType: string;
   notificationId: string;
   attempt: number;
   /** HTTP status, or 0 when no answer came. */
@@ -106,9 +141,17 @@ const NO_PAY_FAULTS: PayFaults = {
   notificationDelayMs: 0,
   holdNotifications: false,
   queryNotPay: 0,
+  abnormalRefunds: 0,
 };
 
 const err = (status: number, code: string, message: string): PayAnswer => ({ status, body: { code, message } });
+
+const TRADE_STATE_DESC: Record<MockTradeState, string> = {
+  NOTPAY: '订单未支付',
+  SUCCESS: '支付成功',
+  CLOSED: '订单已关闭',
+  REFUND: '转入退款',
+};
 
 /** RFC 3339 in China's time, as WeChat Pay writes times. */
 function chinaTime(ms: number): string {
@@ -145,10 +188,12 @@ export class WeChatPayMock {
   readonly #now: () => number;
   readonly #scale: number;
   readonly #notifyTimeoutMs: number;
+  readonly #refundDelayMs: number;
   #transactions = new Map<string, MockTransaction>();
+  #refunds = new Map<string, MockRefund>();
   #timers = new Set<NodeJS.Timeout>();
-  /** Paid trades whose notification is held (faults.holdNotifications). */
-  #held: MockTransaction[] = [];
+  /** Notifications held by faults.holdNotifications, oldest first. */
+  #held: Notice[] = [];
   faults: PayFaults = { ...NO_PAY_FAULTS };
   deliveries: NotificationDelivery[] = [];
 
@@ -160,6 +205,7 @@ export class WeChatPayMock {
     this.#now = now;
     this.#scale = options.notifyScheduleScale ?? 1;
     this.#notifyTimeoutMs = options.notifyTimeoutMs ?? 5_000;
+    this.#refundDelayMs = options.refundDelayMs ?? 1_000;
     const platform = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.#platformPrivateKey = platform.privateKey;
     this.platformPublicKeyPem = platform.publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -182,6 +228,7 @@ export class WeChatPayMock {
   reset(): void {
     this.stop();
     this.#transactions.clear();
+    this.#refunds.clear();
     this.#held = [];
     this.faults = { ...NO_PAY_FAULTS };
     this.deliveries = [];
@@ -229,7 +276,7 @@ export class WeChatPayMock {
     return valid ? null : err(401, 'SIGN_ERROR', '签名错误');
   }
 
-  /** One API request (already routed under /v3/pay/), answered as WeChat Pay would. */
+  /** One API request (already routed under /v3/pay/ or /v3/refund/), answered as WeChat Pay would. */
   handle(request: { method: string; pathWithQuery: string; authorization: string | undefined; body: string }): PayAnswer {
     const url = new URL(request.pathWithQuery, 'https://api.mch.weixin.qq.com');
     const signatureProblem = this.#checkSignature(request.method, request.pathWithQuery, request.authorization, request.body);
@@ -240,6 +287,9 @@ export class WeChatPayMock {
     if (request.method === 'GET' && query?.[1]) return this.#query(decodeURIComponent(query[1]), url.searchParams.get('mchid'));
     const close = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/.exec(path);
     if (request.method === 'POST' && close?.[1]) return this.#close(decodeURIComponent(close[1]), request.body);
+    if (request.method === 'POST' && path === '/v3/refund/domestic/refunds') return this.#refund(request.body);
+    const refundQuery = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(path);
+    if (request.method === 'GET' && refundQuery?.[1]) return this.#queryRefund(decodeURIComponent(refundQuery[1]));
     return err(404, 'NOT_FOUND', '接口不存在');
   }
 
@@ -280,7 +330,7 @@ export class WeChatPayMock {
     const known = this.#transactions.get(key);
     const now = this.#now();
     if (known) {
-      if (known.state === 'SUCCESS') return err(400, 'ORDERPAID', '该订单已支付');
+      if (known.state === 'SUCCESS' || known.state === 'REFUND') return err(400, 'ORDERPAID', '该订单已支付');
       if (known.state === 'CLOSED') return err(400, 'ORDER_CLOSED', '该订单已关闭');
       if (known.fingerprint !== fingerprint) return err(400, 'INVALID_REQUEST', '201 商户订单号重复');
       // The same trade asked again: its prepay while valid, else a new one.
@@ -305,6 +355,7 @@ export class WeChatPayMock {
       state: 'NOTPAY',
       transactionId: null,
       successTime: null,
+      refunded: 0,
     };
     this.#transactions.set(key, transaction);
     return { status: 200, body: { prepay_id: transaction.prepayId } };
@@ -318,11 +369,11 @@ export class WeChatPayMock {
       ...(t.transactionId ? { transaction_id: t.transactionId } : {}),
       trade_type: 'JSAPI',
       trade_state: t.state,
-      trade_state_desc: t.state === 'SUCCESS' ? '支付成功' : t.state === 'CLOSED' ? '订单已关闭' : '订单未支付',
-      ...(t.state === 'SUCCESS' ? { bank_type: 'OTHERS', success_time: t.successTime } : {}),
+      trade_state_desc: TRADE_STATE_DESC[t.state],
+      ...(t.successTime ? { bank_type: 'OTHERS', success_time: t.successTime } : {}),
       attach: '',
       payer: { openid: t.openid },
-      amount: { total: t.total, currency: 'CNY', ...(t.state === 'SUCCESS' ? { payer_total: t.total, payer_currency: 'CNY' } : {}) },
+      amount: { total: t.total, currency: 'CNY', ...(t.successTime ? { payer_total: t.total, payer_currency: 'CNY' } : {}) },
     };
   }
 
@@ -348,7 +399,7 @@ export class WeChatPayMock {
     if (mchid !== this.mchId) return err(400, 'MCH_NOT_EXISTS', '商户号不存在');
     const t = this.#transactions.get(`${this.mchId}:${outTradeNo}`);
     if (!t) return err(404, 'ORDER_NOT_EXIST', '订单不存在');
-    if (t.state === 'SUCCESS') return err(400, 'ORDERPAID', '该订单已支付');
+    if (t.state === 'SUCCESS' || t.state === 'REFUND') return err(400, 'ORDERPAID', '该订单已支付');
     t.state = 'CLOSED';
     return { status: 204, body: null };
   }
@@ -370,7 +421,7 @@ export class WeChatPayMock {
       ref.prepayId ? candidate.prepayId === ref.prepayId : candidate.outTradeNo === ref.outTradeNo,
     );
     if (!t) return { ok: false, error: 'unknown prepay_id or out_trade_no' };
-    if (t.state === 'SUCCESS') return { ok: false, error: 'already paid' };
+    if (t.state === 'SUCCESS' || t.state === 'REFUND') return { ok: false, error: 'already paid' };
     if (t.state === 'CLOSED') return { ok: false, error: 'the trade is closed' };
     const now = this.#now();
     if (t.timeExpire !== null && t.timeExpire <= now) return { ok: false, error: 'the trade expired (time_expire)' };
@@ -379,19 +430,20 @@ export class WeChatPayMock {
     // 28 digits, beginning 4200 as WeChat Pay's transaction ids do.
     t.transactionId = `4200${Array.from(randomBytes(24), (byte) => byte % 10).join('')}`;
     t.successTime = chinaTime(now);
-    if (options.notify !== false) {
-      if (this.faults.holdNotifications) this.#held.push(t);
-      else this.#notify(t);
-    }
+    if (options.notify !== false) this.#notify(this.#paymentNotice(t));
     return { ok: true, outTradeNo: t.outTradeNo, transactionId: t.transactionId };
   }
 
-  /** Sends the notifications held by faults.holdNotifications (and stops holding); how many. */
-  releaseNotifications(): number {
-    const held = this.#held;
+  /**
+   * Sends the notifications held by faults.holdNotifications (and stops holding); how many.
+   * `newestFirst` delivers them out of order: a refund's notification before its payment's.
+   */
+  releaseNotifications(options: { newestFirst?: boolean } = {}): number {
+    const held = options.newestFirst ? [...this.#held].reverse() : this.#held;
     this.#held = [];
     this.faults = { ...this.faults, holdNotifications: false };
-    for (const t of held) this.#notify(t);
+    // One after another, each delivered before the next is sent, so the order is the order received.
+    void held.reduce<Promise<void>>((previous, notice) => previous.then(() => this.#deliverAll(notice)), Promise.resolve());
     return held.length;
   }
 
@@ -406,30 +458,57 @@ export class WeChatPayMock {
   ): { body: string; headers: Record<string, string> } | null {
     const t = this.#transactions.get(`${this.mchId}:${outTradeNo}`);
     if (!t) return null;
-    const { body } = this.#notificationBody(t, options.transaction ?? {}, options.apiV3Key ?? this.apiV3Key);
+    const resource = { ...this.#transactionBody(t), ...options.transaction };
+    const { body } = this.#notificationBody('TRANSACTION.SUCCESS', '支付成功', 'transaction', resource, options.apiV3Key);
     return {
       body,
       headers: { 'content-type': 'application/json', ...this.signedHeaders(body, { badSignature: options.badSignature === true }) },
     };
   }
 
-  /** The notification's body: the transaction encrypted with the APIv3 key (AEAD_AES_256_GCM). */
-  #notificationBody(t: MockTransaction, overrides: Record<string, unknown> = {}, apiV3Key = this.apiV3Key): { id: string; body: string } {
+  /**
+   * A signed notification of a refund, as it would be delivered (tests that hand it to the
+   * server themselves); `refund` overrides fields of the encrypted refund.
+   */
+  refundNotificationFor(
+    outRefundNo: string,
+    options: { refund?: Record<string, unknown> } = {},
+  ): { body: string; headers: Record<string, string> } | null {
+    const r = this.#refunds.get(outRefundNo);
+    if (!r) return null;
+    const { body } = this.#notificationBody(`REFUND.${r.status}`, '退款通知', 'refund', {
+      ...this.#refundNotificationResource(r),
+      ...options.refund,
+    });
+    return { body, headers: { 'content-type': 'application/json', ...this.signedHeaders(body) } };
+  }
+
+  /**
+   * A notification's body: the resource encrypted with the APIv3 key (AEAD_AES_256_GCM), its
+   * associated_data the resource's type, as WeChat Pay's.
+   */
+  #notificationBody(
+    eventType: string,
+    summary: string,
+    originalType: 'transaction' | 'refund',
+    resource: Record<string, unknown>,
+    apiV3Key = this.apiV3Key,
+  ): { id: string; body: string } {
     const id = randomUUID();
     const nonce = randomBytes(6).toString('hex'); // 12 characters, as WeChat Pay's
-    const associatedData = 'transaction';
+    const associatedData = originalType;
     const cipher = createCipheriv('aes-256-gcm', Buffer.from(apiV3Key, 'utf8'), Buffer.from(nonce, 'utf8'));
     cipher.setAAD(Buffer.from(associatedData, 'utf8'));
-    const plaintext = JSON.stringify({ ...this.#transactionBody(t), ...overrides });
+    const plaintext = JSON.stringify(resource);
     const encrypted = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
     const body = JSON.stringify({
       id,
       create_time: chinaTime(this.#now()),
       resource_type: 'encrypt-resource',
-      event_type: 'TRANSACTION.SUCCESS',
-      summary: '支付成功',
+      event_type: eventType,
+      summary,
       resource: {
-        original_type: 'transaction',
+        original_type: originalType,
         algorithm: 'AEAD_AES_256_GCM',
         ciphertext: encrypted.toString('base64'),
         associated_data: associatedData,
@@ -439,31 +518,49 @@ export class WeChatPayMock {
     return { id, body };
   }
 
-  #notify(t: MockTransaction): void {
-    const { id, body } = this.#notificationBody(t);
+  #paymentNotice(t: MockTransaction): Notice {
+    const { id, body } = this.#notificationBody('TRANSACTION.SUCCESS', '支付成功', 'transaction', this.#transactionBody(t));
+    return { outTradeNo: t.outTradeNo, eventType: 'TRANSACTION.SUCCESS', notifyUrl: t.notifyUrl, id, body };
+  }
+
+  /** Sends a notification (held while faults.holdNotifications, late by notificationDelayMs). */
+  #notify(notice: Notice): void {
+    if (this.faults.holdNotifications) {
+      this.#held.push(notice);
+      return;
+    }
+    if (this.faults.notificationDelayMs <= 0) {
+      void this.#deliverAll(notice);
+      return;
+    }
+    this.#later(this.faults.notificationDelayMs, () => void this.#deliverAll(notice));
+  }
+
+  /** The notification's first delivery, and its duplicates (faults.duplicateNotifications) at once. */
+  async #deliverAll(notice: Notice): Promise<void> {
     const copies = 1 + this.faults.duplicateNotifications;
-    const send = () => {
-      for (let i = 0; i < copies; i += 1) void this.#deliver(t, id, body, 1);
-    };
-    if (this.faults.notificationDelayMs <= 0) return send();
+    await Promise.all(Array.from({ length: copies }, () => this.#deliver(notice, 1)));
+  }
+
+  #later(ms: number, run: () => void): void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      send();
-    }, this.faults.notificationDelayMs);
+      run();
+    }, ms);
     timer.unref();
     this.#timers.add(timer);
   }
 
   /** One delivery attempt; a failure schedules the next per WeChat Pay's schedule, each re-signed. */
-  async #deliver(t: MockTransaction, id: string, body: string, attempt: number): Promise<void> {
+  async #deliver(notice: Notice, attempt: number): Promise<void> {
     const badSignature = this.faults.badSignatureNotifications > 0;
     if (badSignature) this.faults = { ...this.faults, badSignatureNotifications: this.faults.badSignatureNotifications - 1 };
     let status = 0;
     try {
-      const response = await fetch(t.notifyUrl, {
+      const response = await fetch(notice.notifyUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Mozilla/4.0', ...this.signedHeaders(body, { badSignature }) },
-        body,
+        headers: { 'content-type': 'application/json', 'user-agent': 'Mozilla/4.0', ...this.signedHeaders(notice.body, { badSignature }) },
+        body: notice.body,
         signal: AbortSignal.timeout(this.#notifyTimeoutMs),
       });
       status = response.status;
@@ -471,18 +568,141 @@ export class WeChatPayMock {
     } catch {
       status = 0;
     }
-    this.deliveries.push({ outTradeNo: t.outTradeNo, notificationId: id, attempt, status, badSignature });
+    this.deliveries.push({
+      outTradeNo: notice.outTradeNo,
+      eventType: notice.eventType,
+      notificationId: notice.id,
+      attempt,
+      status,
+      badSignature,
+    });
     if (status === 200 || status === 204) return;
     const delaySeconds = NOTIFY_SCHEDULE_SECONDS[attempt - 1];
     if (delaySeconds === undefined) return; // WeChat Pay gives up after its schedule
-    const timer = setTimeout(
-      () => {
-        this.#timers.delete(timer);
-        void this.#deliver(t, id, body, attempt + 1);
-      },
-      delaySeconds * 1000 * this.#scale,
+    this.#later(delaySeconds * 1000 * this.#scale, () => void this.#deliver(notice, attempt + 1));
+  }
+
+  /** POST /v3/refund/domestic/refunds (申请退款). */
+  #refund(text: string): PayAnswer {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return err(400, 'PARAM_ERROR', '请求体不是JSON');
+    }
+    const amount = body.amount as { refund?: unknown; total?: unknown; currency?: unknown } | undefined;
+    const problems: string[] = [];
+    const hasTrade = typeof body.out_trade_no === 'string' || typeof body.transaction_id === 'string';
+    if (!hasTrade) problems.push('out_trade_no/transaction_id');
+    if (typeof body.out_refund_no !== 'string' || !/^[0-9A-Za-z_\-|*@]{1,64}$/.test(body.out_refund_no)) problems.push('out_refund_no');
+    if (body.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > 80)) problems.push('reason');
+    if (body.notify_url !== undefined && (typeof body.notify_url !== 'string' || !/^https?:\/\/[^?#]+$/.test(body.notify_url))) {
+      problems.push('notify_url');
+    }
+    const isFen = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 1;
+    if (!isFen(amount?.refund)) problems.push('amount.refund');
+    if (!isFen(amount?.total)) problems.push('amount.total');
+    if (amount?.currency !== 'CNY') problems.push('amount.currency');
+    if (problems.length > 0) return err(400, 'PARAM_ERROR', `参数错误: ${problems.join(', ')}`);
+    const b = body as { out_trade_no?: string; transaction_id?: string; out_refund_no: string; reason?: string; notify_url?: string };
+    const refundFen = amount?.refund as number;
+
+    const t = [...this.#transactions.values()].find((candidate) =>
+      b.out_trade_no ? candidate.outTradeNo === b.out_trade_no : candidate.transactionId === b.transaction_id,
     );
-    timer.unref();
-    this.#timers.add(timer);
+    if (!t) return err(404, 'RESOURCE_NOT_EXISTS', '订单不存在');
+    const known = this.#refunds.get(b.out_refund_no);
+    if (known) {
+      // The same out_refund_no again: that refund, unless it names another trade or amount.
+      if (known.trade !== t || known.refund !== refundFen) return err(400, 'INVALID_REQUEST', '商户退款单号重复');
+      return { status: 200, body: this.#refundBody(known) };
+    }
+    if (t.state !== 'SUCCESS' && t.state !== 'REFUND') return err(400, 'INVALID_REQUEST', '订单未支付，不能退款');
+    if (amount?.total !== t.total) return err(400, 'INVALID_REQUEST', '订单金额与原订单不一致');
+    if (refundFen > t.total - t.refunded) return err(403, 'NOT_ENOUGH', '退款金额超过可退金额');
+
+    const refund: MockRefund = {
+      outRefundNo: b.out_refund_no,
+      // 29 digits, beginning 50 as WeChat Pay's refund ids do.
+      refundId: `50${Array.from(randomBytes(27), (byte) => byte % 10).join('')}`,
+      trade: t,
+      refund: refundFen,
+      reason: b.reason ?? '',
+      notifyUrl: b.notify_url ?? null,
+      status: 'PROCESSING',
+      createTime: chinaTime(this.#now()),
+      successTime: null,
+    };
+    this.#refunds.set(refund.outRefundNo, refund);
+    t.refunded += refundFen;
+    t.state = 'REFUND';
+    const abnormal = this.faults.abnormalRefunds > 0;
+    if (abnormal) this.faults = { ...this.faults, abnormalRefunds: this.faults.abnormalRefunds - 1 };
+    this.#later(this.#refundDelayMs, () => this.#finishRefund(refund, abnormal ? 'ABNORMAL' : 'SUCCESS'));
+    return { status: 200, body: this.#refundBody(refund) };
+  }
+
+  /** The refund leaves PROCESSING; WeChat Pay then notifies the refund's notify_url, if it had one. */
+  #finishRefund(refund: MockRefund, status: 'SUCCESS' | 'ABNORMAL'): void {
+    refund.status = status;
+    if (status === 'SUCCESS') refund.successTime = chinaTime(this.#now());
+    else refund.trade.refunded -= refund.refund;
+    if (!refund.notifyUrl) return;
+    const eventType = `REFUND.${status}`;
+    const { id, body } = this.#notificationBody(eventType, '退款通知', 'refund', this.#refundNotificationResource(refund));
+    this.#notify({ outTradeNo: refund.trade.outTradeNo, eventType, notifyUrl: refund.notifyUrl, id, body });
+  }
+
+  /** GET /v3/refund/domestic/refunds/{out_refund_no} (查询单笔退款). */
+  #queryRefund(outRefundNo: string): PayAnswer {
+    const refund = this.#refunds.get(outRefundNo);
+    if (!refund) return err(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
+    return { status: 200, body: this.#refundBody(refund) };
+  }
+
+  /** A refund as the refund request and query answer it. */
+  #refundBody(r: MockRefund): Record<string, unknown> {
+    return {
+      refund_id: r.refundId,
+      out_refund_no: r.outRefundNo,
+      transaction_id: r.trade.transactionId,
+      out_trade_no: r.trade.outTradeNo,
+      channel: 'ORIGINAL',
+      user_received_account: '支付用户零钱',
+      ...(r.successTime ? { success_time: r.successTime } : {}),
+      create_time: r.createTime,
+      status: r.status,
+      funds_account: 'AVAILABLE',
+      amount: {
+        total: r.trade.total,
+        refund: r.refund,
+        payer_total: r.trade.total,
+        payer_refund: r.refund,
+        settlement_refund: r.refund,
+        settlement_total: r.trade.total,
+        discount_refund: 0,
+        currency: 'CNY',
+      },
+    };
+  }
+
+  /** A refund as its notification's resource carries it (refund_status; no appid). */
+  #refundNotificationResource(r: MockRefund): Record<string, unknown> {
+    return {
+      mchid: r.trade.mchid,
+      out_trade_no: r.trade.outTradeNo,
+      transaction_id: r.trade.transactionId,
+      out_refund_no: r.outRefundNo,
+      refund_id: r.refundId,
+      refund_status: r.status,
+      ...(r.successTime ? { success_time: r.successTime } : {}),
+      user_received_account: '支付用户零钱',
+      amount: { total: r.trade.total, refund: r.refund, payer_total: r.trade.total, payer_refund: r.refund },
+    };
+  }
+
+  /** A refund's state (tests). */
+  refundStateOf(outRefundNo: string): MockRefundStatus | null {
+    return this.#refunds.get(outRefundNo)?.status ?? null;
   }
 }

@@ -81,6 +81,25 @@ async function call(
   return { status: response.status, body: answer === '' ? null : (JSON.parse(answer) as Record<string, unknown>) };
 }
 
+/** A notification's event type and its resource, decrypted as the merchant would (AEAD_AES_256_GCM, APIv3 key). */
+function decrypted(body: string): { eventType: string; originalType: string; resource: Record<string, unknown> } {
+  const notification = JSON.parse(body) as {
+    event_type: string;
+    resource: { ciphertext: string; nonce: string; associated_data: string; algorithm: string; original_type: string };
+  };
+  expect(notification.resource.algorithm).toBe('AEAD_AES_256_GCM');
+  const data = Buffer.from(notification.resource.ciphertext, 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', Buffer.from(MERCHANT.apiV3Key), Buffer.from(notification.resource.nonce));
+  decipher.setAuthTag(data.subarray(-16));
+  decipher.setAAD(Buffer.from(notification.resource.associated_data));
+  const plaintext = Buffer.concat([decipher.update(data.subarray(0, -16)), decipher.final()]).toString();
+  return {
+    eventType: notification.event_type,
+    originalType: notification.resource.original_type,
+    resource: JSON.parse(plaintext) as Record<string, unknown>,
+  };
+}
+
 let trades = 0;
 const prepayBody = (overrides: Record<string, unknown> = {}) => ({
   appid: APP.appId,
@@ -186,20 +205,8 @@ describe('payment notifications', () => {
         .update(signed)
         .verify(createPublicKey(mock.world.pay.platformPublicKeyPem), h('wechatpay-signature'), 'base64'),
     ).toBe(true);
-    const notification = JSON.parse(last.body) as {
-      event_type: string;
-      resource: { ciphertext: string; nonce: string; associated_data: string; algorithm: string };
-    };
-    expect(notification.event_type).toBe('TRANSACTION.SUCCESS');
-    expect(notification.resource.algorithm).toBe('AEAD_AES_256_GCM');
-    const data = Buffer.from(notification.resource.ciphertext, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', Buffer.from(MERCHANT.apiV3Key), Buffer.from(notification.resource.nonce));
-    decipher.setAuthTag(data.subarray(-16));
-    decipher.setAAD(Buffer.from(notification.resource.associated_data));
-    const transaction = JSON.parse(Buffer.concat([decipher.update(data.subarray(0, -16)), decipher.final()]).toString()) as Record<
-      string,
-      unknown
-    >;
+    const { eventType, resource: transaction } = decrypted(last.body);
+    expect(eventType).toBe('TRANSACTION.SUCCESS');
     expect(transaction).toMatchObject({
       out_trade_no: body.out_trade_no,
       mchid: MERCHANT.mchId,
@@ -248,5 +255,110 @@ describe('payment notifications', () => {
     const again = await fetch(`${mock.url}/__dev/pay`, { method: 'POST', body: JSON.stringify({ outTradeNo: body.out_trade_no }) });
     expect(again.status).toBe(409);
     expect(await again.json()).toEqual({ ok: false, error: 'already paid' });
+  });
+});
+
+describe('refunds', () => {
+  let refunds = 0;
+  const newRefundNo = () => `MOCKREFUND${String((refunds += 1)).padStart(6, '0')}`;
+  /** A trade paid at the mock (its notification left aside). */
+  async function paidTrade(total = 100) {
+    const body = prepayBody({ amount: { total, currency: 'CNY' } });
+    await call('POST', '/v3/pay/transactions/jsapi', body);
+    expect(mock.world.pay.pay({ outTradeNo: body.out_trade_no }, { notify: false }).ok).toBe(true);
+    return body.out_trade_no;
+  }
+  const refundBody = (outTradeNo: string, overrides: Record<string, unknown> = {}) => ({
+    out_trade_no: outTradeNo,
+    out_refund_no: newRefundNo(),
+    reason: '不想要了',
+    notify_url: receiverUrl,
+    amount: { refund: 100, total: 100, currency: 'CNY' },
+    ...overrides,
+  });
+
+  it('answers PROCESSING, then SUCCESS with a signed, encrypted REFUND.SUCCESS notification; a repeat answers the same refund', async () => {
+    const outTradeNo = await paidTrade();
+    const body = refundBody(outTradeNo);
+    received.length = 0;
+    const first = await call('POST', '/v3/refund/domestic/refunds', body);
+    expect(first).toMatchObject({
+      status: 200,
+      body: { out_refund_no: body.out_refund_no, out_trade_no: outTradeNo, status: 'PROCESSING', amount: { refund: 100, total: 100 } },
+    });
+    expect(String(first.body?.refund_id)).toMatch(/^50\d{27}$/);
+    const again = await call('POST', '/v3/refund/domestic/refunds', body);
+    expect(again.body?.refund_id).toBe(first.body?.refund_id); // idempotent by out_refund_no
+
+    await expect.poll(() => received.length, { timeout: 5_000 }).toBe(1);
+    const { eventType, originalType, resource } = decrypted(received[0]!.body);
+    expect([eventType, originalType]).toEqual(['REFUND.SUCCESS', 'refund']);
+    expect(resource).toMatchObject({
+      mchid: MERCHANT.mchId,
+      out_trade_no: outTradeNo,
+      out_refund_no: body.out_refund_no,
+      refund_id: first.body?.refund_id,
+      refund_status: 'SUCCESS',
+      success_time: expect.stringMatching(/\+08:00$/) as unknown,
+      amount: { total: 100, refund: 100 },
+    });
+    expect(resource).not.toHaveProperty('appid'); // as WeChat Pay's refund notifications
+    const query = await call('GET', `/v3/refund/domestic/refunds/${body.out_refund_no}`);
+    expect(query.body).toMatchObject({ status: 'SUCCESS', refund_id: first.body?.refund_id });
+    const trade = await call('GET', `/v3/pay/transactions/out-trade-no/${outTradeNo}?mchid=${MERCHANT.mchId}`);
+    expect(trade.body).toMatchObject({ trade_state: 'REFUND' });
+  });
+
+  it('refuses what WeChat Pay refuses: PARAM_ERROR, RESOURCE_NOT_EXISTS, INVALID_REQUEST (unpaid, other total, reused number), NOT_ENOUGH', async () => {
+    const outTradeNo = await paidTrade();
+    expect(
+      (await call('POST', '/v3/refund/domestic/refunds', refundBody(outTradeNo, { amount: { refund: 0, total: 100, currency: 'CNY' } })))
+        .body,
+    ).toMatchObject({
+      code: 'PARAM_ERROR',
+    });
+    expect((await call('POST', '/v3/refund/domestic/refunds', refundBody(outTradeNo, { reason: '退'.repeat(81) }))).status).toBe(400);
+    expect(await call('POST', '/v3/refund/domestic/refunds', refundBody('NOSUCHTRADE01'))).toMatchObject({
+      status: 404,
+      body: { code: 'RESOURCE_NOT_EXISTS' },
+    });
+    const unpaid = prepayBody();
+    await call('POST', '/v3/pay/transactions/jsapi', unpaid);
+    expect((await call('POST', '/v3/refund/domestic/refunds', refundBody(unpaid.out_trade_no))).body).toMatchObject({
+      code: 'INVALID_REQUEST',
+    });
+    expect(
+      (await call('POST', '/v3/refund/domestic/refunds', refundBody(outTradeNo, { amount: { refund: 100, total: 99, currency: 'CNY' } })))
+        .body,
+    ).toMatchObject({ code: 'INVALID_REQUEST' });
+
+    const part = refundBody(outTradeNo, { amount: { refund: 60, total: 100, currency: 'CNY' } });
+    expect((await call('POST', '/v3/refund/domestic/refunds', part)).status).toBe(200);
+    expect(
+      await call('POST', '/v3/refund/domestic/refunds', refundBody(outTradeNo, { amount: { refund: 60, total: 100, currency: 'CNY' } })),
+    ).toMatchObject({ status: 403, body: { code: 'NOT_ENOUGH' } });
+    const reused = { ...part, amount: { refund: 40, total: 100, currency: 'CNY' } };
+    expect((await call('POST', '/v3/refund/domestic/refunds', reused)).body).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect((await call('GET', '/v3/refund/domestic/refunds/NOSUCHREFUND')).body).toMatchObject({ code: 'RESOURCE_NOT_EXISTS' });
+  });
+
+  it('out of order: held notifications released newest first (a refund before its payment), and ABNORMAL refunds', async () => {
+    const body = prepayBody();
+    await call('POST', '/v3/pay/transactions/jsapi', body);
+    mock.world.pay.setFaults({ holdNotifications: true, abnormalRefunds: 1 });
+    received.length = 0;
+    expect(mock.world.pay.pay({ outTradeNo: body.out_trade_no }).ok).toBe(true);
+    const refund = refundBody(body.out_trade_no);
+    await call('POST', '/v3/refund/domestic/refunds', refund);
+    await expect.poll(() => mock.world.pay.refundStateOf(refund.out_refund_no), { timeout: 5_000 }).toBe('ABNORMAL');
+    expect(received).toHaveLength(0); // both held
+    const release = await fetch(`${mock.url}/__dev/pay/release`, { method: 'POST', body: JSON.stringify({ newestFirst: true }) });
+    // (An earlier test's refund may finish while notifications are held: only this trade's are looked at.)
+    expect(((await release.json()) as { released: number }).released).toBeGreaterThanOrEqual(2);
+    const ofThisTrade = () => received.map((r) => decrypted(r.body)).filter((n) => n.resource.out_trade_no === body.out_trade_no);
+    await expect.poll(() => ofThisTrade().length, { timeout: 5_000 }).toBe(2);
+    expect(ofThisTrade().map((n) => n.eventType)).toEqual(['REFUND.ABNORMAL', 'TRANSACTION.SUCCESS']);
+    // An ABNORMAL refund gives the amount back to the trade: it can be refunded again.
+    expect((await call('POST', '/v3/refund/domestic/refunds', refundBody(body.out_trade_no))).status).toBe(200);
   });
 });

@@ -180,6 +180,21 @@ export function isDeadlock(error: unknown): boolean {
   return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
 }
 
+/**
+ * Runs a transaction again when MySQL chose it as a deadlock's victim (it was rolled back whole,
+ * so running it again is safe): many confirmations of one payment or refund at once can deadlock
+ * on InnoDB's index locks, and the loser should find the winner's result, not fail.
+ */
+export async function retryOnDeadlock<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= attempts || !isDeadlock(error)) throw error;
+    }
+  }
+}
+
 const TIMESTAMP_COLUMN = /_at$/;
 
 function toSqliteValue(value: unknown): unknown {

@@ -3,6 +3,7 @@
  * the camelCase shapes of packages/shared. Every `*_at` column is a `Date` on both dialects
  * (see dialect.ts for how SQLite gets there).
  */
+import type { OrderStatus } from '@app/shared';
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface UsersTable {
@@ -57,7 +58,7 @@ export type ProductRow = Selectable<ProductsTable>;
 export interface OrdersTable {
   id: Generated<number>;
   user_id: number;
-  status: 'PENDING_PAYMENT' | 'PAID' | 'CLOSED';
+  status: OrderStatus;
   total_fen: number;
   idempotency_key: string;
   /** SHA-256 of the order's request (its items), to tell a retry from a reused key. */
@@ -65,6 +66,7 @@ export interface OrdersTable {
   created_at: Date;
   expires_at: Date;
   paid_at: Date | null;
+  refunded_at: Date | null;
   closed_at: Date | null;
   close_reason: 'CANCELLED' | 'TIMEOUT' | null;
   updated_at: Date;
@@ -98,7 +100,8 @@ export interface PaymentsTable {
   out_trade_no: string;
   mch_id: string;
   amount_fen: number;
-  status: 'PREPARED' | 'SUCCESS' | 'REFUND_NEEDED';
+  /** REFUND_NEEDED: paid after the order closed (refunded automatically); REFUNDED: money back. */
+  status: 'PREPARED' | 'SUCCESS' | 'REFUND_NEEDED' | 'REFUNDED';
   prepay_id: string | null;
   prepay_expires_at: Date | null;
   transaction_id: string | null;
@@ -107,6 +110,23 @@ export interface PaymentsTable {
   updated_at: Date;
 }
 export type PaymentRow = Selectable<PaymentsTable>;
+
+/** A WeChat Pay refund of an order (one per order, of its whole amount). */
+export interface RefundsTable {
+  id: Generated<number>;
+  order_id: number;
+  out_refund_no: string;
+  out_trade_no: string;
+  amount_fen: number;
+  reason: string | null;
+  /** REQUESTED: written here, not yet accepted by WeChat Pay; then WeChat Pay's own states. */
+  status: 'REQUESTED' | 'PROCESSING' | 'SUCCESS' | 'CLOSED' | 'ABNORMAL';
+  refund_id: string | null;
+  succeeded_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+export type RefundRow = Selectable<RefundsTable>;
 
 /** A durable job (jobs/job-queue.ts). */
 export interface JobsTable {
@@ -133,4 +153,5 @@ export interface Database {
   order_events: OrderEventsTable;
   jobs: JobsTable;
   payments: PaymentsTable;
+  refunds: RefundsTable;
 }

@@ -72,10 +72,10 @@ export const createOrderInputSchema = z.object({
 export type CreateOrderInput = z.infer<typeof createOrderInputSchema>;
 
 /**
- * PENDING_PAYMENT → PAID, or → CLOSED (cancelled, or not paid in time). Later states (shipping,
- * refunds) come with the payment work and extend this list.
+ * PENDING_PAYMENT → PAID, or → CLOSED (cancelled, or not paid in time); PAID → REFUNDING (a
+ * refund asked of WeChat Pay) → REFUNDED (WeChat Pay says the money is back).
  */
-export const ORDER_STATUSES = ['PENDING_PAYMENT', 'PAID', 'CLOSED'] as const;
+export const ORDER_STATUSES = ['PENDING_PAYMENT', 'PAID', 'CLOSED', 'REFUNDING', 'REFUNDED'] as const;
 export const orderStatusSchema = z.enum(ORDER_STATUSES);
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
 
@@ -102,6 +102,8 @@ export const orderSchema = z.object({
   /** When an unpaid order closes by itself. */
   expiresAt: z.date(),
   paidAt: z.nullable(z.date()),
+  /** When WeChat Pay finished the refund (REFUNDED). */
+  refundedAt: z.nullable(z.date()),
   closedAt: z.nullable(z.date()),
   closeReason: z.nullable(orderCloseReasonSchema),
 });
@@ -119,4 +121,6 @@ export const ORDER_STATUS_LABELS: Record<OrderStatus, string> = {
   PENDING_PAYMENT: '待支付',
   PAID: '已支付',
   CLOSED: '已关闭',
+  REFUNDING: '退款中',
+  REFUNDED: '已退款',
 };

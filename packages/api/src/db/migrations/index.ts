@@ -8,6 +8,7 @@ import * as createAuthSessions from './2026_11_23_0002_create_auth_sessions';
 import * as createShop from './2026_11_30_0003_create_shop';
 import * as createPayments from './2026_12_01_0004_create_payments';
 import * as createJobs from './2026_12_01_0005_create_jobs';
+import * as createRefunds from './2026_12_01_0006_create_refunds';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_0001_create_users': createUsers,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_0003_create_shop': createShop,
   '2026_12_01_0004_create_payments': createPayments,
   '2026_12_01_0005_create_jobs': createJobs,
+  '2026_12_01_0006_create_refunds': createRefunds,
 };

@@ -28,6 +28,7 @@ export async function insertOrder(db: Db, order: NewOrder, now: Date): Promise<n
       created_at: now,
       expires_at: order.expiresAt,
       paid_at: null,
+      refunded_at: null,
       closed_at: null,
       close_reason: null,
       updated_at: now,
@@ -120,6 +121,29 @@ export async function markPendingOrderPaid(db: Db, orderId: number, paidAt: Date
     .set({ status: 'PAID', paid_at: paidAt, updated_at: now })
     .where('id', '=', orderId)
     .where('status', '=', 'PENDING_PAYMENT')
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** PAID → REFUNDING, only the user's own paid order, once: true when this call moved it. */
+export async function markPaidOrderRefunding(db: Db, orderId: number, userId: number, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('orders')
+    .set({ status: 'REFUNDING', updated_at: now })
+    .where('id', '=', orderId)
+    .where('user_id', '=', userId)
+    .where('status', '=', 'PAID')
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** REFUNDING → REFUNDED, once however many times WeChat Pay says so: true when this call moved it. */
+export async function markRefundingOrderRefunded(db: Db, orderId: number, refundedAt: Date, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('orders')
+    .set({ status: 'REFUNDED', refunded_at: refundedAt, updated_at: now })
+    .where('id', '=', orderId)
+    .where('status', '=', 'REFUNDING')
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }

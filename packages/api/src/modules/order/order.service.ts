@@ -19,7 +19,9 @@ import {
   insertOrder,
   insertOrderItems,
   listUserOrders,
+  markPaidOrderRefunding,
   markPendingOrderPaid,
+  markRefundingOrderRefunded,
   recordOrderEvent,
   type NewOrderItem,
 } from './order.repository';
@@ -53,6 +55,7 @@ function toOrder(row: OrderRow, items: readonly OrderItemRow[]): Order {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     paidAt: row.paid_at,
+    refundedAt: row.refunded_at,
     closedAt: row.closed_at,
     closeReason: row.close_reason,
   };
@@ -224,6 +227,35 @@ export async function cancelOrder(
   const closed = await deps.db.transaction().execute((trx) => closeOrder(trx, orderId, 'CANCELLED', deps.clock.now(), userId));
   if (closed && afterClose) await afterClose(orderId);
   const row = await ownOrder(deps.db, userId, orderId);
-  if (row.status === 'PAID') throw new AppError('ORDER_STATE_CONFLICT');
+  // Paid (or refunding, or refunded): not cancellable; a paid order's money goes back by refund.
+  if (row.status !== 'CLOSED') throw new AppError('ORDER_STATE_CONFLICT');
   return loadOrder(deps.db, row);
+}
+
+/**
+ * The user's paid order starts its refund (PAID → REFUNDING, with its event), inside the
+ * caller's transaction, which also writes the refund and its job. False when it was not PAID.
+ */
+export async function beginOrderRefund(trx: Kysely<Database>, orderId: number, userId: number, now: Date): Promise<boolean> {
+  if (!(await markPaidOrderRefunding(trx, orderId, userId, now))) return false;
+  await recordOrderEvent(trx, orderId, 'PAID', 'REFUNDING', 'USER_REQUEST', now);
+  return true;
+}
+
+/**
+ * REFUNDING → REFUNDED with its event, inside the caller's transaction; `source` says what
+ * proved it (WeChat Pay's notification, its answer to the refund request, or to our query).
+ * False when the order was not REFUNDING (a repeat, or an order refunded because it was paid
+ * after it closed, which stays CLOSED).
+ */
+export async function markOrderRefunded(
+  trx: Kysely<Database>,
+  orderId: number,
+  refundedAt: Date,
+  now: Date,
+  source: string,
+): Promise<boolean> {
+  if (!(await markRefundingOrderRefunded(trx, orderId, refundedAt, now))) return false;
+  await recordOrderEvent(trx, orderId, 'REFUNDING', 'REFUNDED', source, now);
+  return true;
 }

@@ -84,7 +84,16 @@ export async function recordConfirmedPayment(
 ): Promise<void> {
   const values = { status, transaction_id: payment.transactionId, paid_at: payment.paidAt, updated_at: now };
   await updateOrInsert(
-    async () => (await db.updateTable('payments').set(values).where('order_id', '=', payment.orderId).executeTakeFirst()).numUpdatedRows,
+    async () =>
+      (
+        await db
+          .updateTable('payments')
+          .set(values)
+          .where('order_id', '=', payment.orderId)
+          // A repeat of the notification after the refund must not make it "needed" again.
+          .where('status', '!=', 'REFUNDED')
+          .executeTakeFirst()
+      ).numUpdatedRows,
     () =>
       db
         .insertInto('payments')
@@ -100,4 +109,14 @@ export async function recordConfirmedPayment(
         })
         .execute(),
   );
+}
+
+/** The money went back (a refund SUCCESS): the payment of a paid order, or of one paid after it closed. */
+export async function markPaymentRefunded(db: Db, orderId: number, now: Date): Promise<void> {
+  await db
+    .updateTable('payments')
+    .set({ status: 'REFUNDED', updated_at: now })
+    .where('order_id', '=', orderId)
+    .where('status', 'in', ['SUCCESS', 'REFUND_NEEDED'])
+    .execute();
 }

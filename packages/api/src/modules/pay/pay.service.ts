@@ -1,16 +1,14 @@
 /**
  * WeChat Pay for orders: the prepay a mini-program needs for `wx.requestPayment`; the verified
  * notification or the active query (pay.confirm), which alone move an order to PAID, through one
- * function (applyConfirmedTransaction); and closing a closed order's trade at WeChat Pay.
+ * function (applyConfirmedTransaction); and closing a closed order's trade at WeChat Pay. The
+ * same notification URL and pay.confirm also carry refunds (refund.service.ts).
  */
 import type { Order, RequestPaymentParams } from '@app/shared';
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Clock } from '../../clock';
-import { isDeadlock } from '../../db/dialect';
-import type { Database, OrderRow } from '../../db/schema';
+import { retryOnDeadlock } from '../../db/dialect';
+import type { OrderRow } from '../../db/schema';
 import { AppError } from '../../errors';
-import type { RateLimits } from '../../rate-limits';
 import {
   NotificationFormatError,
   readPaymentNotification,
@@ -18,6 +16,7 @@ import {
   WeChatPayApiError,
   WeChatPaySignatureError,
   WeChatTransportError,
+  type PaymentNotification,
   type PayServices,
   type SignedHeaders,
   type Transaction,
@@ -26,13 +25,8 @@ import { findOrderById, findOrderItems } from '../order/order.repository';
 import { getOrder, markOrderPaid, ownOrder } from '../order/order.service';
 import { findUserById } from '../user/user.repository';
 import { findPaymentByOrderId, recordConfirmedPayment, savePrepay } from './pay.repository';
-
-export interface PayDeps {
-  db: Kysely<Database>;
-  clock: Clock;
-  logger: Logger;
-  pay: PayServices | null;
-}
+import { enabledPay, orderAfterFailedQuery, type ConfirmDeps, type PayDeps } from './pay-shared';
+import { applyRefundResult, confirmRefund, PAID_AFTER_CLOSE_REASON, scheduleRefund } from './refund.service';
 
 /** A prepay id lives 2 hours at WeChat Pay; ours is retired a little earlier. */
 const PREPAY_LIFETIME_MS = 2 * 60 * 60_000 - 5 * 60_000;
@@ -59,11 +53,6 @@ export function orderIdOfOutTradeNo(outTradeNo: string): number | null {
 export function chinaTime(date: Date): string {
   const shifted = new Date(date.getTime() + 8 * 60 * 60_000);
   return `${shifted.toISOString().slice(0, 19)}+08:00`;
-}
-
-function enabled(pay: PayServices | null): PayServices {
-  if (!pay) throw new AppError('PAYMENT_DISABLED');
-  return pay;
 }
 
 function descriptionOf(titles: readonly string[]): string {
@@ -95,7 +84,7 @@ function failPrepay(logger: Logger, orderId: number, error: unknown): never {
  * with the order's deadline as time_expire, so nobody can pay an order after it closes.
  */
 export async function preparePayment(deps: PayDeps, userId: number, orderId: number): Promise<RequestPaymentParams> {
-  const pay = enabled(deps.pay);
+  const pay = enabledPay(deps.pay);
   const order = await ownOrder(deps.db, userId, orderId);
   const now = deps.clock.now();
   if (order.status !== 'PENDING_PAYMENT' || order.expires_at.getTime() <= now.getTime()) throw new AppError('ORDER_STATE_CONFLICT');
@@ -163,7 +152,7 @@ export type ConfirmOutcome =
   | 'paid'
   /** Already PAID: no second effect. */
   | 'already-paid'
-  /** The order had closed: it stays closed, the payment recorded REFUND_NEEDED. */
+  /** The order had closed: it stays closed, the payment recorded REFUND_NEEDED and refunded. */
   | 'refund-needed';
 
 /**
@@ -223,36 +212,36 @@ export async function applyConfirmedTransaction(
       await recordConfirmedPayment(trx, payment, 'SUCCESS', now);
       return true;
     });
-  let moved: boolean;
-  try {
-    moved = await markPaid();
-  } catch (error) {
-    // Many confirmations of one payment at once (duplicates, the query beside the notification)
-    // can deadlock on MySQL's index locks; the loser was rolled back whole, so it runs again
-    // (and then finds the order paid).
-    if (!isDeadlock(error)) throw error;
-    moved = await markPaid();
-  }
-  if (moved) {
+  // Many confirmations of one payment at once (duplicates, the query beside the notification)
+  // can deadlock; the loser runs again and then finds the order paid.
+  if (await retryOnDeadlock(markPaid)) {
     logger.info({ ...facts, orderId: order.id }, 'order paid');
     return 'paid';
   }
   const current = await findOrderById(deps.db, order.id);
+  // PAID, or REFUNDING/REFUNDED after it (a notification arriving late, after the refund): no effect.
   if (current?.status !== 'CLOSED') return 'already-paid';
   // The user paid an order that had closed here (the sweeper ran between their tap and WeChat
-  // Pay's confirmation, or a cancel raced the payment). The money is WeChat Pay's to give back: a
-  // refund is needed (POST /v3/refund/domestic/refunds, a later increment). Recorded (again, for
-  // a repeat: the same row, the same facts).
-  await recordConfirmedPayment(deps.db, payment, 'REFUND_NEEDED', now);
-  logger.error(
-    { ...facts, orderId: order.id, closeReason: current.close_reason },
-    'PAID AFTER CLOSE: WeChat Pay took money for a closed order; it must be refunded',
+  // Pay's confirmation, or a cancel raced the payment): the payment is recorded REFUND_NEEDED
+  // and its refund scheduled in the same transaction (once, however often this is repeated).
+  const scheduled = await retryOnDeadlock(() =>
+    deps.db.transaction().execute(async (trx) => {
+      await recordConfirmedPayment(trx, payment, 'REFUND_NEEDED', now);
+      return scheduleRefund(trx, { orderId: order.id, outTradeNo, amountFen: order.total_fen, reason: PAID_AFTER_CLOSE_REASON }, now);
+    }),
   );
+  if (scheduled) {
+    logger.error(
+      { ...facts, orderId: order.id, closeReason: current.close_reason },
+      'PAID AFTER CLOSE: WeChat Pay took money for a closed order; refunding it',
+    );
+  }
   return 'refund-needed';
 }
 
 /**
- * Handles one payment notification, from its raw body. What each outcome answers, and why:
+ * Handles one notification, from its raw body: a payment's (TRANSACTION.SUCCESS) as below, a
+ * refund's (REFUND.SUCCESS/ABNORMAL/CLOSED) by applyRefundResult with the same answers. What each outcome answers, and why:
  * - a signature that does not verify (bad, unknown serial, stale timestamp, replayed nonce): 401
  *   SIGN_ERROR, nothing read or changed. WeChat Pay's own deliveries always verify, so this is
  *   someone else, or our keys are wrong (then WeChat Pay's retries give time to fix them);
@@ -268,23 +257,15 @@ export async function applyConfirmedTransaction(
  * - the order paid already (a repeat, concurrent or late, or the active query got there
  *   first): 200, no second effect;
  * - the order closed already (cancelled or timed out here while the user paid): 200, logged as
- *   an error and recorded as REFUND_NEEDED: the money must go back (refunds are a later
- *   increment), and WeChat Pay retrying would change nothing.
+ *   an error, recorded as REFUND_NEEDED and refunded by a durable job; WeChat Pay retrying
+ *   would change nothing.
  */
 export async function handlePaymentNotification(deps: PayDeps, headers: SignedHeaders, rawBody: string): Promise<NotificationAnswer> {
   const { pay, logger } = deps;
   if (!pay) return fail(404, 'FAIL', 'payment is disabled');
-  let transaction: Transaction;
+  let notification: PaymentNotification;
   try {
-    const notification = await readPaymentNotification(pay.verifier, pay.apiV3Key, headers, rawBody);
-    transaction = notification.transaction;
-    if (notification.eventType !== 'TRANSACTION.SUCCESS') {
-      logger.warn(
-        { notificationId: notification.id, eventType: notification.eventType },
-        'WeChat Pay notification of another kind: ignored',
-      );
-      return OK;
-    }
+    notification = await readPaymentNotification(pay.verifier, pay.apiV3Key, headers, rawBody);
   } catch (error) {
     if (error instanceof WeChatPaySignatureError) {
       logger.warn({ reason: error.reason, serial: headers['wechatpay-serial'] }, 'WeChat Pay notification refused: signature');
@@ -296,7 +277,23 @@ export async function handlePaymentNotification(deps: PayDeps, headers: SignedHe
     }
     throw error;
   }
-  switch (await applyConfirmedTransaction(deps, pay, transaction, 'WECHATPAY_NOTIFY')) {
+  if (notification.kind === 'refund') {
+    switch (await applyRefundResult(deps, pay, notification.refund, 'WECHATPAY_REFUND_NOTIFY')) {
+      case 'mismatch':
+        return fail(400, 'FAIL', 'mchid or out_trade_no mismatch');
+      case 'unknown-refund':
+        return fail(404, 'FAIL', 'unknown out_refund_no');
+      case 'amount-mismatch':
+        return fail(400, 'FAIL', 'amount mismatch');
+      default:
+        return OK;
+    }
+  }
+  if (notification.kind !== 'transaction' || notification.eventType !== 'TRANSACTION.SUCCESS') {
+    logger.warn({ notificationId: notification.id, eventType: notification.eventType }, 'WeChat Pay notification of another kind: ignored');
+    return OK;
+  }
+  switch (await applyConfirmedTransaction(deps, pay, notification.transaction, 'WECHATPAY_NOTIFY')) {
     case 'merchant-mismatch':
       return fail(400, 'FAIL', 'mchid or appid mismatch');
     case 'unknown-order':
@@ -308,13 +305,10 @@ export async function handlePaymentNotification(deps: PayDeps, headers: SignedHe
   }
 }
 
-export interface ConfirmDeps extends PayDeps {
-  rateLimits: RateLimits;
-}
-
 /**
  * The active query (pay.confirm): the client is back from `wx.requestPayment` and its order is
- * still pending here, perhaps because the notification is late. When a prepay exists (else
+ * still pending here, perhaps because the notification is late (a REFUNDING order's refund is
+ * asked about the same way: refund.service.ts, confirmRefund). When a prepay exists (else
  * WeChat Pay knows no trade to ask about), WeChat Pay is asked for the trade
  * (GET /v3/pay/transactions/out-trade-no/{no}; its answer's signature is verified by the client
  * like every answer) and a SUCCESS is applied exactly as a notification would be. NOTPAY or
@@ -324,8 +318,9 @@ export interface ConfirmDeps extends PayDeps {
  */
 export async function confirmPayment(deps: ConfirmDeps, userId: number, orderId: number): Promise<Order> {
   const order = await getOrder(deps, userId, orderId);
+  if (order.status === 'REFUNDING') return confirmRefund(deps, userId, order);
   if (order.status !== 'PENDING_PAYMENT') return order;
-  const pay = enabled(deps.pay);
+  const pay = enabledPay(deps.pay);
   const stored = await findPaymentByOrderId(deps.db, orderId);
   if (!stored?.prepay_id) return order;
   await deps.rateLimits.consume('payQueryPerUser', String(userId));
@@ -333,15 +328,7 @@ export async function confirmPayment(deps: ConfirmDeps, userId: number, orderId:
   try {
     transaction = await pay.client.queryByOutTradeNo(stored.out_trade_no);
   } catch (error) {
-    if (error instanceof WeChatPayApiError) {
-      deps.logger.warn({ orderId, status: error.status, code: error.code, detail: error.detail }, 'WeChat Pay refused a query');
-      return order;
-    }
-    if (error instanceof WeChatTransportError) {
-      deps.logger.warn({ orderId, reason: error.reason, detail: error.detail }, 'WeChat Pay unavailable');
-      throw new AppError('PAYMENT_UNAVAILABLE', { cause: error });
-    }
-    throw error;
+    return orderAfterFailedQuery(deps.logger, order, error);
   }
   if (transaction.out_trade_no !== stored.out_trade_no) {
     deps.logger.error(

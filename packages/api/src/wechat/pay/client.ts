@@ -1,6 +1,6 @@
 /**
  * The WeChat Pay API v3 client (api.mch.weixin.qq.com, or the WeChat mock in development and
- * tests): JSAPI prepay, query by out_trade_no, close. Every request carries the merchant's
+ * tests): JSAPI prepay, query by out_trade_no, close; refunds and their query. Every request carries the merchant's
  * signature; every successful answer must carry WeChat Pay's valid signature, or it is refused
  * as a transport failure (an answer we cannot authenticate is no answer).
  *
@@ -56,6 +56,39 @@ export interface Transaction {
   success_time?: string;
   payer?: { openid?: string };
   amount?: { total?: number; payer_total?: number; currency?: string; payer_currency?: string };
+}
+
+export interface RefundRequest {
+  out_trade_no: string;
+  out_refund_no: string;
+  /** Shown to the user in WeChat's refund message; at most 80 characters. */
+  reason?: string;
+  notify_url?: string;
+  amount: { refund: number; total: number; currency: 'CNY' };
+}
+
+export type RefundStatus = 'SUCCESS' | 'CLOSED' | 'PROCESSING' | 'ABNORMAL';
+
+/**
+ * A refund as WeChat Pay describes it: the answer to a refund request or query (`status`), or a
+ * decrypted refund notification (`refund_status`; the notification has no appid).
+ */
+export interface Refund {
+  mchid?: string;
+  out_trade_no: string;
+  out_refund_no: string;
+  refund_id?: string;
+  transaction_id?: string;
+  status?: RefundStatus;
+  refund_status?: RefundStatus;
+  success_time?: string;
+  user_received_account?: string;
+  amount?: { total?: number; refund?: number; payer_total?: number; payer_refund?: number; currency?: string };
+}
+
+/** Its state, whichever of WeChat Pay's two field names carries it. */
+export function refundStatusOf(refund: Refund): RefundStatus | undefined {
+  return refund.refund_status ?? refund.status;
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -147,5 +180,27 @@ export class WeChatPayClient {
   /** POST /v3/pay/transactions/out-trade-no/{no}/close (204 on success). */
   async closeOrder(outTradeNo: string): Promise<void> {
     await this.#request('POST', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}/close`, { mchid: this.mchId });
+  }
+
+  /**
+   * POST /v3/refund/domestic/refunds. Idempotent by out_refund_no: asking again for the same
+   * refund answers that refund, so a retry never refunds twice.
+   */
+  async refund(request: RefundRequest): Promise<Refund> {
+    const data = (await this.#request('POST', '/v3/refund/domestic/refunds', request)) as Refund | null;
+    if (!data || typeof data.out_refund_no !== 'string' || !refundStatusOf(data)) {
+      throw new WeChatTransportError('/v3/refund/domestic/refunds', 'http', 'no refund status');
+    }
+    return data;
+  }
+
+  /** GET /v3/refund/domestic/refunds/{out_refund_no} */
+  async queryRefund(outRefundNo: string): Promise<Refund> {
+    const endpoint = `/v3/refund/domestic/refunds/${encodeURIComponent(outRefundNo)}`;
+    const data = (await this.#request('GET', endpoint)) as Refund | null;
+    if (!data || typeof data.out_refund_no !== 'string' || !refundStatusOf(data)) {
+      throw new WeChatTransportError(endpoint, 'http', 'no refund status');
+    }
+    return data;
   }
 }

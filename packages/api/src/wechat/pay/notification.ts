@@ -1,17 +1,16 @@
 /**
- * A WeChat Pay notification (支付通知), from the raw body WeChat Pay POSTs to notify_url: its
+ * A WeChat Pay notification (支付通知 or 退款通知, both to notify_url), from the raw body WeChat Pay POSTs to notify_url: its
  * signature checked (verifier.ts), then its `resource` decrypted with the APIv3 key. Nothing in
  * the body is believed before both.
  */
 import { decryptResource, DecryptionError, type EncryptedResource } from './crypto';
-import type { Transaction } from './client';
+import type { Refund, Transaction } from './client';
 import type { SignatureVerifier, SignedHeaders } from './verifier';
 
-export interface PaymentNotification {
-  id: string;
-  eventType: string;
-  transaction: Transaction;
-}
+/** What the decrypted resource is, told by event_type: TRANSACTION.* or REFUND.*. */
+export type PaymentNotification = { id: string; eventType: string } & (
+  { kind: 'transaction'; transaction: Transaction } | { kind: 'refund'; refund: Refund } | { kind: 'other' }
+);
 
 /** The body is signed but not what a payment notification looks like, or does not decrypt. */
 export class NotificationFormatError extends Error {
@@ -63,14 +62,25 @@ export async function readPaymentNotification(
   } catch (error) {
     throw new NotificationFormatError(error instanceof DecryptionError ? error.message : 'the resource does not decrypt');
   }
-  let transaction: Transaction;
+  let resourceBody: Record<string, unknown>;
   try {
-    transaction = JSON.parse(plaintext) as Transaction;
+    resourceBody = JSON.parse(plaintext) as Record<string, unknown>;
   } catch {
     throw new NotificationFormatError('the resource is not JSON');
   }
-  if (typeof transaction.out_trade_no !== 'string' || typeof transaction.mchid !== 'string' || typeof transaction.appid !== 'string') {
-    throw new NotificationFormatError('the resource is not a transaction');
+  const { id, event_type: eventType } = body;
+  if (typeof resourceBody.out_trade_no !== 'string' || typeof resourceBody.mchid !== 'string') {
+    throw new NotificationFormatError('the resource names no out_trade_no or mchid');
   }
-  return { id: body.id, eventType: body.event_type, transaction };
+  if (eventType.startsWith('TRANSACTION.')) {
+    if (typeof resourceBody.appid !== 'string') throw new NotificationFormatError('the resource is not a transaction');
+    return { id, eventType, kind: 'transaction', transaction: resourceBody as unknown as Transaction };
+  }
+  if (eventType.startsWith('REFUND.')) {
+    if (typeof resourceBody.out_refund_no !== 'string' || typeof resourceBody.refund_status !== 'string') {
+      throw new NotificationFormatError('the resource is not a refund');
+    }
+    return { id, eventType, kind: 'refund', refund: resourceBody as unknown as Refund };
+  }
+  return { id, eventType, kind: 'other' };
 }
