@@ -5,7 +5,7 @@
  * with the races on MariaDB.
  */
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createContextInner } from '../../src/context';
 import { OrderSweeper } from '../../src/modules/order/order-sweeper';
 import { chinaTime, outTradeNoOf, orderIdOfOutTradeNo } from '../../src/modules/pay/pay.service';
@@ -14,7 +14,7 @@ import { verifySha256WithRsa } from '../../src/wechat/pay/crypto';
 import { createMysqlTestDatabase, dialects, type TestDatabase } from '../support/databases';
 import { appCodeOf } from '../support/errors';
 import { MERCHANT_PUBLIC_KEY, paySettingsFor, TEST_MERCHANT } from '../support/pay';
-import { payWorld, UNLIMITED, type PayWorld } from '../support/pay-world';
+import { UNLIMITED, usePayWorld, type PayWorld } from '../support/pay-world';
 import { createTestServices } from '../support/services';
 import { TEST_APP } from '../support/wechat';
 
@@ -22,13 +22,9 @@ describe.each(dialects)('WeChat Pay on %s', (_dialect, createTestDatabase) => {
   let testDb: TestDatabase;
   let w: PayWorld;
 
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
-    w = await payWorld(testDb);
-  });
-  afterAll(async () => {
-    await w.mock.close();
-    await testDb.destroy();
+  usePayWorld(createTestDatabase, (world, db) => {
+    w = world;
+    testDb = db;
   });
 
   it("prepares a JSAPI payment: WeChat Pay gets the order's facts, the client gets a paySign it can use", async () => {
@@ -258,15 +254,9 @@ describe.each(dialects)('WeChat Pay on %s', (_dialect, createTestDatabase) => {
 });
 
 describe('concurrent notifications (MariaDB)', () => {
-  let testDb: TestDatabase;
   let w: PayWorld;
-  beforeAll(async () => {
-    testDb = await createMysqlTestDatabase();
-    w = await payWorld(testDb);
-  });
-  afterAll(async () => {
-    await w.mock.close();
-    await testDb.destroy();
+  usePayWorld(createMysqlTestDatabase, (world) => {
+    w = world;
   });
 
   it('20 notifications of one payment at once: PAID once, one PAID event, every one answered 200', async () => {

@@ -4,7 +4,7 @@
  * query) moving the order REFUNDING → REFUNDED once, whatever order it arrives in — on both
  * dialects, with the races on MariaDB. Also the automatic refund of an order paid after it closed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PermanentJobError } from '../../src/jobs/job-runner';
 import { handlePaymentNotification, outTradeNoOf } from '../../src/modules/pay/pay.service';
 import {
@@ -16,7 +16,7 @@ import {
 } from '../../src/modules/pay/refund.service';
 import { createMysqlTestDatabase, dialects, type TestDatabase } from '../support/databases';
 import { appCodeOf } from '../support/errors';
-import { payWorld, UNLIMITED, type PayWorld } from '../support/pay-world';
+import { UNLIMITED, usePayWorld, type PayWorld } from '../support/pay-world';
 import { createTestServices } from '../support/services';
 
 describe.each(dialects)('refunds on %s', (_dialect, createTestDatabase) => {
@@ -26,13 +26,9 @@ describe.each(dialects)('refunds on %s', (_dialect, createTestDatabase) => {
   const runRefundJob = (orderId: number) => refundJobHandler(w.services)({ orderId });
   const refundAtMock = (orderId: number) => w.mock.world.pay.refundStateOf(outRefundNoOf(orderId));
 
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
-    w = await payWorld(testDb);
-  });
-  afterAll(async () => {
-    await w.mock.close();
-    await testDb.destroy();
+  usePayWorld(createTestDatabase, (world, db) => {
+    w = world;
+    testDb = db;
   });
 
   it('refunds a paid order in full: REFUNDING at once, the job asks WeChat Pay, its notification makes it REFUNDED once', async () => {
@@ -47,7 +43,7 @@ describe.each(dialects)('refunds on %s', (_dialect, createTestDatabase) => {
       reason: '不想要了',
       refund_id: null,
     });
-    const jobs = (await w.jobs(REFUND_JOB)).filter((job) => JSON.parse(job.payload).orderId === order.id);
+    const jobs = await w.jobsOf(REFUND_JOB, order.id);
     expect(jobs).toHaveLength(1);
 
     await runRefundJob(order.id);
@@ -80,7 +76,7 @@ describe.each(dialects)('refunds on %s', (_dialect, createTestDatabase) => {
     const { caller, order } = await w.paidOrder();
     await caller.pay.refund({ orderId: order.id });
     expect((await caller.pay.refund({ orderId: order.id })).status).toBe('REFUNDING');
-    expect((await w.jobs(REFUND_JOB)).filter((job) => JSON.parse(job.payload).orderId === order.id)).toHaveLength(1);
+    expect(await w.jobsOf(REFUND_JOB, order.id)).toHaveLength(1);
     await runRefundJob(order.id);
     const requests = w.mock.world.stats.requests;
     await runRefundJob(order.id); // at least once: a job may run again after its lease
@@ -206,7 +202,7 @@ describe.each(dialects)('refunds on %s', (_dialect, createTestDatabase) => {
     expect((await w.notify(order.id)).status).toBe(200); // a repeat: no second refund
     expect((await w.payment(order.id))?.status).toBe('REFUND_NEEDED');
     expect(await w.refund(order.id)).toMatchObject({ status: 'REQUESTED', reason: PAID_AFTER_CLOSE_REASON, amount_fen: order.totalFen });
-    expect((await w.jobs(REFUND_JOB)).filter((job) => JSON.parse(job.payload).orderId === order.id)).toHaveLength(1);
+    expect(await w.jobsOf(REFUND_JOB, order.id)).toHaveLength(1);
 
     await runRefundJob(order.id);
     await expect.poll(() => refundAtMock(order.id)).toBe('SUCCESS');
@@ -221,22 +217,16 @@ describe.each(dialects)('refunds on %s', (_dialect, createTestDatabase) => {
 });
 
 describe('concurrent refunds (MariaDB)', () => {
-  let testDb: TestDatabase;
   let w: PayWorld;
-  beforeAll(async () => {
-    testDb = await createMysqlTestDatabase();
-    w = await payWorld(testDb);
-  });
-  afterAll(async () => {
-    await w.mock.close();
-    await testDb.destroy();
+  usePayWorld(createMysqlTestDatabase, (world) => {
+    w = world;
   });
 
   it('five taps on 申请退款 at once: one refund, one job, one REFUNDING event', async () => {
     const { caller, order } = await w.paidOrder();
     const answers = await Promise.all(Array.from({ length: 5 }, () => caller.pay.refund({ orderId: order.id })));
     expect(answers.map((a) => a.status)).toEqual(Array(5).fill('REFUNDING'));
-    expect((await w.jobs(REFUND_JOB)).filter((job) => JSON.parse(job.payload).orderId === order.id)).toHaveLength(1);
+    expect(await w.jobsOf(REFUND_JOB, order.id)).toHaveLength(1);
     expect((await w.events(order.id)).filter((e) => e.to_status === 'REFUNDING')).toHaveLength(1);
   });
 

@@ -4,7 +4,7 @@
  * webhook would.
  */
 import type { RunningWeChatMock } from '@app/wechat-mock';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createContextInner } from '../../src/context';
 import { insertProduct } from '../../src/modules/catalog/catalog.repository';
 import { handlePaymentNotification, outTradeNoOf } from '../../src/modules/pay/pay.service';
@@ -78,7 +78,11 @@ export async function payWorld(testDb: TestDatabase) {
     if (!notification) throw new Error(`no refund for order ${orderId}`);
     return handlePaymentNotification(services, notification.headers, notification.body);
   };
-  const jobs = (kind: string) => testDb.db.selectFrom('jobs').selectAll().where('kind', '=', kind).execute();
+  /** The durable jobs of one kind written for an order. */
+  const jobsOf = async (kind: string, orderId: number) =>
+    (await testDb.db.selectFrom('jobs').selectAll().where('kind', '=', kind).execute()).filter(
+      (job) => (JSON.parse(job.payload) as { orderId?: unknown }).orderId === orderId,
+    );
   return {
     clock,
     mock,
@@ -90,7 +94,7 @@ export async function payWorld(testDb: TestDatabase) {
     orderRow,
     payment,
     refund,
-    jobs,
+    jobsOf,
     notify,
     notifyRefund,
     prepareAndPay,
@@ -98,3 +102,21 @@ export async function payWorld(testDb: TestDatabase) {
 }
 
 export type PayWorld = Awaited<ReturnType<typeof payWorld>>;
+
+/**
+ * A pay world for the describe block this is called in: made before its tests (handed to `use`),
+ * its mock and database closed after them.
+ */
+export function usePayWorld(createTestDatabase: () => Promise<TestDatabase>, use: (world: PayWorld, testDb: TestDatabase) => void): void {
+  let world: PayWorld | undefined;
+  let testDb: TestDatabase | undefined;
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    world = await payWorld(testDb);
+    use(world, testDb);
+  });
+  afterAll(async () => {
+    await world?.mock.close();
+    await testDb?.destroy();
+  });
+}
