@@ -10,21 +10,15 @@
 // and the same case measured twice in a row differs by a third) then slows both sides alike; the
 // median of the pairs' ratios is steady to a few per cent. Writes bench/out/http-load.json.
 // Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--pairs 4] [--connections 50] [--threads 2]
-import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from 'mysql2/promise';
 import superjson from 'superjson';
 import { buildBenchServer } from './build-server.mjs';
-import { freePort, median, productionEnv } from './lib.mjs';
+import { cpuSeconds, freePort, median, numberArg as arg, pinning, productionEnv, runWrk, startNode, waitFor } from './lib.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 if (process.argv.includes('--help')) {
   console.log(
     'Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--pairs 4] [--connections 50] [--threads 2]\n(npm run build first; needs MariaDB and wrk: npm run setup)',
@@ -42,80 +36,18 @@ const outDir = join(root, 'bench/out');
 const mysqlUrl = (process.env.TEST_MYSQL_URL ?? 'mysql://app_test:app_test@127.0.0.1:3306').replace(/\/+$/, '');
 const mockCli = fileURLToPath(import.meta.resolve('@app/wechat-mock/cli'));
 const dbName = `app_test_bench_${process.pid}`;
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
 const children = [];
-
-// The server on one core, wrk on the other: fewer migrations and less cache thrash, steadier numbers.
-const pin = (() => {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true']);
-    return availableParallelism() >= 2;
-  } catch {
-    return false;
-  }
-})();
-const pinned = (core, command, args) => (pin ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
+const pin = pinning();
 
 function start(args, env) {
-  const [command, commandArgs] = pinned(0, process.execPath, args);
-  const child = spawn(command, commandArgs, {
-    cwd: serverDir,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = startNode(args, { cwd: serverDir, env });
   children.push(child);
   return child;
 }
 
-async function waitFor(url) {
-  for (let i = 0; i < 300; i += 1) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-/** CPU seconds the process has used so far (all threads: user + system). */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
-const toMs = (value, unit) => Number(value) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
-
-function parseWrk(output) {
-  const latency = (p) => {
-    const match = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(output);
-    return match ? toMs(match[1], match[2]) : NaN;
-  };
-  return {
-    requests: Number(/(\d+) requests in/.exec(output)?.[1] ?? 0),
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0),
-    p50: latency(50),
-    p99: latency(99),
-    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),
-    socketErrors: /Socket errors: (.*)/.exec(output)?.[1] ?? null,
-  };
-}
-
-async function wrk(testCase, duration, load = { threads, connections }) {
-  const args = ['-t', String(load.threads), '-c', String(load.connections), '-d', `${duration}s`, '--latency'];
-  for (const [name, value] of Object.entries(testCase.headers ?? {})) args.push('-H', `${name}: ${value}`);
-  if (testCase.script) args.push('-s', testCase.script);
-  args.push(testCase.url);
-  if (testCase.script) args.push('--', `${process.pid}x${Date.now().toString(36)}`);
-  const [command, commandArgs] = pinned(1, 'wrk', args);
-  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  await once(child, 'exit');
-  return parseWrk(output);
+function wrk(testCase, duration, load = { threads, connections }) {
+  // A fresh run id for the Lua scripts keeps keys and codes of earlier runs from being presented again.
+  return runWrk({ ...testCase, scriptArgs: [`${process.pid}x${Date.now().toString(36)}`] }, { seconds: duration, ...load });
 }
 
 /**

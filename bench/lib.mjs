@@ -1,7 +1,16 @@
 // Helpers shared by the benchmarks.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
+
+/** `--name <number>` from the command line, else `fallback`. */
+export function numberArg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -66,4 +75,86 @@ export function productionEnv(overrides = {}) {
     WECHAT_APP_SECRET: 'bench-app-secret-0123456789abcdef',
     ...overrides,
   };
+}
+
+let canPin;
+/**
+ * Whether servers go on core 0 and wrk on core 1: fewer migrations and less cache thrash, steadier
+ * numbers. Asked once, lazily, so that scripts that never pin (cold-start.mjs) never run taskset.
+ */
+export function pinning() {
+  if (canPin === undefined) {
+    try {
+      execFileSync('taskset', ['-c', '0', 'true']);
+      canPin = availableParallelism() >= 2;
+    } catch {
+      canPin = false;
+    }
+  }
+  return canPin;
+}
+
+const pinned = (core, command, args) => (pinning() ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
+
+/** Starts `node <args>` on core 0, with only PATH and `env` as its environment (nothing of the caller's leaks in). */
+export function startNode(args, { cwd, env }) {
+  const [command, commandArgs] = pinned(0, process.execPath, args);
+  return spawn(command, commandArgs, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+export async function waitFor(url) {
+  for (let i = 0; i < 300; i += 1) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+let clockTicks;
+/** CPU seconds the process has used so far (all threads: user + system), from /proc. */
+export function cpuSeconds(pid) {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
+const toMs = (value, unit) => Number(value) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
+
+function parseWrk(output) {
+  const latency = (p) => {
+    const match = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(output);
+    return match ? toMs(match[1], match[2]) : NaN;
+  };
+  return {
+    requests: Number(/(\d+) requests in/.exec(output)?.[1] ?? 0),
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0),
+    p50: latency(50),
+    p99: latency(99),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),
+    socketErrors: /Socket errors: (.*)/.exec(output)?.[1] ?? null,
+  };
+}
+
+/**
+ * One wrk run on core 1 against `url`: `headers` as -H, `script` (Lua) with `scriptArgs` after
+ * `--`. Answers requests, req/s, p50/p99 (ms), non-2xx and socket errors, as wrk reports them.
+ */
+export async function runWrk({ url, headers = {}, script, scriptArgs = [] }, { seconds, threads, connections }) {
+  const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency'];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
+  if (script) args.push('-s', script);
+  args.push(url);
+  if (script && scriptArgs.length > 0) args.push('--', ...scriptArgs);
+  const [command, commandArgs] = pinned(1, 'wrk', args);
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  await once(child, 'exit');
+  return parseWrk(output);
 }

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 if (process.argv.includes('--help')) {
-  console.log('Usage: npm run bench   (builds, then cold start, HTTP load and weapp size; writes bench/RESULTS.md; about 4 minutes)');
+  console.log(
+    'Usage: npm run bench   (builds, then cold start, HTTP load, WeChat Pay notifications and weapp size; writes bench/RESULTS.md; about 7 minutes)',
+  );
   process.exit(0);
 }
 
@@ -17,6 +19,7 @@ const steps = [
   ['build the weapp', 'npm', ['run', 'build:weapp:check', '--workspace', '@app/miniprogram']],
   ['cold start', process.execPath, ['bench/cold-start.mjs']],
   ['HTTP load', process.execPath, ['bench/http-load.mjs']],
+  ['WeChat Pay notifications', process.execPath, ['bench/notify.mjs']],
 ];
 for (const [name, command, args] of steps) {
   console.log(`\n==> ${name}`);
@@ -38,6 +41,7 @@ const version = (command, args) => {
 };
 const cold = read('bench/out/cold-start.json');
 const load = read('bench/out/http-load.json');
+const notify = read('bench/out/notify.json');
 const size = existsSync(join(root, 'apps/miniprogram/dist/weapp-check-size.json'))
   ? read('apps/miniprogram/dist/weapp-check-size.json')
   : null;
@@ -72,6 +76,26 @@ const lines = [
     (row) =>
       `| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.cpuUsPerRequest.toFixed(0)} | ${row.rpsRatio.toFixed(2)}× | ${row.cpuRatio.toFixed(2)}× | ${row.non2xx} |`,
   ),
+  '',
+  '## WeChat Pay notifications',
+  '',
+  `\`POST /webhooks/wechatpay\` on the same server, set up as above (one process; no Redis, so the nonces are kept in its memory), wrk -t${notify.threads} -c${notify.connections}, ${notify.rounds} alternating rounds of ${notify.seconds} s per case, medians.`,
+  "Each request a notification signed in advance with the WeChat mock's keys, with its own nonce and a timestamp from just before its round (bench/notify.mjs, bench/notify.lua).",
+  `Duplicates go to ${notify.paidOrders} paid orders in turn; the pending orders carry their PREPARED payment, as pay.prepare leaves it.`,
+  `Verification + decryption: readPaymentNotification measured in process (${notify.verifyUs.toFixed(0)} µs per notification, below), as a share of the server's CPU per request.`,
+  '',
+  '| case | req/s | p50 ms | p99 ms | server CPU µs/req | verification + decryption | non-2xx |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...notify.cases.map(
+    (row) =>
+      `| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.cpuUsPerRequest.toFixed(0)} | ${(row.verifyShare * 100).toFixed(0)} % | ${row.non2xx} |`,
+  ),
+  '',
+  `In process (packages/api's code from source), per notification: median of ${notify.inProcess.rounds} rounds of ${notify.inProcess.count}.`,
+  '',
+  '| step | µs |',
+  '| --- | --- |',
+  ...notify.inProcess.steps.map((step) => `| ${step.name} | ${step.us.toFixed(1)} |`),
   '',
   '## Cold start',
   '',
