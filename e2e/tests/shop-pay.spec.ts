@@ -3,11 +3,14 @@
  * (a dialog, then POST /__dev/pay with the prepay id). Closing the cashier leaves the order
  * payable (已取消支付); paying shows 支付中 until the server has WeChat Pay's word, then 已支付
  * with the time paid. The mock's query says NOTPAY throughout and its notification comes 3 s
- * late, so the order is PAID by the verified notification, not by the client's say-so.
+ * late, so the order is PAID by the verified notification, not by the client's say-so. 去支付
+ * also asks for the paid 订阅消息 (on H5 the mock's stand-in: the test user accepts), and the
+ * server sends it once the order is paid.
  */
 import { expect, mock, test } from '../fixtures/app';
 import { paidEventsOf } from '../fixtures/pay';
 import { DEMO, getOrder, productNamed, signInAs } from '../fixtures/shop';
+import { stack } from '../fixtures/stack-config';
 
 test.afterEach(async () => {
   await mock.clearPayFaults();
@@ -53,6 +56,20 @@ test('去支付: 支付中, then 已支付 by WeChat Pay’s notification; a clo
   expect(order.status).toBe('PAID');
   expect(order.paidAt).not.toBeNull();
   expect(await paidEventsOf(orderId)).toEqual([{ reason: 'WECHATPAY_NOTIFY' }]);
+
+  // The paid 订阅消息, accepted at 去支付, sent by the server's job once PAID: one, to this user.
+  expect(stack.paidMessageTemplateId, 'apps/miniprogram/.env.e2e sets TARO_APP_PAID_MESSAGE_TEMPLATE_ID').toBeTruthy();
+  const { openid } = await mock.loginCode(wxUser);
+  await expect
+    .poll(async () => (await mock.subscribeMessages()).filter((message) => message.touser === openid))
+    .toEqual([
+      {
+        touser: openid,
+        templateId: stack.paidMessageTemplateId,
+        page: `shop/pages/order/index?id=${orderId}`,
+        data: expect.objectContaining({ character_string1: { value: String(orderId) }, amount2: { value: '39.00元' } }) as unknown,
+      },
+    ]);
 
   // 我的订单 shows it paid, under 已支付.
   await openApp('shop/pages/orders/index?status=PAID');

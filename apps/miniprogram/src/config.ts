@@ -16,6 +16,7 @@ function loadClientEnv(): ClientEnv {
       TARO_APP_H5_ENV_VERSION: process.env.TARO_APP_H5_ENV_VERSION,
       TARO_APP_REGISTERED_PORTS: process.env.TARO_APP_REGISTERED_PORTS,
       TARO_APP_WECHAT_MOCK_URL: process.env.TARO_APP_WECHAT_MOCK_URL,
+      TARO_APP_PAID_MESSAGE_TEMPLATE_ID: process.env.TARO_APP_PAID_MESSAGE_TEMPLATE_ID,
     },
     {
       mode: process.env.BUILD_MODE ?? 'development',

@@ -1,18 +1,21 @@
 /**
  * The payment step's pure parts: the prepay id in requestPayment's `package`, telling the user's
- * cancel from a failure, and pay.confirm's schedule after the cashier (at once, then backing off,
- * stopping as soon as the server says the order is no longer pending).
+ * cancel from a failure, the paid 订阅消息 asked for in the tap (and never in the payment's way),
+ * and pay.confirm's schedule after the cashier and after 申请退款 (at once, then backing off,
+ * stopping as soon as the server says the order is settled).
  */
 import type { Order, RequestPaymentParams } from '@app/shared';
 import Taro from '@tarojs/taro';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { CONFIRM_DELAYS_MS, confirmUntilSettled } from '../src/api/payment-confirm';
+import { CONFIRM_DELAYS_MS, confirmUntilSettled, refundSettled } from '../src/api/payment-confirm';
 import { clientError } from '../src/errors/app-error';
-import { canRequestPayment, isPaymentCancel, prepayIdOf, requestPayment } from '../src/platform/request-payment';
-import { paymentNoteText } from '../src/shop/pages/order/use-payment';
+import { canRequestPayment, isPaymentCancel, prepayIdOf, requestPayment, type PaymentOutcome } from '../src/platform/request-payment';
+import { requestSubscribeMessage, type SubscribeOutcome } from '../src/platform/subscribe-message';
+import { attemptPayment, paymentNoteText, type PaySteps } from '../src/shop/pages/order/use-payment';
+import { refundConfirmText, refundNoteText } from '../src/shop/pages/order/use-refund';
 
 // The build facts, changed per test: weapp, H5 beside the mock (dev, e2e), production H5.
-const build = vi.hoisted(() => ({ isH5: false, wechatMockUrl: null as string | null }));
+const build = vi.hoisted(() => ({ isH5: false, wechatMockUrl: null as string | null, paidMessageTemplateId: null as string | null }));
 vi.mock('../src/config', () => ({
   get isH5() {
     return build.isH5;
@@ -21,10 +24,17 @@ vi.mock('../src/config', () => ({
     get wechatMockUrl() {
       return build.wechatMockUrl;
     },
+    get paidMessageTemplateId() {
+      return build.paidMessageTemplateId;
+    },
   },
 }));
-vi.mock('@tarojs/taro', () => ({ default: { request: vi.fn(), requestPayment: vi.fn(), showModal: vi.fn(), showToast: vi.fn() } }));
-vi.mock('../src/api/shop', () => ({ confirmPayment: vi.fn(), preparePayment: vi.fn() }));
+vi.mock('@tarojs/taro', () => ({
+  default: { request: vi.fn(), requestPayment: vi.fn(), requestSubscribeMessage: vi.fn(), showModal: vi.fn(), showToast: vi.fn() },
+}));
+vi.mock('../src/api/shop', () => ({ confirmPayment: vi.fn(), preparePayment: vi.fn(), confirmRefund: vi.fn(), requestRefund: vi.fn() }));
+// The test user an H5 browser plays (?wxUser=…).
+vi.mock('../src/platform/dev-wechat-user', () => ({ devWeChatUser: () => 'alice' }));
 
 function order(status: Order['status']): Order {
   const now = new Date('2026-11-30T10:00:00Z');
@@ -35,7 +45,8 @@ function order(status: Order['status']): Order {
     items: [{ productId: 3, title: '竹制茶盘', unitPriceFen: 4500, quantity: 1, subtotalFen: 4500 }],
     createdAt: now,
     expiresAt: new Date(now.getTime() + 15 * 60_000),
-    paidAt: status === 'PAID' ? now : null,
+    paidAt: status === 'PAID' || status === 'REFUNDING' || status === 'REFUNDED' ? now : null,
+    refundedAt: status === 'REFUNDED' ? now : null,
     closedAt: null,
     closeReason: null,
   };
@@ -140,6 +151,135 @@ describe('requestPayment', () => {
   });
 });
 
+const TEMPLATE = 'Ab3_-kQyZ0wq0o2zvbR9lX8xX8c9nGg7QhN6fPd1K2M';
+
+describe('requestSubscribeMessage', () => {
+  beforeEach(() => {
+    vi.mocked(Taro.request).mockReset();
+    vi.mocked(Taro.requestSubscribeMessage).mockReset();
+  });
+
+  it('on WeChat asks for the one template, synchronously, and reads its answer; never rejects', async () => {
+    Object.assign(build, { isH5: false, wechatMockUrl: null });
+    vi.mocked(Taro.requestSubscribeMessage).mockResolvedValueOnce({ errMsg: 'requestSubscribeMessage:ok', [TEMPLATE]: 'accept' });
+    const asked = requestSubscribeMessage(TEMPLATE);
+    // Already called, before any await: WeChat only shows the dialog inside the user's tap.
+    expect(Taro.requestSubscribeMessage).toHaveBeenCalledWith({ tmplIds: [TEMPLATE] });
+    expect(await asked).toBe('accepted');
+
+    for (const answer of ['reject', 'ban', 'filter']) {
+      vi.mocked(Taro.requestSubscribeMessage).mockResolvedValueOnce({ errMsg: 'requestSubscribeMessage:ok', [TEMPLATE]: answer });
+      expect(await requestSubscribeMessage(TEMPLATE), answer).toBe('refused');
+    }
+    // The user turned subscriptions off (20004), or anything else WeChat fails with.
+    vi.mocked(Taro.requestSubscribeMessage).mockRejectedValueOnce({ errMsg: 'requestSubscribeMessage:fail', errCode: 20004 });
+    expect(await requestSubscribeMessage(TEMPLATE)).toBe('failed');
+    vi.mocked(Taro.requestSubscribeMessage).mockImplementationOnce(() => {
+      throw new Error('boom');
+    });
+    expect(await requestSubscribeMessage(TEMPLATE)).toBe('failed');
+    expect(Taro.request).not.toHaveBeenCalled();
+  });
+
+  it('on H5 beside the mock: the test user accepts, through POST /__dev/subscribe; a failure is only an outcome', async () => {
+    Object.assign(build, { isH5: true, wechatMockUrl: 'http://127.0.0.1:3101' });
+    vi.mocked(Taro.request).mockResolvedValueOnce({ statusCode: 200, data: { ok: true }, header: {}, cookies: [], errMsg: 'request:ok' });
+    expect(await requestSubscribeMessage(TEMPLATE)).toBe('accepted');
+    expect(Taro.request).toHaveBeenCalledWith(
+      expect.objectContaining({
+        url: 'http://127.0.0.1:3101/__dev/subscribe',
+        method: 'POST',
+        data: { user: 'alice', templateId: TEMPLATE },
+      }),
+    );
+    vi.mocked(Taro.request).mockRejectedValueOnce({ errMsg: 'request:fail timeout' });
+    expect(await requestSubscribeMessage(TEMPLATE)).toBe('failed');
+    expect(Taro.requestSubscribeMessage).not.toHaveBeenCalled();
+  });
+
+  it('on a production H5 build has nothing to ask', async () => {
+    Object.assign(build, { isH5: true, wechatMockUrl: null });
+    expect(await requestSubscribeMessage(TEMPLATE)).toBe('unsupported');
+    expect(Taro.request).not.toHaveBeenCalled();
+    expect(Taro.requestSubscribeMessage).not.toHaveBeenCalled();
+  });
+});
+
+describe('a tap on 去支付', () => {
+  /** Steps that record the order things happen in; the subscription answers when told to. */
+  function steps(subscription: SubscribeOutcome | 'never', cashier: PaymentOutcome = { ok: true }) {
+    const log: string[] = [];
+    let answer: (outcome: SubscribeOutcome) => void = () => undefined;
+    const played: PaySteps = {
+      subscribe: vi.fn(() => {
+        log.push('subscribe');
+        return new Promise<SubscribeOutcome>((resolve) => {
+          answer = (outcome) => {
+            log.push(`subscribed: ${outcome}`);
+            resolve(outcome);
+          };
+        });
+      }),
+      prepare: vi.fn(() => {
+        log.push('prepare');
+        return Promise.resolve(PARAMS);
+      }),
+      cashier: vi.fn(() => {
+        log.push('cashier');
+        return Promise.resolve(cashier);
+      }),
+    };
+    return { log, played, answer: () => subscription !== 'never' && answer(subscription) };
+  }
+
+  it('asks for the subscription first, in the tap, and opens the cashier once the user has answered', async () => {
+    const { log, played, answer } = steps('accepted');
+    const attempt = attemptPayment(7, played);
+    expect(log).toEqual(['subscribe', 'prepare']);
+    await Promise.resolve();
+    expect(played.cashier).not.toHaveBeenCalled();
+    answer();
+    expect(await attempt).toEqual({ step: 'cashier', outcome: { ok: true } });
+    expect(log).toEqual(['subscribe', 'prepare', 'subscribed: accepted', 'cashier']);
+    expect(played.prepare).toHaveBeenCalledWith(7);
+    expect(played.cashier).toHaveBeenCalledWith(PARAMS);
+  });
+
+  it('pays all the same when the user refuses, the request fails or the platform has none', async () => {
+    for (const outcome of ['refused', 'failed', 'unsupported'] as const) {
+      const { played, answer } = steps(outcome);
+      const attempt = attemptPayment(7, played);
+      answer();
+      expect(await attempt, outcome).toEqual({ step: 'cashier', outcome: { ok: true } });
+    }
+  });
+
+  it('stops at pay.prepare’s failure without waiting for the subscription', async () => {
+    const { played } = steps('never');
+    const refused = clientError('ORDER_STATE_CONFLICT', null);
+    vi.mocked(played.prepare).mockRejectedValueOnce(refused);
+    expect(await attemptPayment(7, played)).toEqual({ step: 'prepare', error: refused });
+    expect(played.cashier).not.toHaveBeenCalled();
+  });
+
+  it('asks for the build’s template, or for nothing when it has none', async () => {
+    Object.assign(build, { isH5: false, wechatMockUrl: null, paidMessageTemplateId: null });
+    vi.mocked(Taro.requestSubscribeMessage).mockReset();
+    vi.mocked(Taro.requestPayment).mockReset().mockResolvedValue({ errMsg: 'requestPayment:ok' });
+    const { preparePayment } = await import('../src/api/shop');
+    vi.mocked(preparePayment).mockResolvedValue(PARAMS);
+    expect(await attemptPayment(7)).toEqual({ step: 'cashier', outcome: { ok: true } });
+    expect(Taro.requestSubscribeMessage).not.toHaveBeenCalled();
+
+    build.paidMessageTemplateId = TEMPLATE;
+    vi.mocked(Taro.requestSubscribeMessage).mockResolvedValueOnce({ errMsg: 'requestSubscribeMessage:ok', [TEMPLATE]: 'reject' });
+    expect(await attemptPayment(7)).toEqual({ step: 'cashier', outcome: { ok: true } });
+    expect(Taro.requestSubscribeMessage).toHaveBeenCalledWith({ tmplIds: [TEMPLATE] });
+    expect(Taro.requestPayment).toHaveBeenCalledTimes(2);
+    build.paidMessageTemplateId = null;
+  });
+});
+
 describe('the confirm schedule', () => {
   it('asks at once, then after 1, 2, 4, 8 and 15 s: about 30 s, within the 12 a minute the server allows', () => {
     expect(CONFIRM_DELAYS_MS).toEqual([0, 1_000, 2_000, 4_000, 8_000, 15_000]);
@@ -188,6 +328,25 @@ describe('the confirm schedule', () => {
   });
 });
 
+describe('the refund’s schedule', () => {
+  it('is the payment’s, stopping at the first answer that is no longer 退款中', async () => {
+    const answers = [order('REFUNDING'), order('REFUNDING'), order('REFUNDED')];
+    const confirm = vi.fn(() => Promise.resolve(answers.shift()!));
+    const sleep = vi.fn(() => Promise.resolve());
+    const result = await confirmUntilSettled({ confirm, sleep, settled: refundSettled });
+    expect(result.order?.status).toBe('REFUNDED');
+    expect(confirm).toHaveBeenCalledTimes(3);
+    expect(sleep.mock.calls).toEqual([[1_000], [2_000]]);
+  });
+
+  it('goes on through the whole schedule while WeChat Pay is not done', async () => {
+    const confirm = vi.fn(() => Promise.resolve(order('REFUNDING')));
+    const result = await confirmUntilSettled({ confirm, sleep: () => Promise.resolve(), settled: refundSettled });
+    expect(confirm).toHaveBeenCalledTimes(CONFIRM_DELAYS_MS.length);
+    expect(result.order?.status).toBe('REFUNDING');
+  });
+});
+
 describe('what the page says', () => {
   it('in Chinese, for each way a payment can end short of 已支付', () => {
     expect(paymentNoteText({ kind: 'idle' })).toBeNull();
@@ -196,5 +355,13 @@ describe('what the page says', () => {
     expect(paymentNoteText({ kind: 'disabled' })).toMatch(/^暂未开通在线支付/);
     expect(paymentNoteText({ kind: 'unsupported' })).toBe('网页版无法使用微信支付，请在微信中打开小程序');
     expect(paymentNoteText({ kind: 'failed', text: '支付未完成，请重试' })).toBe('支付未完成，请重试');
+  });
+
+  it('in Chinese, for a refund: the whole amount, back the way it was paid; then where it stands', () => {
+    expect(refundConfirmText({ totalFen: 3900 })).toBe('¥39.00 将全额原路退回你的支付账户，确定申请退款吗？');
+    expect(refundNoteText(order('PAID'), { kind: 'idle' })).toBeNull();
+    expect(refundNoteText(order('REFUNDING'), { kind: 'confirming' })).toBe('退款已提交，正在等待微信支付处理…');
+    expect(refundNoteText(order('REFUNDING'), { kind: 'unconfirmed' })).toMatch(/^退款处理中/);
+    expect(refundNoteText(order('REFUNDED'), { kind: 'idle' })).toBe('款项已原路退回');
   });
 });

@@ -40,6 +40,7 @@ function order(id: number): Order {
     createdAt: now,
     expiresAt: new Date(now.getTime() + 15 * 60_000),
     paidAt: null,
+    refundedAt: null,
     closedAt: null,
     closeReason: null,
   };

@@ -17,5 +17,6 @@ declare namespace NodeJS {
     TARO_APP_H5_ENV_VERSION?: string;
     TARO_APP_REGISTERED_PORTS?: string;
     TARO_APP_WECHAT_MOCK_URL?: string;
+    TARO_APP_PAID_MESSAGE_TEMPLATE_ID?: string;
   }
 }

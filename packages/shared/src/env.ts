@@ -17,6 +17,14 @@ const baseUrlSchema = z.pipe(
   z.transform((value: string) => value.replace(/\/+$/, '')),
 );
 
+/**
+ * A subscribe-message template id as the admin console shows it (订阅消息 → 我的模板): 43
+ * characters of letters, digits, `-` and `_` today; the rule is kept loose on length.
+ */
+const subscribeTemplateIdSchema = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, { message: '订阅消息模板 ID 只能包含字母、数字、短横线和下划线' }));
+
 export const clientEnvSchema = z.object({
   /** The Taro build mode (`development`, `production`, or a custom `--mode`). */
   buildMode: z.string().check(z.minLength(1)),
@@ -32,6 +40,11 @@ export const clientEnvSchema = z.object({
   buildVersion: z._default(z.string().check(z.minLength(1)), '0.0.0-dev'),
   /** H5 only: the WeChat mock that hands out dev login and phone codes (H5 has no wx.login). */
   wechatMockUrl: z._default(z.nullable(baseUrlSchema), null),
+  /**
+   * The 订阅消息 template the server sends once an order is paid (its WECHAT_PAID_MESSAGE_TEMPLATE_ID):
+   * the app asks the user to accept it at checkout. Null: the app asks nothing.
+   */
+  paidMessageTemplateId: z._default(z.nullable(subscribeTemplateIdSchema), null),
 });
 export type ClientEnv = z.infer<typeof clientEnvSchema>;
 
@@ -46,6 +59,7 @@ export const clientEnvVariables = {
   h5EnvVersion: 'TARO_APP_H5_ENV_VERSION',
   registeredPorts: 'TARO_APP_REGISTERED_PORTS',
   wechatMockUrl: 'TARO_APP_WECHAT_MOCK_URL',
+  paidMessageTemplateId: 'TARO_APP_PAID_MESSAGE_TEMPLATE_ID',
 } as const;
 export type ClientEnvVariable = (typeof clientEnvVariables)[keyof typeof clientEnvVariables];
 
@@ -78,6 +92,7 @@ export function parseClientEnv(variables: Partial<Record<ClientEnvVariable, stri
     registeredPorts: ports === undefined ? undefined : ports.split(',').map((port) => Number(port.trim())),
     buildVersion: build.version,
     wechatMockUrl: blankToUndefined(variables.TARO_APP_WECHAT_MOCK_URL) ?? null,
+    paidMessageTemplateId: blankToUndefined(variables.TARO_APP_PAID_MESSAGE_TEMPLATE_ID) ?? null,
   });
   if (result.success) return { ok: true, env: result.data };
   return {

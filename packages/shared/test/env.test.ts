@@ -121,8 +121,17 @@ describe('parseClientEnv', () => {
         registeredPorts: [8443, 9443],
         buildVersion: '1.2.3',
         wechatMockUrl: null,
+        paidMessageTemplateId: null,
       },
     });
+  });
+
+  it('takes the paid-message template id when set, and names its variable when it is malformed', () => {
+    const template = 'Ab3_-kQyZ0wq0o2zvbR9lX8xX8c9nGg7QhN6fPd1K2M';
+    const set = parseClientEnv({ ...variables, TARO_APP_PAID_MESSAGE_TEMPLATE_ID: ` ${template} ` }, { mode: 'e2e', production: true });
+    expect(set.ok && set.env.paidMessageTemplateId).toBe(template);
+    const bad = parseClientEnv({ ...variables, TARO_APP_PAID_MESSAGE_TEMPLATE_ID: 'not a template' }, { mode: 'e2e', production: true });
+    expect(!bad.ok && bad.problems.map((p) => p.variable)).toEqual(['TARO_APP_PAID_MESSAGE_TEMPLATE_ID']);
   });
 
   it('names the variable behind each problem', () => {

@@ -1,8 +1,8 @@
 /**
  * The shop's calls, over the app's one client: the catalog (public: browsing needs no sign-in)
- * and the signed-in user's orders and their payment. Orders this app makes, cancels or pays are
- * counted (orderChanges), so a list shown before a change reloads when the user comes back to it,
- * and only then.
+ * and the signed-in user's orders, their payment and their refund. Orders this app makes, cancels,
+ * pays or refunds are counted (orderChanges), so a list shown before a change reloads when the user
+ * comes back to it, and only then.
  */
 import type { Order, OrderItemInput, OrderList, OrderStatus, Product, ProductList, RequestPaymentParams } from '@app/shared';
 import type { CheckoutAttempt } from './checkout-attempt';
@@ -29,7 +29,7 @@ export function getOrder(id: number, signal: AbortSignal): Promise<Order> {
 
 let changes = 0;
 
-/** How many orders this app has made, cancelled or seen paid since it launched. */
+/** How many orders this app has made, cancelled, seen paid or refunded since it launched. */
 export const orderChanges = {
   get count(): number {
     return changes;
@@ -58,5 +58,22 @@ export function preparePayment(orderId: number): Promise<RequestPaymentParams> {
 export async function confirmPayment(orderId: number): Promise<Order> {
   const order = await api.pay.confirm.mutate({ orderId });
   if (order.status === 'PAID') changes += 1;
+  return order;
+}
+
+/**
+ * 申请退款: the whole amount of a paid order back the way it was paid (pay.refund). The answer is
+ * REFUNDING: WeChat Pay finishes the refund a little later (confirmRefund follows it).
+ */
+export async function requestRefund(orderId: number): Promise<Order> {
+  const order = await api.pay.refund.mutate({ orderId });
+  changes += 1;
+  return order;
+}
+
+/** While a refund is on its way: the order, after the server asked WeChat Pay about the refund (pay.confirm). */
+export async function confirmRefund(orderId: number): Promise<Order> {
+  const order = await api.pay.confirm.mutate({ orderId });
+  if (order.status === 'REFUNDED') changes += 1;
   return order;
 }

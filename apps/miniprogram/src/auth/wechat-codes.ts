@@ -1,7 +1,7 @@
 /**
  * Single-use codes from WeChat: the login code (wx.login) and the phone-number code
  * (<Button open-type="getPhoneNumber">). H5 has neither, so there the WeChat mock's dev endpoints
- * hand them out, for a test user named in the URL (?wxUser=alice) or kept in storage; an H5 build
+ * hand them out, for the test user this browser plays (platform/dev-wechat-user.ts); an H5 build
  * without the mock (production) has no way to get a code at all.
  * Failures come out coded (WECHAT_UNAVAILABLE, NETWORK_ERROR, WECHAT_CODE_INVALID,
  * H5_SIGN_IN_UNSUPPORTED) because the sign-in shows them as they are: that is why this lives in
@@ -10,24 +10,7 @@
 import Taro from '@tarojs/taro';
 import { clientEnv, isH5 } from '../config';
 import { clientError } from '../errors/app-error';
-import { readStorage, writeStorage } from '../platform/storage';
-
-const DEV_USER_KEY = 'dev.wechatUser';
-
-/** H5 only: which WeChat user this browser plays. */
-export function devWeChatUser(): string {
-  const search = typeof location === 'object' ? `${location.search}&${location.hash.split('?')[1] ?? ''}` : '';
-  const fromUrl = /[?&]wxUser=([A-Za-z0-9_-]{1,64})/.exec(search)?.[1];
-  if (fromUrl) {
-    writeStorage(DEV_USER_KEY, fromUrl);
-    return fromUrl;
-  }
-  const stored = readStorage(DEV_USER_KEY);
-  if (typeof stored === 'string' && stored) return stored;
-  const generated = `h5-${Math.random().toString(36).slice(2, 10)}`;
-  writeStorage(DEV_USER_KEY, generated);
-  return generated;
-}
+import { devWeChatUser } from '../platform/dev-wechat-user';
 
 async function devCode(path: '/__dev/login-code' | '/__dev/phone-code', body: Record<string, string>): Promise<string> {
   // No mock configured: this H5 build has no WeChat to ask, which is not WeChat being unavailable.

@@ -17,7 +17,7 @@ export function stockText(stock: number): string {
   return `库存 ${stock} 件`;
 }
 
-/** 待支付 · 已支付 · 已关闭: the same words as the tabs of 我的订单. */
+/** 待支付 · 已支付 · 已关闭 · 退款中 · 已退款: the same words as the tabs of 我的订单. */
 export function orderStatusText(order: Pick<Order, 'status'>): string {
   return ORDER_STATUS_LABELS[order.status];
 }

@@ -1,7 +1,8 @@
 /**
  * 订单详情: the order's state, lines and total (the server's), and for an unpaid order the time
  * left before it closes by itself, 去支付 (then 支付中 until the server says 已支付, use-payment.ts)
- * and 取消订单 (after a confirmation). At 00:00 it asks the server
+ * and 取消订单 (after a confirmation); for a paid one 申请退款 (then 退款中 until the server says
+ * 已退款, use-refund.ts). At 00:00 it asks the server
  * again: the server closes the order (its sweeper runs every few seconds), and until its answer
  * says closed, the page asks again, less and less often.
  */
@@ -25,6 +26,7 @@ import { Price } from '../../components/Price';
 import { usePageRefresh } from '../../use-page-refresh';
 import { Countdown } from './Countdown';
 import { paymentNoteText, usePayment } from './use-payment';
+import { refundNoteText, useRefund } from './use-refund';
 import { InfoRow } from '../../../components/InfoRow';
 import './index.css';
 
@@ -41,6 +43,8 @@ function OrderView({ order, onChanged, reload }: { order: Order; onChanged: (ord
   const paying = pending && (payment.state.kind === 'confirming' || payment.state.kind === 'unconfirmed');
   const payNote = pending ? paymentNoteText(payment.state) : null;
   const canPay = pending && !paying && payment.state.kind !== 'disabled' && payment.state.kind !== 'unsupported';
+  const refund = useRefund(order, onChanged, reload);
+  const refundNote = refundNoteText(order, refund.state);
 
   const cancel = async () => {
     const { confirm } = await Taro.showModal({
@@ -72,6 +76,11 @@ function OrderView({ order, onChanged, reload }: { order: Order; onChanged: (ord
         {payNote && (
           <Text className={`order__pay-note order__pay-note--${payment.state.kind}`} data-testid="pay-note">
             {payNote}
+          </Text>
+        )}
+        {refundNote && (
+          <Text className="order__pay-note" data-testid="refund-note">
+            {refundNote}
           </Text>
         )}
         {pending && !paying && (
@@ -112,6 +121,7 @@ function OrderView({ order, onChanged, reload }: { order: Order; onChanged: (ord
         <InfoRow label="订单号" value={String(order.id)} testId="order-id" />
         <InfoRow label="下单时间" value={formatDateTime(order.createdAt)} />
         {order.paidAt && <InfoRow label="支付时间" value={formatDateTime(order.paidAt)} testId="order-paid-at" />}
+        {order.refundedAt && <InfoRow label="退款时间" value={formatDateTime(order.refundedAt)} testId="order-refunded-at" />}
       </View>
 
       {canPay && (
@@ -133,6 +143,21 @@ function OrderView({ order, onChanged, reload }: { order: Order; onChanged: (ord
       {pending && !paying && (
         <Button className="order__cancel" data-testid="cancel-order" {...busyProps(cancelling)} onClick={() => void cancel()}>
           取消订单
+        </Button>
+      )}
+      {order.status === 'PAID' && (
+        <Button
+          className="order__refund"
+          data-testid="refund-order"
+          {...busyProps(refund.state.kind === 'requesting')}
+          onClick={refund.request}
+        >
+          申请退款
+        </Button>
+      )}
+      {order.status === 'REFUNDING' && refund.state.kind === 'unconfirmed' && (
+        <Button className="order__pay" type="primary" data-testid="recheck-refund" onClick={refund.recheck}>
+          刷新退款结果
         </Button>
       )}
     </View>

@@ -1,15 +1,18 @@
 /**
- * 去支付 on 订单详情: pay.prepare, the cashier (platform/request-payment.ts: WeChat's, or the
- * mock's stand-in on H5), then pay.confirm at once and a few more times (api/payment-confirm.ts)
- * while the page shows 支付中, until the server says PAID. The cashier's own "success" is not
- * trusted: only the order the server answers with is shown.
+ * 去支付 on 订单详情: the paid 订阅消息 asked for (platform/subscribe-message.ts) together with
+ * pay.prepare, the cashier (platform/request-payment.ts: WeChat's, or the mock's stand-in on H5),
+ * then pay.confirm at once and a few more times (api/payment-confirm.ts) while the page shows
+ * 支付中, until the server says PAID. The cashier's own "success" is not trusted: only the order
+ * the server answers with is shown.
  */
-import type { Order } from '@app/shared';
+import type { Order, RequestPaymentParams } from '@app/shared';
 import { useEffect, useRef, useState } from 'react';
 import { confirmUntilSettled } from '../../../api/payment-confirm';
 import { confirmPayment, preparePayment } from '../../../api/shop';
+import { clientEnv } from '../../../config';
 import { appCodeOf, appErrorOf } from '../../../errors/app-error';
-import { canRequestPayment, requestPayment } from '../../../platform/request-payment';
+import { canRequestPayment, requestPayment, type PaymentOutcome } from '../../../platform/request-payment';
+import { requestSubscribeMessage, type SubscribeOutcome } from '../../../platform/subscribe-message';
 import { toastSuccess } from '../../../platform/toast';
 import { errorToastText } from '../../../ui/error-text';
 
@@ -48,6 +51,42 @@ export function paymentNoteText(state: PaymentState): string | null {
   }
 }
 
+/** The steps of one tap on 去支付 (tests play them). */
+export interface PaySteps {
+  /** Asks the user to accept the paid 订阅消息. */
+  subscribe: () => Promise<SubscribeOutcome>;
+  prepare: (orderId: number) => Promise<RequestPaymentParams>;
+  cashier: (params: RequestPaymentParams) => Promise<PaymentOutcome>;
+}
+
+/** The paid message's template (TARO_APP_PAID_MESSAGE_TEMPLATE_ID), when the build has one. */
+function askPaidMessage(): Promise<SubscribeOutcome> {
+  const templateId = clientEnv.paidMessageTemplateId;
+  return templateId ? requestSubscribeMessage(templateId) : Promise.resolve('unsupported');
+}
+
+const APP_STEPS: PaySteps = { subscribe: askPaidMessage, prepare: preparePayment, cashier: requestPayment };
+
+export type PayAttempt = { step: 'prepare'; error: unknown } | { step: 'cashier'; outcome: PaymentOutcome };
+
+/**
+ * One tap on 去支付, up to the cashier's end. The subscription is asked first, synchronously in the
+ * tap (WeChat shows its dialog only then, not after an await), while pay.prepare is on its way;
+ * the cashier opens once the user has answered it (two dialogs cannot share the screen), whatever
+ * the answer: a refusal, a failure or a platform without it never stops the payment.
+ */
+export async function attemptPayment(orderId: number, steps: PaySteps = APP_STEPS): Promise<PayAttempt> {
+  const subscribed = steps.subscribe();
+  let params: RequestPaymentParams;
+  try {
+    params = await steps.prepare(orderId);
+  } catch (error) {
+    return { step: 'prepare', error };
+  }
+  await subscribed;
+  return { step: 'cashier', outcome: await steps.cashier(params) };
+}
+
 export function usePayment(order: Order, onChanged: (order: Order) => void, reload: () => void) {
   const [state, setState] = useState<PaymentState>(canRequestPayment() ? { kind: 'idle' } : { kind: 'unsupported' });
   const gone = useRef(false);
@@ -84,20 +123,17 @@ export function usePayment(order: Order, onChanged: (order: Order) => void, relo
       return;
     }
     setState({ kind: 'starting' });
-    let params;
-    try {
-      params = await preparePayment(order.id);
-    } catch (error) {
-      if (gone.current) return;
-      const code = appCodeOf(error);
+    const attempt = await attemptPayment(order.id);
+    if (gone.current) return;
+    if (attempt.step === 'prepare') {
+      const code = appCodeOf(attempt.error);
       if (code === 'PAYMENT_DISABLED') return setState({ kind: 'disabled' });
-      setState({ kind: 'failed', text: errorToastText(appErrorOf(error)) });
+      setState({ kind: 'failed', text: errorToastText(appErrorOf(attempt.error)) });
       // Paid or closed meanwhile: show what it is now.
       if (code === 'ORDER_STATE_CONFLICT') reload();
       return;
     }
-    const outcome = await requestPayment(params);
-    if (gone.current) return;
+    const { outcome } = attempt;
     if (outcome.ok) return confirm();
     if (outcome.reason === 'cancelled') return setState({ kind: 'cancelled' });
     if (outcome.reason === 'unsupported') return setState({ kind: 'unsupported' });

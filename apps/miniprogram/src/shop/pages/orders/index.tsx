@@ -1,7 +1,8 @@
 /**
- * 我的订单: the signed-in user's orders, newest first, under four tabs (全部 / 待支付 / 已支付 /
- * 已关闭), page by page, pull to refresh. Back from an order that was cancelled or made meanwhile,
- * the list reloads; otherwise it stays as it was, scrolled pages included.
+ * 我的订单: the signed-in user's orders, newest first, under a tab per state (全部 / 待支付 / 已支付 /
+ * 已关闭 / 退款中 / 已退款, ORDER_STATUSES' order), page by page, pull to refresh. Back from an order
+ * that was made, cancelled, paid or refunded meanwhile, the list reloads; otherwise it stays as it
+ * was, scrolled pages included.
  */
 import { ORDER_STATUS_LABELS, ORDER_STATUSES, type Order, type OrderStatus } from '@app/shared';
 import { Text, View } from '@tarojs/components';
@@ -58,7 +59,7 @@ function Orders() {
   const initial = useRouter().params.status;
   const [tab, setTab] = useState<Tab>(isTab(initial) ? initial : 'ALL');
   const list = usePagedQuery((cursor, signal) => listOrders(tab === 'ALL' ? undefined : tab, cursor, signal), [tab]);
-  // Orders made or cancelled since this list loaded: load it again when the user comes back.
+  // Orders changed by this app since this list loaded: load it again when the user comes back.
   const seen = useRef(orderChanges.count);
   const refresh = async () => {
     seen.current = orderChanges.count;
