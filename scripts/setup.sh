@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine, idempotently:
 #   Debian packages (MariaDB, Redis, Chromium and a CJK font for the end-to-end tests, shellcheck
-#   for the script checks, wrk for the benchmarks) when missing,
+#   for the script checks, promtool (prometheus) for the alert rules, wrk for the benchmarks) when
+#   missing,
 #   starts MariaDB and Redis when they are down, creates the test user, runs npm ci, which also
 #   brings Node.js 24 (the npm package node@24, first on the PATH of every npm script).
 #   When TEST_MYSQL_URL or TEST_REDIS_URL names a server on another host (CI's service
@@ -46,6 +47,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
 # The deploy suite's script check (deploy/test/workflows.test.ts).
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+# The deploy suite's alert-rule checks (deploy/test/observability.test.ts): promtool.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 # Benchmarks (npm run bench): the HTTP load generator.
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if [ ${#missing[@]} -gt 0 ]; then

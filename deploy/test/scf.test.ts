@@ -100,7 +100,8 @@ describe('the SCF web function package', () => {
     expect(existsSync(join(dir, 'dist/.compile-cache'))).toBe(true);
     for (const devOnly of ['vitest', 'tsx', 'esbuild', '@app/wechat-mock', 'typescript'])
       expect(existsSync(join(dir, 'node_modules', devOnly)), devOnly).toBe(false);
-    for (const external of ['mysql2', 'ioredis']) expect(existsSync(join(dir, 'node_modules', external)), external).toBe(true);
+    for (const external of ['mysql2', 'ioredis', 'prom-client'])
+      expect(existsSync(join(dir, 'node_modules', external)), external).toBe(true);
   });
 
   it('prewarms in the init phase, then answers a returning user on a cold instance', async () => {

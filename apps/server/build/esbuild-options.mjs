@@ -22,6 +22,19 @@ const requireBuiltins = {
   },
 };
 
+/**
+ * The OpenTelemetry SDK, imported by src/tracing/sdk.ts only when tracing is on. @opentelemetry/api
+ * stays in the bundle: with no SDK registered its calls are no-ops, and the SDK's own copy from
+ * node_modules finds what the bundle's registers (the API keeps its state on globalThis).
+ */
+const tracingSdk = [
+  '@opentelemetry/sdk-trace',
+  '@opentelemetry/context-async-hooks',
+  '@opentelemetry/core',
+  '@opentelemetry/resources',
+  '@opentelemetry/exporter-trace-otlp-proto',
+];
+
 export const serverBundleOptions = {
   bundle: true,
   platform: 'node',
@@ -35,9 +48,10 @@ export const serverBundleOptions = {
   legalComments: 'none',
   logLevel: 'warning',
   // Left to node_modules and loaded only when configured: a server on SQLite without Redis parses
-  // neither mysql2 nor ioredis; Fastify's schema compilers load when a route with a schema needs
-  // them (src/lazy-schema-compilers.ts).
-  external: ['mysql2', 'ioredis', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'],
+  // neither mysql2 nor ioredis, one without metrics not prom-client (src/observability/metrics.ts);
+  // Fastify's schema compilers load when a route with a schema needs them (src/lazy-schema-compilers.ts);
+  // one without tracing not the OpenTelemetry SDK (above).
+  external: ['mysql2', 'ioredis', 'prom-client', ...tracingSdk, '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'],
   plugins: [requireBuiltins],
   // CommonJS code inside an ES module bundle (dependencies, the built-ins above) calls require().
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },

@@ -66,12 +66,18 @@ function copyPackage(name, fromDir, targetModules, optional) {
     filter: (path) => {
       const relative = path.slice(source.length);
       if (/^[/\\]node_modules([/\\]|$)/.test(relative)) return false;
+      // A package's own tests, examples and benchmarks: bintrees (prom-client's) ships 2.3 MB of
+      // test samples, fast-json-stringify and fast-uri most of a megabyte more.
+      if (/^[/\\](test|tests|__tests__|examples?|benchmarks?)([/\\]|$)/.test(relative)) return false;
       return /license/i.test(relative) || !/(\.d\.[cm]?ts|\.ts|\.map|\.md)$/i.test(relative);
     },
   });
   const dependencies = { ...manifest.dependencies };
   for (const dependency of Object.keys(dependencies)) copyPackage(dependency, source, join(target, 'node_modules'), false);
-  for (const dependency of Object.keys(manifest.optionalDependencies ?? {})) {
+  // Optional ones and peers, when installed: the OpenTelemetry SDK's packages need the API as a
+  // peer. Never type packages (mysql2 names @types/node as a peer).
+  const peers = Object.keys(manifest.peerDependencies ?? {}).filter((name) => !name.startsWith('@types/'));
+  for (const dependency of [...Object.keys(manifest.optionalDependencies ?? {}), ...peers]) {
     copyPackage(dependency, source, join(target, 'node_modules'), true);
   }
 }

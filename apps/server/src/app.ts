@@ -26,9 +26,14 @@ import { lazySchemaCompilers } from './lazy-schema-compilers';
 import { createLogger } from './logger';
 import { createClientErrorHandler, handleFrameworkError, installClosingResponses, installErrorHandling } from './plugins/error-handling';
 import { registerHealthRoutes } from './plugins/health';
+import { recordTrpcCallError, registerMetrics } from './plugins/metrics';
+import { createMetrics } from './observability/metrics';
 import { installRequestContext, requestIdFor } from './plugins/request-context';
+import { installRequestSpans } from './tracing/request-spans';
 import { registerSecurity } from './plugins/security';
 import { registerTrpc } from './plugins/trpc';
+import { registerRestApi } from './plugins/rest-api';
+import { registerApiDocument } from './plugins/api-document';
 import { registerUploads } from './plugins/uploads';
 import { registerWeChatPayWebhook } from './plugins/wechatpay-webhook';
 import { prewarm } from './prewarm';
@@ -54,7 +59,8 @@ function trustProxyOption(trust: Config['trustProxy']): boolean | string[] | ((a
 }
 
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
-  const logger = createLogger({ level: config.logLevel, version: config.version }, options.logStream);
+  const tracing = config.tracing.enabled;
+  const logger = createLogger({ level: config.logLevel, version: config.version, traceIds: tracing }, options.logStream);
   // Widened to Fastify's logger type so plugins typed against the default instance fit (Fastify
   // infers its instance's logger type from this option).
   const loggerInstance: FastifyBaseLogger = logger;
@@ -84,7 +90,9 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   });
 
   const outages = { database: new OutageLog(logger, 'database'), redis: new OutageLog(logger, 'redis') };
-  const db = options.db ?? createDatabase({ url: config.database.url, poolSize: config.database.poolSize, outage: outages.database });
+  const db =
+    options.db ??
+    createDatabase({ url: config.database.url, poolSize: config.database.poolSize, outage: outages.database, traceQueries: tracing });
   if (!options.db) app.addHook('onClose', async () => db.destroy());
 
   // Loaded only when used: start-up is what serverless platforms bill and users wait for.
@@ -110,6 +118,9 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
       await client.quit().catch(() => client.disconnect());
     });
   }
+
+  // Prometheus metrics (plugins/metrics.ts), when configured: prom-client is loaded only then.
+  const metrics = config.metrics ? await createMetrics({ version: config.version }) : null;
 
   const services = await createServices({
     db,
@@ -137,10 +148,11 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     redisOutage: outages.redis,
     orders: { paymentTimeoutMinutes: config.orders.paymentTimeoutMinutes },
     pay: config.pay,
+    telemetry: metrics?.telemetry,
   });
 
   // Unpaid orders close on time in every instance (packages/api, order-sweeper.ts says why a sweeper).
-  const sweeper = new OrderSweeper({ db, clock: services.clock, logger, pay: services.pay });
+  const sweeper = new OrderSweeper({ db, clock: services.clock, logger, pay: services.pay, telemetry: services.telemetry });
   app.addHook('onReady', (done) => {
     sweeper.start(config.orders.sweepIntervalMs);
     done();
@@ -169,13 +181,25 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   if (config.prewarmOnStart) app.addHook('onReady', () => prewarm(services));
 
   installRequestContext(app);
+  // Tracing (tracing/): spans for requests, procedures and what they call; before any route.
+  if (tracing) installRequestSpans(app);
+  if (metrics && config.metrics) registerMetrics(app, { metrics, settings: config.metrics, db, redis, services });
   installErrorHandling(app, { databaseOutage: outages.database });
   await registerSecurity(app, { corsOrigins: config.corsOrigins });
   installClosingResponses(app);
   registerHealthRoutes(app, { db, redis });
   await registerUploads(app, { services });
   await registerWeChatPayWebhook(app, { services });
-  await registerTrpc(app, { services, host: config.trpcHost, databaseOutage: outages.database });
+  await registerTrpc(app, {
+    services,
+    host: config.trpcHost,
+    databaseOutage: outages.database,
+    onCallError: metrics ? recordTrpcCallError : undefined,
+    traceCalls: tracing,
+  });
+  // The same procedures as REST (those with openapi meta), and the document describing them.
+  await registerRestApi(app, { services, databaseOutage: outages.database });
+  registerApiDocument(app, { version: config.version, reference: config.apiReference });
   options.extend?.(app, services);
   return app;
 }

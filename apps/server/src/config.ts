@@ -8,7 +8,9 @@ import type { ServicesConfig, WeChatPaySettings } from '@app/api';
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import packageJson from '../package.json' with { type: 'json' };
+import { metricsSettings, type MetricsSettings } from './metrics-config';
 import { paymentSettings } from './payment-config';
+import { TRACING_VARIABLES, tracingConfig, type TracingConfig } from './tracing/tracing-config';
 
 const MIN_SECRET_LENGTH = 32;
 
@@ -143,6 +145,9 @@ const envSchema = z.object({
   REDIS_COMMAND_TIMEOUT_MS: withDefault(integer(50, 10_000), 500),
   APP_VERSION: z.optional(text()),
   TRPC_HOST: withDefault(z.enum(['lean', 'official']), 'lean'),
+  // The REST API's interactive reference at /reference (plugins/api-document.ts); unset: on
+  // outside production, off in production.
+  API_REFERENCE: z.optional(z.enum(['true', 'false'])),
   // Open a database connection and fetch the WeChat access token before listening (prewarm.ts):
   // for serverless platforms, whose first request would otherwise pay for both.
   PREWARM_ON_START: withDefault(z.enum(['true', 'false']), 'false'),
@@ -170,6 +175,12 @@ const envSchema = z.object({
   WECHATPAY_NOTIFY_URL: z.optional(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' })),
   WECHATPAY_API_BASE_URL: z.optional(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' })),
   WECHATPAY_TIMEOUT_MS: withDefault(integer(100, 60_000), 5_000),
+  // Prometheus metrics (metrics-config.ts): off unless METRICS_PORT or METRICS_TOKEN is set.
+  METRICS_PORT: z.optional(integer(0, 65535, 'expected a port number')),
+  METRICS_HOST: z.optional(text()),
+  METRICS_TOKEN: z.optional(text()),
+  // OpenTelemetry traces (tracing/tracing-config.ts): off unless an exporter or OTLP endpoint is set.
+  ...TRACING_VARIABLES,
 });
 
 /**
@@ -252,6 +263,8 @@ export interface Config {
   version: string;
   /** Which tRPC host serves /trpc: the lean one, or tRPC's official Fastify adapter. */
   trpcHost: 'lean' | 'official';
+  /** Serve the REST API's interactive reference page at /reference (/openapi.json is always served). */
+  apiReference: boolean;
   /** Connect to the database and fetch the WeChat access token before listening. */
   prewarmOnStart: boolean;
   orders: { paymentTimeoutMinutes: number; sweepIntervalMs: number };
@@ -260,6 +273,10 @@ export interface Config {
   paidMessage: { templateId: string | null; state: 'formal' | 'trial' | 'developer' };
   /** WeChat Pay; null: payment disabled (WECHATPAY_MCHID unset). */
   pay: WeChatPaySettings | null;
+  /** Prometheus metrics at /metrics; null: off (neither METRICS_PORT nor METRICS_TOKEN set). */
+  metrics: MetricsSettings | null;
+  /** OpenTelemetry traces; `enabled` false: no SDK is loaded and no span is made. */
+  tracing: TracingConfig;
 }
 
 /**
@@ -301,6 +318,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     ? paymentSettings(parsed.data, { production: parsed.data.NODE_ENV === 'production', devBaseUrl: wechatBaseUrl(parsed.data) })
     : null;
   problems.push(...(payment?.problems ?? []));
+  const metrics = parsed.success ? metricsSettings(parsed.data, { production: parsed.data.NODE_ENV === 'production' }) : null;
+  problems.push(...(metrics?.problems ?? []));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   return {
@@ -344,10 +363,13 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     version: env.APP_VERSION ?? packageJson.version,
     trpcHost: env.TRPC_HOST,
+    apiReference: env.API_REFERENCE === undefined ? env.NODE_ENV !== 'production' : env.API_REFERENCE === 'true',
     prewarmOnStart: env.PREWARM_ON_START === 'true',
     orders: { paymentTimeoutMinutes: env.ORDER_PAYMENT_TIMEOUT_MINUTES, sweepIntervalMs: env.ORDER_SWEEP_INTERVAL_MS },
     jobs: { intervalMs: env.JOB_INTERVAL_MS },
     paidMessage: { templateId: env.WECHAT_PAID_MESSAGE_TEMPLATE_ID ?? null, state: env.WECHAT_MESSAGE_STATE },
     pay: payment?.settings ?? null,
+    metrics: metrics?.settings ?? null,
+    tracing: tracingConfig(env),
   };
 }

@@ -4,10 +4,13 @@
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { redactSensitive } from './redact';
+import { traceIdsMixin } from './tracing/log-trace-ids';
 
 export interface LoggerOptions {
   level: string;
   version: string;
+  /** Trace ids in every line written within a span (tracing/log-trace-ids.ts); only with tracing on, as it runs per line. */
+  traceIds?: boolean;
 }
 
 export function createLogger(options: LoggerOptions, destination?: DestinationStream): Logger {
@@ -17,6 +20,7 @@ export function createLogger(options: LoggerOptions, destination?: DestinationSt
       base: { service: 'server', version: options.version },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }), log: redactSensitive },
+      ...(options.traceIds ? { mixin: traceIdsMixin } : {}),
     },
     destination,
   );

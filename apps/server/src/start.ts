@@ -1,10 +1,12 @@
 /**
  * Starting the server: configuration, listening, graceful shutdown. Everything else is in app.ts.
  */
+import type { Logger } from 'pino';
 import { buildApp, type BuildAppOptions } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { loadEnvFile } from './env-file';
 import { createShutdown } from './shutdown';
+import { startTracingSdk } from './tracing/sdk';
 
 function exitWith(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -23,6 +25,11 @@ export async function startServer(options: BuildAppOptions = {}): Promise<void> 
   }
 
   const app = await buildApp(config, options);
+  if (config.tracing.enabled) {
+    // Loaded only now (tracing/sdk.ts); its last spans are exported when the app closes.
+    const tracing = await startTracingSdk(config.tracing, { logger: app.log as Logger, version: config.version });
+    app.addHook('onClose', () => tracing.shutdown());
+  }
 
   const shutdown = createShutdown(app, { timeoutMs: config.shutdownTimeoutMs, exit: (code) => process.exit(code) });
   process.once('SIGTERM', (signal) => void shutdown(signal));

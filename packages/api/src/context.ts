@@ -2,6 +2,7 @@
  * The tRPC context: the services plus the facts of one request. `createContextInner` takes
  * everything explicitly, so tests build a context without HTTP; the host builds one per request.
  */
+import type { Logger } from 'pino';
 import type { Session } from './modules/auth/session';
 import type { Services } from './services';
 
@@ -13,6 +14,8 @@ export interface RequestFacts {
   authorization: string | null;
   /** An already verified session (tests, internal callers); otherwise resolved from `authorization`. */
   session: Session | null;
+  /** The request's own logger, whose lines carry its id (and trace ids); unset: the services' logger. */
+  logger: Logger;
 }
 
 export interface Context extends Services, RequestFacts {}
@@ -25,7 +28,7 @@ export function createContextInner(services: Services, request: Partial<RequestF
   return {
     db: services.db,
     clock: services.clock,
-    logger: services.logger,
+    logger: request.logger ?? services.logger,
     wechat: services.wechat,
     auth: services.auth,
     rateLimits: services.rateLimits,
@@ -34,6 +37,7 @@ export function createContextInner(services: Services, request: Partial<RequestF
     pay: services.pay,
     version: services.version,
     exposeErrors: services.exposeErrors,
+    telemetry: services.telemetry,
     requestId: request.requestId ?? 'internal',
     ip: request.ip ?? '127.0.0.1',
     authorization: request.authorization ?? null,

@@ -1,5 +1,7 @@
 export { appRouter, createCaller, type AppRouter } from './root';
 export { createContextInner, type Context, type RequestFacts } from './context';
+export { requiresSession } from './trpc';
+export type { OpenApiOperationMeta, ProcedureMeta } from './meta';
 export { createServices, type Services, type ServicesConfig } from './services';
 export type { AuthServices } from './modules/auth/auth-services';
 export type { Session } from './modules/auth/session';
@@ -7,6 +9,7 @@ export { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limits';
 export { systemClock, type Clock } from './clock';
 export { AppError, classifyError, DATABASE_RETRY_AFTER_SECONDS } from './errors';
 export { OutageLog } from './outage-log';
+export { noopTelemetry, type BreakerState, type NotificationKind, type Telemetry, type WeChatFailureReason } from './telemetry';
 export { getUser } from './modules/user/user.service';
 export { LocalDiskStorage, type ByteRange, type StoredFileInfo, type UploadStorage } from './modules/uploads/upload-storage';
 export { storeImage, storedFileOf, type UploadServices } from './modules/uploads/uploads.service';

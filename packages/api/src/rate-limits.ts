@@ -11,6 +11,7 @@ import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
 import RateLimiterRedis from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
 import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js';
 import { AppError } from './errors';
+import { noopTelemetry, type Telemetry } from './telemetry';
 
 export interface RateLimitRule {
   points: number;
@@ -43,11 +44,13 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
 export class RateLimits {
   readonly #limiters: Record<RateLimitName, RateLimiterAbstract>;
   readonly #redis: Redis | null;
+  readonly #telemetry: Telemetry;
   degradedDecisions = 0;
 
-  /** Rules not given take DEFAULT_RATE_LIMITS'. */
-  constructor(redis: Redis | null, rules: Partial<RateLimitConfig> = {}) {
+  /** Rules not given take DEFAULT_RATE_LIMITS'. Each refusal is told to `telemetry`. */
+  constructor(redis: Redis | null, rules: Partial<RateLimitConfig> = {}, telemetry: Telemetry = noopTelemetry) {
     this.#redis = redis;
+    this.#telemetry = telemetry;
     const config: RateLimitConfig = { ...DEFAULT_RATE_LIMITS, ...rules };
     const make = (name: RateLimitName): RateLimiterAbstract => {
       const { points, durationSeconds: duration } = config[name];
@@ -73,6 +76,7 @@ export class RateLimits {
       await this.#limiters[name].consume(key);
     } catch (error) {
       if (error instanceof RateLimiterRes) {
+        this.#telemetry.rateLimited(name);
         throw new AppError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) });
       }
       throw error;

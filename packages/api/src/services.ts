@@ -17,6 +17,7 @@ import { OutageLog } from './outage-log';
 import { SessionKeyCipher } from './modules/auth/session-key-cipher';
 import type { UploadServices } from './modules/uploads/uploads.service';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitConfig } from './rate-limits';
+import { noopTelemetry, type Telemetry } from './telemetry';
 import { MemoryAccessTokenStore, RedisAccessTokenStore } from './wechat/access-token';
 import { WeChatClient, type WeChatClientOptions } from './wechat/client';
 import { FallbackAccessTokenStore } from './wechat/fallback-token-store';
@@ -48,6 +49,8 @@ export interface Services {
   version: string;
   /** Send stacks and internal messages of server faults to clients: never in production. */
   exposeErrors: boolean;
+  /** Events for the operator's metrics (telemetry.ts); noopTelemetry when metrics are off. */
+  telemetry: Telemetry;
 }
 
 export interface ServicesConfig {
@@ -69,7 +72,7 @@ export interface ServicesConfig {
     /** 32 bytes. */
     sessionKeyEncryptionKey: Buffer;
   };
-  wechat: Omit<WeChatClientOptions, 'logger' | 'tokenStore' | 'now'>;
+  wechat: Omit<WeChatClientOptions, 'logger' | 'tokenStore' | 'now' | 'telemetry'>;
   /** Rules not given take DEFAULT_RATE_LIMITS'. */
   rateLimits?: Partial<RateLimitConfig>;
   uploads: UploadServices;
@@ -82,6 +85,8 @@ export interface ServicesConfig {
    * server's connection events), else one made here.
    */
   redisOutage?: OutageLog;
+  /** Where the services report events for metrics; unset: nowhere (noopTelemetry). */
+  telemetry?: Telemetry;
 }
 
 /** The database's word on revocations, which the stores below fall back on and rebuild from. */
@@ -97,6 +102,7 @@ function revocationRecord(db: Kysely<Database>, clock: Clock): RevocationRecord 
 
 export function createServices(config: ServicesConfig): Promise<Services> {
   const clock = config.clock ?? systemClock;
+  const telemetry = config.telemetry ?? noopTelemetry;
   const { redis } = config;
   const tokens = new AccessTokens({
     secret: config.auth.jwtSecret,
@@ -119,6 +125,7 @@ export function createServices(config: ServicesConfig): Promise<Services> {
     logger: config.logger,
     version: config.version,
     exposeErrors: config.exposeErrors,
+    telemetry,
     wechat: new WeChatClient({
       ...config.wechat,
       logger: config.logger.child({ component: 'wechat' }),
@@ -126,6 +133,7 @@ export function createServices(config: ServicesConfig): Promise<Services> {
         ? new FallbackAccessTokenStore(new RedisAccessTokenStore(redis, config.wechat.appId), redisOutage)
         : new MemoryAccessTokenStore(),
       now: () => clock.now().getTime(),
+      telemetry,
     }),
     auth: {
       tokens,
@@ -134,7 +142,7 @@ export function createServices(config: ServicesConfig): Promise<Services> {
       refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
       authenticate: createAuthenticate(tokens, revocations),
     },
-    rateLimits: new RateLimits(redis, config.rateLimits ?? DEFAULT_RATE_LIMITS),
+    rateLimits: new RateLimits(redis, config.rateLimits ?? DEFAULT_RATE_LIMITS, telemetry),
     uploads: config.uploads,
     orders: config.orders ?? DEFAULT_ORDER_SETTINGS,
     pay: config.pay

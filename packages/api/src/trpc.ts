@@ -1,13 +1,17 @@
 /**
  * The one initTRPC of the project. Procedures are built only from what this file exports.
  */
-import { initTRPC } from '@trpc/server';
+import { initTRPC, type AnyTRPCProcedure } from '@trpc/server';
 import superjson from 'superjson';
 import type { Context } from './context';
 import { classifyError } from './errors';
+import type { ProcedureMeta } from './meta';
 import { errorCatalog, type AppErrorData } from '@app/shared';
 
-const t = initTRPC.context<Context>().create({
+// Procedures may describe themselves as REST operations too (meta.ts).
+const builder = initTRPC.context<Context>().meta<ProcedureMeta>();
+
+const t = builder.create({
   transformer: superjson,
   // Stacks are added by the formatter below, only when the context allows it.
   isDev: false,
@@ -48,3 +52,15 @@ export const authedProcedure = t.procedure.use(async ({ ctx, type, next }) => {
   // `return await`: returning the promise itself from an async function costs two more ticks.
   return await next({ ctx: { session } });
 });
+
+/** The session check above, as every procedure built from authedProcedure carries it. */
+const sessionMiddleware: unknown = authedProcedure._def.middlewares.at(-1);
+
+/**
+ * Whether a procedure needs a signed-in user: read from the procedure itself, so that what the
+ * OpenAPI document says about authentication cannot drift from what the procedure does.
+ */
+export function requiresSession(procedure: AnyTRPCProcedure): boolean {
+  const { middlewares } = procedure._def as { middlewares?: readonly unknown[] };
+  return middlewares?.includes(sessionMiddleware) === true;
+}

@@ -2,6 +2,6 @@
  * @app/trpc-host: tRPC 11's HTTP protocol served straight from Fastify, for any router. See
  * README.md for what it serves, what it leaves to the official adapter, and how it is checked.
  */
-export { leanTrpcHost, type LeanHostOptions } from './lean-host';
+export { leanTrpcHost, type AroundCall, type LeanHostOptions, type ProcedureCallInfo } from './lean-host';
 export { fastCallerCoverage, type FastCallerCoverage } from './router-plan';
 export { serializeLikeSuperjson } from './fast-superjson';

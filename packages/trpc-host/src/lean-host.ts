@@ -44,7 +44,23 @@ export interface LeanHostOptions<TRouter extends AnyTRPCRouter> {
    * through the transformer.
    */
   serializeResult?: (data: unknown) => unknown;
+  /**
+   * Runs around each procedure call (each call of a batch on its own), e.g. to give it a tracing
+   * span: it must call `invoke` once and settle as its promise does. It sees calls that reach a
+   * procedure, from input parsing to output validation; unset, calls run without a wrapper.
+   */
+  aroundCall?: AroundCall;
 }
+
+/** What `aroundCall` is told of a call. */
+export interface ProcedureCallInfo {
+  readonly path: string;
+  readonly type: TRPCProcedureType;
+  /** Its place in the batch (0 for a single call). */
+  readonly index: number;
+}
+
+export type AroundCall = (call: ProcedureCallInfo, request: FastifyRequest, invoke: () => Promise<unknown>) => Promise<unknown>;
 
 type RequestType = TRPCProcedureType | 'unknown';
 
@@ -72,6 +88,7 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
     // Their procedures would be NOT_FOUND until loaded: refuse rather than answer wrongly.
     throw new Error(`The lean tRPC host does not serve lazy routers (${lazyPaths.join(', ')}); use the official adapter`);
   }
+  const { aroundCall } = options;
   const serialize = (value: unknown): unknown => config.transformer.output.serialize(value);
   const serializers = { result: options.serializeResult ?? serialize, error: serialize };
   // Each procedure's caller is chosen once, at start-up.
@@ -145,9 +162,12 @@ export async function leanTrpcHost<TRouter extends AnyTRPCRouter>(app: FastifyIn
       // A malformed input is a rejection, never a synchronous throw (as the adapter's): the executor
       // turns a throw into one.
       const getRawInput = () => new Promise<unknown>((resolve) => resolve(parsed.inputs.read(index)));
-      return procedure
-        .call({ path: call.path, getRawInput, ctx: context.ctx, type, signal: undefined, batchIndex: index })
-        .then((data): CallResult => ({ ok: true, data }), failed);
+      const callOptions = { path: call.path, getRawInput, ctx: context.ctx, type, signal: undefined, batchIndex: index };
+      // Without a wrapper, no closure: this runs for every call.
+      const called = aroundCall
+        ? aroundCall({ path: call.path, type, index }, request, () => procedure.call(callOptions))
+        : procedure.call(callOptions);
+      return called.then((data): CallResult => ({ ok: true, data }), failed);
     } catch (cause) {
       return Promise.resolve(failed(cause));
     }

@@ -4,7 +4,7 @@
  * so it runs as its own process or inside a test.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { WeChatMockWorld } from './world';
+import type { ReceivedRequest, WeChatMockWorld } from './world';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -17,6 +17,11 @@ function send(res: ServerResponse, status: number, body: unknown): void {
     'access-control-allow-origin': '*',
   });
   res.end(text);
+}
+
+function receivedOf(req: IncomingMessage, path: string): ReceivedRequest {
+  const traceparent = req.headers.traceparent;
+  return { method: req.method ?? 'GET', path, traceparent: typeof traceparent === 'string' ? traceparent : null };
 }
 
 async function readText(req: IncomingMessage): Promise<string> {
@@ -38,7 +43,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   return parsed as Record<string, unknown>;
 }
 
-async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   if (req.method === 'OPTIONS') {
     res.writeHead(204, {
       'access-control-allow-origin': '*',
@@ -49,7 +54,7 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
     return;
   }
   const body = req.method === 'POST' ? await readJson(req) : {};
-  const route = `${req.method} ${path}`;
+  const route = `${req.method} ${url.pathname}`;
   switch (route) {
     case 'POST /__dev/login-code': {
       const user = typeof body.user === 'string' && body.user.length > 0 ? body.user.slice(0, 64) : 'dev-user';
@@ -92,6 +97,12 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
     case 'POST /__dev/pay/release':
       // The notifications held by the holdNotifications fault, sent now ({ newestFirst: true }: out of order).
       return send(res, 200, { released: world.pay.releaseNotifications({ newestFirst: body.newestFirst === true }) });
+    case 'GET /__dev/pay/trade':
+      // A trade's state as WeChat Pay holds it (null: no such trade), e.g. CLOSED after the server closed it.
+      return send(res, 200, { state: world.pay.stateOf(url.searchParams.get('outTradeNo') ?? '') });
+    case 'GET /__dev/pay/refund':
+      // A refund's status as WeChat Pay holds it (null: no such refund).
+      return send(res, 200, { status: world.pay.refundStateOf(url.searchParams.get('outRefundNo') ?? '') });
     case 'GET /__dev/pay/deliveries':
       return send(res, 200, world.pay.deliveries);
     case 'GET /__dev/pay/credentials':
@@ -104,6 +115,8 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
         publicKeyId: world.pay.publicKeyId,
         publicKey: world.pay.platformPublicKeyPem,
       });
+    case 'GET /__dev/requests':
+      return send(res, 200, world.received);
     case 'GET /__dev/stats':
       return send(res, 200, world.stats);
     case 'POST /__dev/reset':
@@ -127,6 +140,7 @@ async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: Serv
   if (!known.includes(route)) return send(res, 404, { errcode: 404, errmsg: 'not found' });
 
   world.stats.requests += 1;
+  world.recordRequest(receivedOf(req, url.pathname));
   const { down, latencyMs } = world.faults;
   if (down) {
     req.socket.destroy();
@@ -153,6 +167,7 @@ async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: Serv
 /** WeChat Pay's endpoints (/v3/pay/…, /v3/refund/…): every answer signed by the mock's platform key. */
 async function handlePay(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse): Promise<void> {
   world.stats.requests += 1;
+  world.recordRequest(receivedOf(req, (req.url ?? '/').split('?', 1)[0] ?? '/'));
   if (world.faults.down) {
     req.socket.destroy();
     return;
@@ -178,7 +193,7 @@ export function createWeChatMockHandler(world: WeChatMockWorld) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://mock.invalid');
     const handled = url.pathname.startsWith('/__dev/')
-      ? handleDev(world, req, res, url.pathname)
+      ? handleDev(world, req, res, url)
       : url.pathname.startsWith('/v3/pay/') || url.pathname.startsWith('/v3/refund/')
         ? handlePay(world, req, res)
         : handleApi(world, req, res, url);

@@ -68,6 +68,18 @@ export interface Stats {
   subscribeMessages: number;
 }
 
+/** An API or WeChat Pay request as it arrived, for checks of what callers send along (trace context). */
+export interface ReceivedRequest {
+  method: string;
+  /** Without the query: it carries the app secret, codes and tokens. */
+  path: string;
+  /** The W3C trace context header, if the caller propagated one. */
+  traceparent: string | null;
+}
+
+/** How many received requests the mock keeps (the newest). */
+const RECEIVED_KEPT = 100;
+
 interface LoginCode {
   user: string;
   issuedAt: number;
@@ -166,8 +178,17 @@ export class WeChatMockWorld {
     this.faults = { ...NO_FAULTS };
   }
 
+  /** The newest API and WeChat Pay requests, oldest first (GET /__dev/requests). */
+  readonly received: ReceivedRequest[] = [];
+
+  recordRequest(request: ReceivedRequest): void {
+    this.received.push(request);
+    if (this.received.length > RECEIVED_KEPT) this.received.shift();
+  }
+
   reset(): void {
     this.clearFaults();
+    this.received.length = 0;
     this.#codes.clear();
     this.#phoneCodes.clear();
     this.#blocked.clear();

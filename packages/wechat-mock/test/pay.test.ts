@@ -361,4 +361,25 @@ describe('refunds', () => {
     // An ABNORMAL refund gives the amount back to the trade: it can be refunded again.
     expect((await call('POST', '/v3/refund/domestic/refunds', refundBody(body.out_trade_no))).status).toBe(200);
   });
+
+  it('dev endpoints for journeys say a trade’s state (GET /__dev/pay/trade) and a refund’s status (GET /__dev/pay/refund), null for unknown ones', async () => {
+    const state = async (outTradeNo: string) =>
+      ((await (await fetch(`${mock.url}/__dev/pay/trade?outTradeNo=${outTradeNo}`)).json()) as { state: unknown }).state;
+    const body = prepayBody();
+    await call('POST', '/v3/pay/transactions/jsapi', body);
+    expect(await state(body.out_trade_no)).toBe('NOTPAY');
+    await call('POST', `/v3/pay/transactions/out-trade-no/${body.out_trade_no}/close`, { mchid: MERCHANT.mchId });
+    expect(await state(body.out_trade_no)).toBe('CLOSED');
+    expect(await state('NOSUCHTRADE1')).toBeNull();
+
+    const paid = prepayBody();
+    await call('POST', '/v3/pay/transactions/jsapi', paid);
+    expect(mock.world.pay.pay({ outTradeNo: paid.out_trade_no }, { notify: false }).ok).toBe(true);
+    const refund = refundBody(paid.out_trade_no);
+    await call('POST', '/v3/refund/domestic/refunds', refund);
+    const status = async (outRefundNo: string) =>
+      ((await (await fetch(`${mock.url}/__dev/pay/refund?outRefundNo=${outRefundNo}`)).json()) as { status: unknown }).status;
+    await expect.poll(() => status(refund.out_refund_no), { timeout: 5_000 }).toBe('SUCCESS');
+    expect(await status('NOSUCHREFUND')).toBeNull();
+  });
 });

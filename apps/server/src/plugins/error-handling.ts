@@ -16,12 +16,28 @@ export interface HttpErrorBody {
   error: AppErrorData & { message: string };
 }
 
-function errorBody(appCode: AppErrorCode, requestId: string): HttpErrorBody {
-  return { error: { appCode, message: errorCatalog[appCode].message, requestId, issues: null } };
+function errorBody(appCode: AppErrorCode, requestId: string, issues: AppErrorData['issues'] = null): HttpErrorBody {
+  return { error: { appCode, message: errorCatalog[appCode].message, requestId, issues } };
 }
 
-export function sendAppError(request: FastifyRequest, reply: FastifyReply, appCode: AppErrorCode): FastifyReply {
-  return reply.status(errorCatalog[appCode].status).send(errorBody(appCode, request.id));
+/** The code a reply was answered with, kept for the request metrics (plugins/metrics.ts). */
+const APP_CODE = Symbol('appCode');
+type CodedReply = FastifyReply & { [APP_CODE]?: AppErrorCode };
+
+/** `issues`: what exactly was wrong (the REST routes' validation failures, OUT_OF_STOCK's product). */
+export function sendAppError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  appCode: AppErrorCode,
+  issues: AppErrorData['issues'] = null,
+): FastifyReply {
+  (reply as CodedReply)[APP_CODE] = appCode;
+  return reply.status(errorCatalog[appCode].status).send(errorBody(appCode, request.id, issues));
+}
+
+/** The app code sendAppError answered this reply with, if it did. */
+export function appCodeOfReply(reply: FastifyReply): AppErrorCode | undefined {
+  return (reply as CodedReply)[APP_CODE];
 }
 
 function appCodeOf(error: FastifyError): AppErrorCode {

@@ -9,19 +9,43 @@ import { TRPCError } from '@trpc/server';
 import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import { leanTrpcHost, serializeLikeSuperjson } from '@app/trpc-host';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { procedureSpans } from '../tracing/procedure-spans';
 
 export type TrpcHost = 'lean' | 'official';
 
+/** Where both hosts serve the router: one route, `${TRPC_PREFIX}/:path`. */
+export const TRPC_PREFIX = '/trpc';
+
+/** Told of every error answered: a call's (with its path) or the whole request's (path undefined). */
+export type TrpcErrorListener = (request: FastifyRequest, path: string | undefined, error: TRPCError) => void;
+
 export async function registerTrpc(
   app: FastifyInstance,
-  options: { services: Services; host: TrpcHost; databaseOutage: OutageLog },
+  options: {
+    services: Services;
+    host: TrpcHost;
+    databaseOutage: OutageLog;
+    /** The request metrics' (plugins/metrics.ts); unset when metrics are off. */
+    onCallError?: TrpcErrorListener | undefined;
+    /** A span per procedure call (tracing/procedure-spans.ts; the lean host only), with tracing on. */
+    traceCalls?: boolean;
+  },
 ): Promise<void> {
   const { services, databaseOutage } = options;
+  // The request's logger (app.ts gives Fastify a pino one): the procedures' lines carry the request id.
   const createContext = (request: FastifyRequest) =>
-    createContextInner(services, { requestId: request.id, ip: request.ip, authorization: request.headers.authorization ?? null });
+    createContextInner(services, {
+      requestId: request.id,
+      ip: request.ip,
+      authorization: request.headers.authorization ?? null,
+      logger: request.log as Logger,
+    });
   // Client mistakes are visible in the request line; only server faults are logged in full, and a
   // database outage once per episode rather than once per failed request.
+  const { onCallError } = options;
   const onError = ({ error, path, request }: { error: TRPCError; path: string | undefined; request: FastifyRequest }) => {
+    onCallError?.(request, path, error);
     if (error.code !== 'INTERNAL_SERVER_ERROR') return;
     if (classifyError(error).databaseUnavailable) databaseOutage.failed(error.cause);
     else request.log.error({ err: error, procedure: path }, 'procedure failed');
@@ -37,7 +61,7 @@ export async function registerTrpc(
 
   if (options.host === 'lean') {
     await leanTrpcHost(app, {
-      prefix: '/trpc',
+      prefix: TRPC_PREFIX,
       router: appRouter,
       createContext,
       onError,
@@ -45,6 +69,7 @@ export async function registerTrpc(
       maxBatchSize: MAX_BATCH_SIZE,
       // The router's transformer is superjson: results are written in its format by a faster path.
       serializeResult: serializeLikeSuperjson,
+      ...(options.traceCalls ? { aroundCall: procedureSpans } : {}),
     });
     return;
   }
@@ -61,5 +86,5 @@ export async function registerTrpc(
   // Loaded only when chosen: its Web Request/Response machinery (and node:http's ESM facade, which
   // pulls in undici) would otherwise cost every start of the default host.
   const { fastifyTRPCPlugin } = await import('@trpc/server/adapters/fastify');
-  await app.register(fastifyTRPCPlugin, { prefix: '/trpc', trpcOptions });
+  await app.register(fastifyTRPCPlugin, { prefix: TRPC_PREFIX, trpcOptions });
 }

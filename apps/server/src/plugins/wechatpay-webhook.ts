@@ -25,7 +25,13 @@ export async function registerWeChatPayWebhook(app: FastifyInstance, options: { 
     scope.post(WECHATPAY_WEBHOOK_PATH, async (request, reply) => {
       const raw = typeof request.body === 'string' ? request.body : '';
       const answer = await handlePaymentNotification(
-        { db: services.db, clock: services.clock, logger: request.log as Services['logger'], pay: services.pay },
+        {
+          db: services.db,
+          clock: services.clock,
+          logger: request.log as Services['logger'],
+          pay: services.pay,
+          telemetry: services.telemetry,
+        },
         {
           'wechatpay-timestamp': request.headers['wechatpay-timestamp'],
           'wechatpay-nonce': request.headers['wechatpay-nonce'],

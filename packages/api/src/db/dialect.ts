@@ -26,6 +26,7 @@ import {
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openNodeSqlite } from './node-sqlite';
+import { databaseAttributes, querySpans } from './query-spans';
 import type { Database } from './schema';
 
 export type DialectName = 'mysql' | 'sqlite';
@@ -44,6 +45,8 @@ export interface DatabaseOptions {
   connectTimeoutMs?: number;
   /** Told after each successful query (cheap: a flag check), to close an outage episode. */
   outage?: QueryOutcomeListener;
+  /** A tracing span per query (query-spans.ts); only when tracing is on, as it times every query. */
+  traceQueries?: boolean;
 }
 
 /** Tells the listener a query succeeded. */
@@ -74,18 +77,28 @@ export function sqlitePathOfUrl(url: string): string {
  */
 export function createDatabase<DB = Database>(options: DatabaseOptions): Kysely<DB> {
   if (dialectOfUrl(options.url) === 'mysql') {
+    const connectionLimit = options.poolSize ?? 10;
+    let created: MysqlPoolState | undefined;
     const pool = async () => {
       const { createPool } = await import('mysql2');
-      return createPool({
+      const made = createPool({
         uri: options.url,
-        connectionLimit: options.poolSize ?? 10,
+        connectionLimit,
         connectTimeout: options.connectTimeoutMs ?? 5_000,
         timezone: 'Z',
         charset: 'utf8mb4_unicode_ci',
         dateStrings: false,
       });
+      created = made as unknown as MysqlPoolState;
+      return made;
     };
-    return new Kysely<DB>({ dialect: new MysqlDialect({ pool }), plugins: options.outage ? [new QueryOutcomePlugin(options.outage)] : [] });
+    const db = new Kysely<DB>({
+      dialect: new MysqlDialect({ pool }),
+      plugins: options.outage ? [new QueryOutcomePlugin(options.outage)] : [],
+      ...(options.traceQueries ? { log: querySpans(databaseAttributes(options.url)) } : {}),
+    });
+    poolReaders.set(db, () => mysqlPoolStats(created, connectionLimit));
+    return db;
   }
 
   const file = sqlitePathOfUrl(options.url);
@@ -93,12 +106,50 @@ export function createDatabase<DB = Database>(options: DatabaseOptions): Kysely<
   return new Kysely<DB>({
     dialect: new SqliteDialect({ database: () => openNodeSqlite(file) }),
     plugins: [new SqliteValuesPlugin(), ...(options.outage ? [new QueryOutcomePlugin(options.outage)] : [])],
+    ...(options.traceQueries ? { log: querySpans(databaseAttributes(options.url)) } : {}),
   });
 }
 
 // Kysely is generic over the schema; these helpers only need the executor.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyKysely = Kysely<any>;
+
+/** A connection pool's occupancy, for metrics. */
+export interface PoolStats {
+  /** Most connections the pool opens (DB_POOL_SIZE). */
+  max: number;
+  /** Connections lent to a query or transaction now. */
+  inUse: number;
+  /** Requests for a connection waiting for one to come back. */
+  waiting: number;
+}
+
+/**
+ * The parts of a mysql2 pool that say how busy it is. mysql2 has no public API for this: these are
+ * its pool's own queues (lib/base/pool.js), read only when metrics are scraped, and read
+ * defensively, so a mysql2 that renames them reports zeros instead of failing.
+ */
+interface MysqlPoolState {
+  _allConnections?: { length: number };
+  _freeConnections?: { length: number };
+  _connectionQueue?: { length: number };
+}
+
+function mysqlPoolStats(pool: MysqlPoolState | undefined, max: number): PoolStats {
+  const all = pool?._allConnections?.length ?? 0;
+  const free = pool?._freeConnections?.length ?? 0;
+  return { max, inUse: Math.max(0, all - free), waiting: pool?._connectionQueue?.length ?? 0 };
+}
+
+const poolReaders = new WeakMap<AnyKysely, () => PoolStats>();
+
+/**
+ * How busy the database's connection pool is; null when there is no pool (the embedded SQLite is
+ * a single connection inside this process) or the database was not made by createDatabase.
+ */
+export function poolStatsOf(db: AnyKysely): PoolStats | null {
+  return poolReaders.get(db)?.() ?? null;
+}
 
 export function dialectOf(db: AnyKysely): DialectName {
   return db.getExecutor().adapter instanceof MysqlAdapter ? 'mysql' : 'sqlite';

@@ -7,6 +7,8 @@ export {
   isUniqueViolation,
   type AnyKysely,
   pingDatabase,
+  poolStatsOf,
+  type PoolStats,
   sqlitePathOfUrl,
   type DatabaseOptions,
   type DialectName,

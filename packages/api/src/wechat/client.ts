@@ -8,8 +8,10 @@
  * requests. The app secret travels only in requests, never in logs or errors.
  */
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
+import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
+import { noopTelemetry, type Telemetry } from '../telemetry';
 import { AccessTokenProvider, AccessTokenUnavailableError, type AccessTokenStore } from './access-token';
 import {
   WeChatApiError,
@@ -24,6 +26,7 @@ import {
   transportErrorOf,
 } from './errors';
 import { sessionSignature } from './open-data';
+import { inClientSpan } from '../tracing/client-span';
 
 export interface WeChatClientOptions {
   baseUrl: string;
@@ -47,6 +50,8 @@ export interface WeChatClientOptions {
   breakerHalfOpenAfterMs?: number;
   /** The clock of the access token's expiry (tests move it); budgets run on the real clock. */
   now?: () => number;
+  /** Told of each exchange with WeChat, the breaker's moves and token fetches (default: nothing). */
+  telemetry?: Telemetry;
 }
 
 const DEFAULT_WECHAT_TIMEOUT_MS = 5_000;
@@ -100,10 +105,12 @@ export class WeChatClient {
   readonly #retryInitialDelayMs: number;
   readonly #breaker: ReturnType<typeof circuitBreaker>;
   readonly #tokens: AccessTokenProvider;
+  readonly #telemetry: Telemetry;
 
   constructor(options: WeChatClientOptions) {
     this.appId = options.appId;
     this.#options = options;
+    this.#telemetry = options.telemetry ?? noopTelemetry;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_WECHAT_TIMEOUT_MS;
     this.#budgetMs = options.budgetMs ?? Math.max(DEFAULT_WECHAT_BUDGET_MS, this.#timeoutMs);
     this.#retries = options.retries ?? 2;
@@ -114,6 +121,7 @@ export class WeChatClient {
     });
     this.#breaker.onStateChange((state) => {
       options.logger.warn({ breaker: CircuitState[state] }, 'WeChat API circuit breaker changed state');
+      this.#telemetry.breakerTransition(this.breakerState);
     });
     this.#tokens = new AccessTokenProvider({
       store: options.tokenStore,
@@ -150,7 +158,7 @@ export class WeChatClient {
       // Spent before the first attempt (waiting for the access token): WeChat never saw it.
       if (remaining <= 0) throw previous ?? new WeChatTransportError(endpoint, 'timeout', 'budget spent');
       try {
-        return await this.#attempt(endpoint, url, options.body, Math.min(this.#timeoutMs, remaining));
+        return await this.#timedAttempt(endpoint, url, options.body, Math.min(this.#timeoutMs, remaining));
       } catch (error) {
         // WeChat said "busy" yet used the code up, and our own retry earned "code been used": the
         // user did nothing wrong, so the failure to report is the first one.
@@ -174,30 +182,52 @@ export class WeChatClient {
     }
   }
 
-  async #attempt(endpoint: string, url: URL, body: Json | undefined, timeoutMs: number): Promise<Json> {
-    // The timeout covers the body as well: fetch's signal aborts reading it too.
-    const signal = AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs)));
-    let response: Response;
+  /** One attempt, told to telemetry: its endpoint, WeChat's errcode (or why none came) and its time. */
+  async #timedAttempt(endpoint: string, url: URL, body: Json | undefined, timeoutMs: number): Promise<Json> {
+    const started = performance.now();
     try {
-      response = await fetch(url, {
-        method: body ? 'POST' : 'GET',
-        headers: body ? { 'content-type': 'application/json' } : undefined,
-        body: body ? JSON.stringify(body) : undefined,
-        signal,
-      });
+      const data = await this.#attempt(endpoint, url, body, timeoutMs);
+      this.#telemetry.wechatCall(endpoint, 0, performance.now() - started);
+      return data;
     } catch (error) {
-      throw transportErrorOf(endpoint, error);
+      const result = error instanceof WeChatApiError ? error.errcode : error instanceof WeChatTransportError ? error.reason : 'network';
+      this.#telemetry.wechatCall(endpoint, result, performance.now() - started);
+      throw error;
     }
-    if (!response.ok) throw new WeChatTransportError(endpoint, 'http', `HTTP ${response.status}`);
-    let data: Json;
-    try {
-      data = (await response.json()) as Json;
-    } catch (error) {
-      throw error instanceof SyntaxError ? new WeChatTransportError(endpoint, 'http', 'not JSON') : transportErrorOf(endpoint, error);
-    }
-    const errcode = typeof data.errcode === 'number' ? data.errcode : 0;
-    if (errcode !== 0) throw new WeChatApiError(endpoint, errcode, typeof data.errmsg === 'string' ? data.errmsg : '');
-    return data;
+  }
+
+  /** One HTTP exchange, in a client span that carries the trace to WeChat (tracing/client-span.ts). */
+  #attempt(endpoint: string, url: URL, body: Json | undefined, timeoutMs: number): Promise<Json> {
+    const method = body ? 'POST' : 'GET';
+    return inClientSpan({ method, url, route: endpoint }, async (span, traceHeaders) => {
+      // The timeout covers the body as well: fetch's signal aborts reading it too.
+      const signal = AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs)));
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method,
+          headers: body ? { ...traceHeaders, 'content-type': 'application/json' } : traceHeaders,
+          body: body ? JSON.stringify(body) : undefined,
+          signal,
+        });
+      } catch (error) {
+        throw transportErrorOf(endpoint, error);
+      }
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status);
+      if (!response.ok) throw new WeChatTransportError(endpoint, 'http', `HTTP ${response.status}`);
+      let data: Json;
+      try {
+        data = (await response.json()) as Json;
+      } catch (error) {
+        throw error instanceof SyntaxError ? new WeChatTransportError(endpoint, 'http', 'not JSON') : transportErrorOf(endpoint, error);
+      }
+      const errcode = typeof data.errcode === 'number' ? data.errcode : 0;
+      if (errcode !== 0) {
+        span.setAttribute('wechat.errcode', errcode);
+        throw new WeChatApiError(endpoint, errcode, typeof data.errmsg === 'string' ? data.errmsg : '');
+      }
+      return data;
+    });
   }
 
   /** Exponential, with jitter so that instances that failed together do not retry together. */
@@ -260,6 +290,7 @@ export class WeChatClient {
     if (typeof data.access_token !== 'string' || typeof data.expires_in !== 'number') {
       throw new WeChatTransportError('cgi-bin/stable_token', 'http', 'no access_token');
     }
+    this.#telemetry.tokenRefresh(forceRefresh);
     return { token: data.access_token, expiresInSeconds: data.expires_in };
   }
 

@@ -1,10 +1,26 @@
-import { loginInputSchema, loginOutputSchema, authTokensSchema, refreshInputSchema } from '@app/shared';
+import { loginInputSchema, loginOutputSchema, authTokensSchema, refreshInputSchema, type AppErrorCode } from '@app/shared';
 import * as z from 'zod/mini';
 import { authedProcedure, publicProcedure, router } from '../../trpc';
 import { login, logout, refresh } from './auth.service';
 
+/** What a sign-in may answer besides bad input: its rate limits and WeChat's refusals (wechat/errors.ts). */
+const LOGIN_ERRORS: AppErrorCode[] = [
+  'RATE_LIMITED',
+  'WECHAT_CODE_INVALID',
+  'WECHAT_CODE_USED',
+  'WECHAT_RATE_LIMITED',
+  'WECHAT_USER_BLOCKED',
+  'WECHAT_BUSY',
+  'WECHAT_UNAVAILABLE',
+  'WECHAT_TIMEOUT',
+];
+const REFRESH_ERRORS: AppErrorCode[] = ['RATE_LIMITED', 'AUTH_REFRESH_INVALID', 'AUTH_REFRESH_REUSED', 'AUTH_SESSION_REVOKED'];
+
 export const authRouter = router({
   login: publicProcedure
+    .meta({
+      openapi: { method: 'POST', path: '/auth/login', tags: ['auth'], summary: 'Sign in with a wx.login code', errors: LOGIN_ERRORS },
+    })
     .input(loginInputSchema)
     .output(loginOutputSchema)
     .mutation(async ({ ctx, input }) => {
@@ -15,6 +31,9 @@ export const authRouter = router({
     }),
 
   refresh: publicProcedure
+    .meta({
+      openapi: { method: 'POST', path: '/auth/refresh', tags: ['auth'], summary: 'Rotate the refresh token', errors: REFRESH_ERRORS },
+    })
     .input(refreshInputSchema)
     .output(authTokensSchema)
     .mutation(async ({ ctx, input }) => {

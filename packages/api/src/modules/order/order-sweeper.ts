@@ -17,6 +17,7 @@ import type { Clock } from '../../clock';
 import { dialectOf, isDeadlock } from '../../db/dialect';
 import { Periodic } from '../../periodic';
 import type { Database } from '../../db/schema';
+import { noopTelemetry, type Telemetry } from '../../telemetry';
 import type { PayServices } from '../../wechat/pay';
 import { closeTradesAtWeChatPay } from '../pay/pay.service';
 import { closeOrder } from './order.service';
@@ -29,6 +30,8 @@ export interface OrderSweeperOptions {
   batchSize?: number;
   /** WeChat Pay: the closed orders' trades are closed there too (after each batch commits). */
   pay?: PayServices | null;
+  /** Told of each order closed, after its batch committed (default: nothing). */
+  telemetry?: Telemetry;
 }
 
 export class OrderSweeper {
@@ -38,6 +41,7 @@ export class OrderSweeper {
   readonly #batchSize: number;
   readonly #skipLocked: boolean;
   readonly #pay: PayServices | null;
+  readonly #telemetry: Telemetry;
   readonly #periodic = new Periodic(
     () => this.sweep(),
     (error) => this.#logger.warn({ err: error }, 'order sweep failed; retrying at the next interval'),
@@ -50,6 +54,7 @@ export class OrderSweeper {
     this.#batchSize = options.batchSize ?? 100;
     this.#skipLocked = dialectOf(options.db) === 'mysql';
     this.#pay = options.pay ?? null;
+    this.#telemetry = options.telemetry ?? noopTelemetry;
   }
 
   /** One sweep: every order due now, batch by batch. Resolves to how many this call closed. */
@@ -58,6 +63,7 @@ export class OrderSweeper {
     for (;;) {
       const batch = await this.#closeBatch();
       closed += batch.closed.length;
+      for (let i = 0; i < batch.closed.length; i += 1) this.#telemetry.orderTransition('CLOSED', 'TIMEOUT');
       // After the commit, best effort (closeTradesAtWeChatPay says why that is enough).
       await closeTradesAtWeChatPay({ db: this.#db, logger: this.#logger, pay: this.#pay }, batch.closed);
       if (batch.found < this.#batchSize) break;

@@ -11,11 +11,17 @@ export const orderRouter = router({
     .mutation(({ ctx, input }) => createOrder(ctx, ctx.session.userId, input)),
 
   get: authedProcedure
+    .meta({
+      openapi: { method: 'GET', path: '/orders/{id}', tags: ['shop'], summary: "One of the user's orders", errors: ['ORDER_NOT_FOUND'] },
+    })
     .input(orderIdInputSchema)
     .output(orderSchema)
     .query(({ ctx, input }) => getOrder(ctx, ctx.session.userId, input.id)),
 
   list: authedProcedure
+    .meta({
+      openapi: { method: 'GET', path: '/orders', tags: ['shop'], summary: "The user's orders, newest first, a cursor page at a time" },
+    })
     .input(orderListInputSchema)
     .output(orderListSchema)
     .query(({ ctx, input }) => listOrders(ctx, ctx.session.userId, input)),

@@ -10,6 +10,7 @@ import { isUniqueViolation } from '../../db/dialect';
 import type { Database, OrderItemRow, OrderRow } from '../../db/schema';
 import { AppError } from '../../errors';
 import { enqueueJob } from '../../jobs/job-queue';
+import type { Telemetry } from '../../telemetry';
 import { findProductsByIds, returnStock, takeStock } from '../catalog/catalog.repository';
 import {
   closePendingOrder,
@@ -38,6 +39,8 @@ export interface OrderDeps {
   db: Kysely<Database>;
   clock: Clock;
   orders: OrderSettings;
+  /** Told of each order made or closed here, once its transaction committed. */
+  telemetry: Telemetry;
 }
 
 function toOrder(row: OrderRow, items: readonly OrderItemRow[]): Order {
@@ -131,6 +134,7 @@ export async function createOrder(deps: OrderDeps, userId: number, input: Create
       await recordOrderEvent(trx, id, null, 'PENDING_PAYMENT', 'CREATED', now);
       return id;
     });
+    deps.telemetry.orderTransition('PENDING_PAYMENT', 'CREATED');
     const row = await findOrderById(db, orderId);
     if (!row) throw new Error(`order ${orderId} vanished after its commit`);
     return loadOrder(db, row);
@@ -225,6 +229,7 @@ export async function cancelOrder(
 ): Promise<Order> {
   await ownOrder(deps.db, userId, orderId);
   const closed = await deps.db.transaction().execute((trx) => closeOrder(trx, orderId, 'CANCELLED', deps.clock.now(), userId));
+  if (closed) deps.telemetry.orderTransition('CLOSED', 'CANCELLED');
   if (closed && afterClose) await afterClose(orderId);
   const row = await ownOrder(deps.db, userId, orderId);
   // Paid (or refunding, or refunded): not cancellable; a paid order's money goes back by refund.

@@ -9,6 +9,7 @@ import type { Clock } from '../../clock';
 import type { Database } from '../../db/schema';
 import { AppError } from '../../errors';
 import type { RateLimits } from '../../rate-limits';
+import type { Telemetry } from '../../telemetry';
 import { WeChatPayApiError, WeChatTransportError, type PayServices } from '../../wechat/pay';
 
 export interface PayDeps {
@@ -16,6 +17,8 @@ export interface PayDeps {
   clock: Clock;
   logger: Logger;
   pay: PayServices | null;
+  /** Told of orders paid and refunded (after their transactions commit) and of each notification. */
+  telemetry: Telemetry;
 }
 
 /** The active queries (pay.confirm) are limited per user. */

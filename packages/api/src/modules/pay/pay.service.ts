@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { retryOnDeadlock } from '../../db/dialect';
 import type { OrderRow } from '../../db/schema';
 import { AppError } from '../../errors';
+import type { NotificationKind } from '../../telemetry';
 import {
   NotificationFormatError,
   readPaymentNotification,
@@ -212,13 +213,18 @@ export async function applyConfirmedTransaction(
       await recordConfirmedPayment(trx, payment, 'SUCCESS', now);
       return true;
     });
+  // A repeat for an order already past PENDING_PAYMENT (paid, refunding, refunded: states it
+  // never leaves back to pending) is answered from the read above, without a transaction: the
+  // common case of WeChat Pay's retries costs one select, not a row lock and two more.
+  if (order.status !== 'PENDING_PAYMENT' && order.status !== 'CLOSED') return 'already-paid';
   // Many confirmations of one payment at once (duplicates, the query beside the notification)
   // can deadlock; the loser runs again and then finds the order paid.
-  if (await retryOnDeadlock(markPaid)) {
+  if (order.status === 'PENDING_PAYMENT' && (await retryOnDeadlock(markPaid))) {
+    deps.telemetry.orderTransition('PAID', source);
     logger.info({ ...facts, orderId: order.id }, 'order paid');
     return 'paid';
   }
-  const current = await findOrderById(deps.db, order.id);
+  const current = order.status === 'CLOSED' ? order : await findOrderById(deps.db, order.id);
   // PAID, or REFUNDING/REFUNDED after it (a notification arriving late, after the refund): no effect.
   if (current?.status !== 'CLOSED') return 'already-paid';
   // The user paid an order that had closed here (the sweeper ran between their tap and WeChat
@@ -259,49 +265,76 @@ export async function applyConfirmedTransaction(
  * - the order closed already (cancelled or timed out here while the user paid): 200, logged as
  *   an error, recorded as REFUND_NEEDED and refunded by a durable job; WeChat Pay retrying
  *   would change nothing.
+ * Each notification is told to telemetry by its kind and outcome (the outcomes above, the refund's
+ * RefundOutcome, or signature-refused, unreadable, ignored, payment-disabled, error).
  */
 export async function handlePaymentNotification(deps: PayDeps, headers: SignedHeaders, rawBody: string): Promise<NotificationAnswer> {
+  let handled: HandledNotification;
+  try {
+    handled = await answerNotification(deps, headers, rawBody);
+  } catch (error) {
+    // The database or a bug: the webhook answers 5xx and WeChat Pay retries.
+    deps.telemetry.paymentNotification('unread', 'error');
+    throw error;
+  }
+  deps.telemetry.paymentNotification(handled.kind, handled.outcome);
+  return handled.answer;
+}
+
+/** A notification's answer, and what it did (for metrics: a small, fixed set of words). */
+interface HandledNotification {
+  kind: NotificationKind;
+  outcome: string;
+  answer: NotificationAnswer;
+}
+
+async function answerNotification(deps: PayDeps, headers: SignedHeaders, rawBody: string): Promise<HandledNotification> {
   const { pay, logger } = deps;
-  if (!pay) return fail(404, 'FAIL', 'payment is disabled');
+  const unread = (outcome: string, answer: NotificationAnswer): HandledNotification => ({ kind: 'unread', outcome, answer });
+  if (!pay) return unread('payment-disabled', fail(404, 'FAIL', 'payment is disabled'));
   let notification: PaymentNotification;
   try {
     notification = await readPaymentNotification(pay.verifier, pay.apiV3Key, headers, rawBody);
   } catch (error) {
     if (error instanceof WeChatPaySignatureError) {
       logger.warn({ reason: error.reason, serial: headers['wechatpay-serial'] }, 'WeChat Pay notification refused: signature');
-      return fail(401, 'SIGN_ERROR', `signature refused: ${error.reason}`);
+      return unread('signature-refused', fail(401, 'SIGN_ERROR', `signature refused: ${error.reason}`));
     }
     if (error instanceof NotificationFormatError) {
       logger.error({ reason: error.message }, 'WeChat Pay notification signed but unreadable (is WECHATPAY_APIV3_KEY right?)');
-      return fail(400, 'FAIL', error.message);
+      return unread('unreadable', fail(400, 'FAIL', error.message));
     }
     throw error;
   }
   if (notification.kind === 'refund') {
-    switch (await applyRefundResult(deps, pay, notification.refund, 'WECHATPAY_REFUND_NOTIFY')) {
+    const outcome = await applyRefundResult(deps, pay, notification.refund, 'WECHATPAY_REFUND_NOTIFY');
+    const refund = (answer: NotificationAnswer): HandledNotification => ({ kind: 'refund', outcome, answer });
+    switch (outcome) {
       case 'mismatch':
-        return fail(400, 'FAIL', 'mchid or out_trade_no mismatch');
+        return refund(fail(400, 'FAIL', 'mchid or out_trade_no mismatch'));
       case 'unknown-refund':
-        return fail(404, 'FAIL', 'unknown out_refund_no');
+        return refund(fail(404, 'FAIL', 'unknown out_refund_no'));
       case 'amount-mismatch':
-        return fail(400, 'FAIL', 'amount mismatch');
+        return refund(fail(400, 'FAIL', 'amount mismatch'));
       default:
-        return OK;
+        return refund(OK);
     }
   }
   if (notification.kind !== 'transaction' || notification.eventType !== 'TRANSACTION.SUCCESS') {
     logger.warn({ notificationId: notification.id, eventType: notification.eventType }, 'WeChat Pay notification of another kind: ignored');
-    return OK;
+    return unread('ignored', OK);
   }
-  switch (await applyConfirmedTransaction(deps, pay, notification.transaction, 'WECHATPAY_NOTIFY')) {
+  const outcome = await applyConfirmedTransaction(deps, pay, notification.transaction, 'WECHATPAY_NOTIFY');
+  const transaction = (answer: NotificationAnswer): HandledNotification => ({ kind: 'transaction', outcome, answer });
+  switch (outcome) {
     case 'merchant-mismatch':
-      return fail(400, 'FAIL', 'mchid or appid mismatch');
+      return transaction(fail(400, 'FAIL', 'mchid or appid mismatch'));
     case 'unknown-order':
-      return fail(404, 'FAIL', 'unknown out_trade_no');
+      return transaction(fail(404, 'FAIL', 'unknown out_trade_no'));
     case 'amount-mismatch':
-      return fail(400, 'FAIL', 'amount mismatch');
+      return transaction(fail(400, 'FAIL', 'amount mismatch'));
     default:
-      return OK;
+      return transaction(OK);
   }
 }
 

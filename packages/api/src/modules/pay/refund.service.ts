@@ -70,12 +70,14 @@ export async function requestRefund(deps: PayDeps, userId: number, orderId: numb
   const payment = await findPaymentByOrderId(deps.db, orderId);
   if (payment?.status !== 'SUCCESS') throw new AppError('ORDER_STATE_CONFLICT');
   const now = deps.clock.now();
-  await retryOnDeadlock(() =>
+  const begun = await retryOnDeadlock(() =>
     deps.db.transaction().execute(async (trx) => {
-      if (!(await beginOrderRefund(trx, orderId, userId, now))) return;
+      if (!(await beginOrderRefund(trx, orderId, userId, now))) return false;
       await scheduleRefund(trx, { orderId, outTradeNo: payment.out_trade_no, amountFen: payment.amount_fen, reason: reason ?? null }, now);
+      return true;
     }),
   );
+  if (begun) deps.telemetry.orderTransition('REFUNDING', 'USER_REQUEST');
   const after = await getOrder(deps, userId, orderId);
   if (after.status !== 'REFUNDING' && after.status !== 'REFUNDED') throw new AppError('ORDER_STATE_CONFLICT');
   deps.logger.info({ orderId, userId }, 'refund requested');
@@ -136,14 +138,16 @@ export async function applyRefundResult(deps: PayDeps, pay: PayServices, refund:
   const refundId = refund.refund_id ?? null;
   if (status === 'SUCCESS') {
     const succeededAt = successTimeOf(refund, now);
+    // Whether the refund changed here, and whether that moved a REFUNDING order (an order
+    // refunded because it was paid after it closed stays CLOSED).
     const changed = await retryOnDeadlock(() =>
       deps.db.transaction().execute(async (trx) => {
-        if (!(await recordRefundState(trx, row.id, { status: 'SUCCESS', refundId, succeededAt }, now))) return false;
+        if (!(await recordRefundState(trx, row.id, { status: 'SUCCESS', refundId, succeededAt }, now))) return null;
         await markPaymentRefunded(trx, row.order_id, now);
-        await markOrderRefunded(trx, row.order_id, succeededAt, now, source);
-        return true;
+        return { orderRefunded: await markOrderRefunded(trx, row.order_id, succeededAt, now, source) };
       }),
     );
+    if (changed?.orderRefunded) deps.telemetry.orderTransition('REFUNDED', source);
     if (changed) logger.info({ ...facts, orderId: row.order_id }, 'order refunded');
     return changed ? 'refunded' : 'already-refunded';
   }

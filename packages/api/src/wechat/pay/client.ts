@@ -8,7 +8,10 @@
  * again by the user's next tap on 支付, which reuses a stored prepay or asks WeChat Pay again with
  * the same out_trade_no and parameters (WeChat Pay answers that with a prepay id again).
  */
+import type { Span } from '@opentelemetry/api';
+import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
+import { inClientSpan } from '../../tracing/client-span';
 import { authorizationHeader, createNonce, type MerchantCredentials } from './crypto';
 import { transportErrorOf, WeChatTransportError } from '../errors';
 import { WeChatPayApiError } from './errors';
@@ -104,8 +107,26 @@ export class WeChatPayClient {
     this.#now = options.now ?? Date.now;
   }
 
-  /** One signed request; the verified body (parsed JSON, or null for a 204). */
-  async #request(method: 'GET' | 'POST', pathWithQuery: string, body?: unknown): Promise<unknown> {
+  /**
+   * One signed request, in a client span named by `route` (the path without its ids) that carries
+   * the trace to WeChat Pay; the verified body (parsed JSON, or null for a 204).
+   */
+  async #request(method: 'GET' | 'POST', route: string, pathWithQuery: string, body?: unknown): Promise<unknown> {
+    const base = this.#options.baseUrl.replace(/\/+$/, '');
+    const url = new URL(`${base}${pathWithQuery}`);
+    return inClientSpan({ method, url, route }, (span, traceHeaders) =>
+      this.#exchange(method, url, pathWithQuery, body, span, traceHeaders),
+    );
+  }
+
+  async #exchange(
+    method: 'GET' | 'POST',
+    url: URL,
+    pathWithQuery: string,
+    body: unknown,
+    span: Span,
+    traceHeaders: Record<string, string>,
+  ): Promise<unknown> {
     const endpoint = pathWithQuery.split('?')[0] ?? pathWithQuery;
     const text = body === undefined ? '' : JSON.stringify(body);
     const authorization = authorizationHeader(
@@ -114,13 +135,13 @@ export class WeChatPayClient {
       Math.floor(this.#now() / 1000),
       createNonce(),
     );
-    const base = this.#options.baseUrl.replace(/\/+$/, '');
     let response: Response;
     let answer: string;
     try {
-      response = await fetch(`${base}${pathWithQuery}`, {
+      response = await fetch(url, {
         method,
         headers: {
+          ...traceHeaders,
           authorization,
           accept: 'application/json',
           'user-agent': 'wechat-miniprogram-foundation (node fetch)',
@@ -133,6 +154,7 @@ export class WeChatPayClient {
     } catch (error) {
       throw transportErrorOf(endpoint, error);
     }
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status);
     if (!response.ok) {
       let code = 'HTTP_ERROR';
       let message = '';
@@ -143,6 +165,7 @@ export class WeChatPayClient {
       } catch {
         // not JSON: a gateway's page
       }
+      span.setAttribute('wechatpay.code', code);
       throw new WeChatPayApiError(endpoint, response.status, code, message);
     }
     try {
@@ -162,7 +185,9 @@ export class WeChatPayClient {
 
   /** POST /v3/pay/transactions/jsapi: the prepay id for `wx.requestPayment` (valid 2 hours). */
   async jsapiPrepay(request: JsapiPrepayRequest): Promise<{ prepayId: string }> {
-    const data = (await this.#request('POST', '/v3/pay/transactions/jsapi', request)) as { prepay_id?: unknown } | null;
+    const data = (await this.#request('POST', '/v3/pay/transactions/jsapi', '/v3/pay/transactions/jsapi', request)) as {
+      prepay_id?: unknown;
+    } | null;
     if (typeof data?.prepay_id !== 'string' || data.prepay_id === '') {
       throw new WeChatTransportError('/v3/pay/transactions/jsapi', 'http', 'no prepay_id');
     }
@@ -172,14 +197,19 @@ export class WeChatPayClient {
   /** GET /v3/pay/transactions/out-trade-no/{no}?mchid=… */
   async queryByOutTradeNo(outTradeNo: string): Promise<Transaction> {
     const path = `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}?mchid=${encodeURIComponent(this.mchId)}`;
-    const data = (await this.#request('GET', path)) as Transaction | null;
+    const data = (await this.#request('GET', '/v3/pay/transactions/out-trade-no/{out_trade_no}', path)) as Transaction | null;
     if (!data || typeof data.trade_state !== 'string') throw new WeChatTransportError(path.split('?')[0] ?? path, 'http', 'no trade_state');
     return data;
   }
 
   /** POST /v3/pay/transactions/out-trade-no/{no}/close (204 on success). */
   async closeOrder(outTradeNo: string): Promise<void> {
-    await this.#request('POST', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}/close`, { mchid: this.mchId });
+    await this.#request(
+      'POST',
+      '/v3/pay/transactions/out-trade-no/{out_trade_no}/close',
+      `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}/close`,
+      { mchid: this.mchId },
+    );
   }
 
   /**
@@ -187,7 +217,7 @@ export class WeChatPayClient {
    * refund answers that refund, so a retry never refunds twice.
    */
   async refund(request: RefundRequest): Promise<Refund> {
-    const data = (await this.#request('POST', '/v3/refund/domestic/refunds', request)) as Refund | null;
+    const data = (await this.#request('POST', '/v3/refund/domestic/refunds', '/v3/refund/domestic/refunds', request)) as Refund | null;
     if (!data || typeof data.out_refund_no !== 'string' || !refundStatusOf(data)) {
       throw new WeChatTransportError('/v3/refund/domestic/refunds', 'http', 'no refund status');
     }
@@ -197,7 +227,7 @@ export class WeChatPayClient {
   /** GET /v3/refund/domestic/refunds/{out_refund_no} */
   async queryRefund(outRefundNo: string): Promise<Refund> {
     const endpoint = `/v3/refund/domestic/refunds/${encodeURIComponent(outRefundNo)}`;
-    const data = (await this.#request('GET', endpoint)) as Refund | null;
+    const data = (await this.#request('GET', '/v3/refund/domestic/refunds/{out_refund_no}', endpoint)) as Refund | null;
     if (!data || typeof data.out_refund_no !== 'string' || !refundStatusOf(data)) {
       throw new WeChatTransportError(endpoint, 'http', 'no refund status');
     }
