@@ -1,10 +1,12 @@
 // Helpers shared by the benchmarks.
 import { execFileSync, spawn } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** `--name <number>` from the command line, else `fallback`. */
 export function numberArg(name, fallback) {
@@ -29,9 +31,9 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function healthz(port) {
+function answers200(port, path, headers) {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/healthz', agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
     });
@@ -40,11 +42,17 @@ function healthz(port) {
   });
 }
 
-/** Spawns `node <args>` and returns ms from spawn to the first /healthz 200, then stops it. */
-export async function coldStart(args, { cwd, env = {}, timeoutMs = 15_000 } = {}) {
+/**
+ * Spawns `command <args>` (node unless told) and returns ms from spawn to the first 200 on `path`
+ * (`/healthz` unless told, with `headers`), asked every 2 ms, then stops it.
+ */
+export async function coldStart(
+  args,
+  { cwd, env = {}, command = process.execPath, path = '/healthz', headers = {}, timeoutMs = 15_000 } = {},
+) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, args, {
     cwd,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -52,9 +60,9 @@ export async function coldStart(args, { cwd, env = {}, timeoutMs = 15_000 } = {}
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   try {
-    while (!(await healthz(port))) {
+    while (!(await answers200(port, path, headers))) {
       if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${stderr}`);
-      if (performance.now() - started > timeoutMs) throw new Error('timed out waiting for /healthz');
+      if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for a 200 on ${path}: ${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     return performance.now() - started;
@@ -62,6 +70,27 @@ export async function coldStart(args, { cwd, env = {}, timeoutMs = 15_000 } = {}
     child.kill('SIGTERM');
     await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
   }
+}
+
+/**
+ * The compile cache of a build (`<dist>/.compile-cache`) as the build left it: `restore()` puts it
+ * back before a cold start, so every start begins as a fresh container or function instance of
+ * that build does. Node adds what a start compiled to the cache when the process exits; on this
+ * disk that would carry one start's work into the next (mysql2, loaded only on MariaDB, say).
+ */
+export function pristineCompileCache(distDir) {
+  const cache = join(distDir, '.compile-cache');
+  const copy = mkdtempSync(join(tmpdir(), 'bench-compile-cache-'));
+  cpSync(cache, copy, { recursive: true });
+  return {
+    restore() {
+      rmSync(cache, { recursive: true, force: true });
+      cpSync(copy, cache, { recursive: true });
+    },
+    dispose() {
+      rmSync(copy, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The variables a production start requires (see apps/server/.env.example), with bench values. */
@@ -96,14 +125,63 @@ export function pinning() {
 
 const pinned = (core, command, args) => (pinning() ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
 
-/** Starts `node <args>` on core 0, with only PATH and `env` as its environment (nothing of the caller's leaks in). */
-export function startNode(args, { cwd, env }) {
-  const [command, commandArgs] = pinned(0, process.execPath, args);
-  return spawn(command, commandArgs, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+/**
+ * Starts `node <args>` (or `command <args>`) on core 0, with only PATH and `env` as its environment
+ * (nothing of the caller's leaks in). Its stdout, where servers write their log lines, is /dev/null.
+ */
+export function startNode(args, { cwd, env, command = process.execPath }) {
+  const [pinnedCommand, commandArgs] = pinned(0, command, args);
+  return spawn(pinnedCommand, commandArgs, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-export async function waitFor(url) {
-  for (let i = 0; i < 300; i += 1) {
+/** Resident memory of a process now and at its peak, in MiB, from /proc. */
+export function memoryOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
+}
+
+const JWT_ISSUER = 'wechat-miniprogram-api';
+const JWT_AUDIENCE = 'wechat-miniprogram';
+
+/**
+ * An access token as AccessTokens.issue makes it (HS256; iss, aud, sub, sid, jti, iat, exp), made
+ * here so that a benchmark needs no sign-in first. Valid for `ttlSeconds` (two hours unless told).
+ */
+export function accessToken(secret, { userId, sessionId, ttlSeconds = 7200 }) {
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const iat = Math.floor(Date.now() / 1000);
+  const claims = { sid: sessionId, iss: JWT_ISSUER, aud: JWT_AUDIENCE, sub: String(userId), jti: randomUUID(), iat, exp: iat + ttlSeconds };
+  const signed = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
+}
+
+/**
+ * A signed-in user in a migrated database: the user (with a nickname, an avatar and a phone, so the
+ * answer has the masking to do), a live session, and an access token for it.
+ */
+export async function seedSignedInUser(admin, dbName, secret) {
+  const now = new Date();
+  const [user] = await admin.query(
+    `INSERT INTO \`${dbName}\`.users (openid, unionid, nickname, avatar_url, phone, created_at, updated_at) VALUES (?, NULL, ?, ?, ?, ?, ?)`,
+    [`bench-seeded-${randomUUID()}`, '压测用户', 'https://example.com/avatar.png', '+8613800138000', now, now],
+  );
+  const sessionId = randomUUID();
+  await admin.query(
+    `INSERT INTO \`${dbName}\`.auth_sessions (id, user_id, session_key_ciphertext, created_at, expires_at) VALUES (?, ?, 'bench', ?, ?)`,
+    [sessionId, user.insertId, now, new Date(now.getTime() + 86_400_000)],
+  );
+  return { userId: user.insertId, token: accessToken(secret, { userId: user.insertId, sessionId }) };
+}
+
+/**
+ * Until `url` answers 2xx (60 s at most: a start through tsx on this shared machine, busy, has taken
+ * over 15 s); fails at once when `child`, the process to answer, has exited.
+ */
+export async function waitFor(url, child) {
+  for (let i = 0; i < 1200; i += 1) {
+    if (child && child.exitCode !== null)
+      throw new Error(`the process for ${url} exited with ${child.exitCode} (its log lines went to /dev/null)`);
     if (
       await fetch(url).then(
         (r) => r.ok,
@@ -155,6 +233,7 @@ export async function runWrk({ url, headers = {}, script, scriptArgs = [] }, { s
   const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
-  await once(child, 'exit');
-  return parseWrk(output);
+  const [code, signal] = await once(child, 'exit');
+  // A wrk that wrote no report (killed from outside, say: this machine is shared) counts as failed.
+  return { ...parseWrk(output), failed: !/requests in/.test(output) ? `wrk exited with ${signal ?? code} and no report` : null };
 }

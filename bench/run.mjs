@@ -5,14 +5,23 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GO_HINT } from './go-reference.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 if (process.argv.includes('--help')) {
   console.log(
-    'Usage: npm run bench   (builds, then cold start, HTTP load, WeChat Pay notifications and weapp size; writes bench/RESULTS.md; about 7 minutes)',
+    [
+      'Usage: npm run bench [-- --soak <seconds>]',
+      '  builds, then cold start, HTTP load, WeChat Pay notifications and weapp size; writes bench/RESULTS.md (about 10 minutes).',
+      '  --soak <seconds>: also a soak, one server under steady user.me load that long, its memory every 10 s (600: ten minutes).',
+      '  --report: run nothing, write RESULTS.md again from the last outputs in bench/out.',
+      `The Go/Gin reference is built when Go is installed, else skipped with a note (${GO_HINT}).`,
+    ].join('\n'),
   );
   process.exit(0);
 }
+const soakIndex = process.argv.indexOf('--soak');
+const soakSeconds = soakIndex > 0 ? Number(process.argv[soakIndex + 1]) : 0;
 
 const steps = [
   ['build the server', 'npm', ['run', 'build', '--workspace', '@app/server']],
@@ -20,8 +29,10 @@ const steps = [
   ['cold start', process.execPath, ['bench/cold-start.mjs']],
   ['HTTP load', process.execPath, ['bench/http-load.mjs']],
   ['WeChat Pay notifications', process.execPath, ['bench/notify.mjs']],
+  ...(soakSeconds > 0 ? [['soak', process.execPath, ['bench/http-load.mjs', '--soak', String(soakSeconds)]]] : []),
 ];
-for (const [name, command, args] of steps) {
+// --report: only write RESULTS.md again from the outputs of the last run (bench/out/*.json).
+for (const [name, command, args] of process.argv.includes('--report') ? [] : steps) {
   console.log(`\n==> ${name}`);
   const { status } = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } });
   if (status !== 0) process.exit(status ?? 1);
@@ -42,40 +53,102 @@ const version = (command, args) => {
 const cold = read('bench/out/cold-start.json');
 const load = read('bench/out/http-load.json');
 const notify = read('bench/out/notify.json');
+const soak =
+  soakSeconds > 0 || (process.argv.includes('--report') && existsSync(join(root, 'bench/out/soak.json')))
+    ? read('bench/out/soak.json')
+    : null;
 const size = existsSync(join(root, 'apps/miniprogram/dist/weapp-check-size.json'))
   ? read('apps/miniprogram/dist/weapp-check-size.json')
   : null;
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 const byKey = Object.fromEntries(load.cases.map((row) => [row.key, row]));
 
+const gin = load.pairedAgainst.gin ?? null;
+// A NaN (a case with no requests) comes back from JSON as null.
+const ratio = (value, digits = 2) => (typeof value === 'number' && Number.isFinite(value) ? `${value.toFixed(digits)}×` : '–');
+// Targets get three digits: 0.897× printed as 0.90× would read as met.
+const exact = (value) => ratio(value, 3);
+const pairedLine = (p) =>
+  `- user.me against ${p.against}: CPU per request ${ratio(p.cpuRatio)} (pairs ${p.cpuRange[0].toFixed(2)}–${p.cpuRange[1].toFixed(2)}×), req/s ${ratio(p.rpsRatio)}, median of ${p.pairs} pairs${p.starved ? ` (${p.starved} starved by the machine left out)` : ''}`;
+
 const lines = [
   '# Benchmark results',
   '',
-  `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}. Everything in one run, compared as ratios.`,
+  process.argv.includes('--report')
+    ? `Written by \`node bench/run.mjs --report\` on ${new Date().toISOString().slice(0, 10)} from the last outputs in bench/out, which may come from separate runs; within each benchmark, everything compared as ratios.`
+    : `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}. Everything in one run, compared as ratios.`,
   '',
-  `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; ${version('mariadbd', ['--version'])}; ${version('wrk', ['--version'])}.`,
+  `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; ${version('mariadbd', ['--version'])}; ${version('wrk', ['--version'])}; ${load.gin.goVersion ?? 'no Go (the Gin reference skipped)'}.`,
   '',
   '## Targets',
   '',
   '| target | measured | met |',
   '| --- | --- | --- |',
-  `| \`user.me\` through the tRPC host ≥ 0.9× the bare route's throughput (paired) | ${load.paired.rpsRatio.toFixed(2)}× (sequential rounds: ${byKey.me.rpsRatio.toFixed(2)}×) | ${load.paired.rpsRatio >= 0.9 ? 'yes' : 'no'} |`,
-  `| its server CPU per request ≤ 1.1× the bare route's (paired) | ${load.paired.cpuRatio.toFixed(2)}× (sequential rounds: ${byKey.me.cpuRatio.toFixed(2)}×) | ${load.paired.cpuRatio <= 1.1 ? 'yes' : 'no'} |`,
-  `| bundled server cold start ≤ 1.5× a bare \`node:http\` server's | ${cold.ratio.toFixed(2)}× | ${cold.ratio <= 1.5 ? 'yes' : 'no'} |`,
+  gin
+    ? `| \`user.me\`'s server CPU per request ≤ 2× a Go/Gin server's doing the same work (paired) | ${exact(gin.cpuRatio)} (sequential rounds: ${ratio(byKey.me.cpuVsGin)}) | ${gin.cpuRatio <= 2 ? 'yes' : 'no'} |`
+    : `| \`user.me\`'s server CPU per request ≤ 2× a Go/Gin server's | not measured: ${load.gin.skipped} | – |`,
+  `| \`user.me\` through the tRPC host ≥ 0.9× the bare route's throughput (paired) | ${exact(load.paired.rpsRatio)} (sequential rounds: ${ratio(byKey.me.rpsRatio)}) | ${load.paired.rpsRatio >= 0.9 ? 'yes' : 'no'} |`,
+  `| its server CPU per request ≤ 1.1× the bare route's (paired) | ${exact(load.paired.cpuRatio)} (sequential rounds: ${ratio(byKey.me.cpuRatio)}) | ${load.paired.cpuRatio <= 1.1 ? 'yes' : 'no'} |`,
+  `| \`auth.login\` throughput ≥ 0.3× \`user.me\`'s | ${exact(load.loginVsMe)} | ${load.loginVsMe >= 0.3 ? 'yes' : 'no'} |`,
+  `| spawn → first authenticated \`user.me\` 200 on MariaDB ≤ 2× a bare \`node:http\` server's spawn → first 200 | ${exact(cold.meRatio)} (${cold.meMs.toFixed(0)} ms against ${cold.bareMs.toFixed(0)} ms) | ${cold.meRatio <= 2 ? 'yes' : 'no'} |`,
+  `| bundled server cold start (/healthz, SQLite) ≤ 1.5× a bare \`node:http\` server's | ${exact(cold.ratio)} | ${cold.ratio <= 1.5 ? 'yes' : 'no'} |`,
+  soak
+    ? `| no memory growth over a ${Math.round(soak.seconds / 60)}-minute soak at steady load | RSS ${soak.rssAt60MiB.toFixed(0)} MiB at 1 min, ${soak.rssEndMiB.toFixed(0)} MiB at the end; trend after the first minute ${soak.slopeMiBPer10Min >= 0 ? '+' : ''}${soak.slopeMiBPer10Min.toFixed(1)} MiB per 10 min | ${soak.slopeMiBPer10Min <= 0.05 * soak.rssAt60MiB ? 'yes' : 'no'} |`
+    : '| no memory growth over a 10-minute soak at steady load | not run (`npm run bench -- --soak 600`) | – |',
   '',
   '## HTTP load',
   '',
-  `wrk -t${load.threads} -c${load.connections}, ${load.rounds} alternating rounds of ${load.seconds} s per case, medians${load.pinned ? '; server pinned to core 0, wrk to core 1' : ''}.`,
+  `wrk -t${load.threads} -c${load.connections}, ${load.rounds} alternating rounds of ${load.seconds} s per case, medians${load.pinned ? '; servers pinned to core 0, wrk to core 1' : ''}.`,
   'The bundled server in production mode (NODE_ENV=production, LOG_LEVEL=info: one log line per request),',
-  'MariaDB, no Redis, the WeChat mock as its own process. Server CPU per request from /proc/<pid>/stat.',
-  `Paired: ${load.paired.pairs} pairs of ${load.seconds} s in which two processes of the server run user.me and the bare route at the same time (roles swapped every other pair); medians of the pairs' ratios: these cancel the machine's drift, which the sequential rounds below do not.`,
+  'MariaDB, no Redis, the WeChat mock as its own process. Server CPU per request from /proc/<pid>/stat (all threads).',
+  "The references do user.me's work (verify the HS256 token: iss, aud, exp; the in-memory revocation check; one primary-key select; the same JSON, phone masked; a request id, helmet's headers and one log line per request) and answer the bare route's body byte for byte (checked at the start of the run):",
+  `Go/Gin (bench/gin/main.go, ${load.gin.skipped ? 'skipped' : load.gin.reused ? 'binary reused' : 'built in this run'}), the floor (bench/floor-server.mjs: node:http, raw mysql2, crypto.createHmac), and the bare Fastify route inside the server.`,
   '',
-  '| case | req/s | p50 ms | p99 ms | server CPU µs/req | req/s vs bare | CPU vs bare | non-2xx |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| case | req/s | p50 ms | p99 ms | server CPU µs/req | CPU vs Gin | req/s vs bare | CPU vs bare | non-2xx |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...load.cases.map(
     (row) =>
-      `| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.cpuUsPerRequest.toFixed(0)} | ${row.rpsRatio.toFixed(2)}× | ${row.cpuRatio.toFixed(2)}× | ${row.non2xx} |`,
+      `| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} | ${row.cpuUsPerRequest.toFixed(0)} | ${row.cpuVsGin === null ? '–' : ratio(row.cpuVsGin)} | ${ratio(row.rpsRatio)} | ${ratio(row.cpuRatio)} | ${row.non2xx} |`,
   ),
+  '',
+  `Paired: pairs of ${load.seconds} s in which two server processes share core 0 under load at the same time (user.me on one, the reference on the other; against the bare route both are the bundled server and the roles swap every other pair); medians of the pairs' ratios. These cancel the machine's drift, which the sequential rounds above do not: on this shared machine the same case measured twice in a row can differ by a third.`,
+  '',
+  ...Object.values(load.pairedAgainst).map(pairedLine),
+  '',
+  `\`auth.login\`: ${ratio(load.loginVsMe)} \`user.me\`'s req/s (sequential rounds above).`,
+  '',
+  '## Memory',
+  '',
+  `A bundled server that had served nothing, after ${load.memory.seconds} s of \`user.me\` (wrk -c${load.connections}, ${load.memory.rps.toFixed(0)} req/s): RSS **${load.memory.rssMiB.toFixed(0)} MiB** (peak ${load.memory.peakMiB.toFixed(0)} MiB; ${load.memory.idleRssMiB.toFixed(0)} MiB before the load). For scale, after their rounds of this run: ${Object.entries(
+    load.memory.references,
+  )
+    .map(([name, mib]) => `${name === 'gin' ? 'Gin' : 'the floor'} ${mib.toFixed(0)} MiB`)
+    .join(', ')}.`,
+  ...(soak
+    ? [
+        '',
+        `Soak: one fresh server, ${soak.seconds} s of \`user.me\` at steady load (wrk -c${soak.connections}, ${soak.rps.toFixed(0)} req/s, ${soak.non2xx} non-2xx), RSS every 10 s: ${soak.rssAt60MiB.toFixed(1)} MiB at 60 s, at most ${soak.rssMaxAfter60MiB.toFixed(1)} MiB after that, ${soak.rssEndMiB.toFixed(1)} MiB at the end; least-squares trend after the first minute ${soak.slopeMiBPer10Min >= 0 ? '+' : ''}${soak.slopeMiBPer10Min.toFixed(1)} MiB per 10 minutes.`,
+        '',
+        '| s | ' +
+          soak.samples
+            .filter((_, i) => i % 6 === 0)
+            .map((x) => x.seconds)
+            .join(' | ') +
+          ' |',
+        '| --- | ' +
+          soak.samples
+            .filter((_, i) => i % 6 === 0)
+            .map(() => '---')
+            .join(' | ') +
+          ' |',
+        '| RSS MiB | ' +
+          soak.samples
+            .filter((_, i) => i % 6 === 0)
+            .map((x) => x.rssMiB.toFixed(0))
+            .join(' | ') +
+          ' |',
+      ]
+    : []),
   '',
   '## WeChat Pay notifications',
   '',
@@ -99,12 +172,16 @@ const lines = [
   '',
   '## Cold start',
   '',
-  `Spawn to the first \`/healthz\` 200, median of ${cold.rounds} alternating rounds (SQLite, NODE_ENV=production).`,
+  `Spawn to the first 200, median of ${cold.rounds} alternating rounds; ratios to the bare \`node:http\` server (bench/bare-http-server.mjs, spawn → first 200). The bundled server as \`npm start\` runs it (\`node dist/main.mjs\`, its compile cache, NODE_ENV=production). The first \`user.me\`: a signed-in user seeded in a migrated MariaDB database, the authenticated request sent every 2 ms from spawn on (so it includes loading the driver, connecting, the revocation check and the select); LOG_LEVEL=info.`,
   '',
-  '| server | cold start |',
-  '| --- | --- |',
-  `| bare \`node:http\` (bench/bare-http-server.mjs) | ${cold.bareMs.toFixed(0)} ms |`,
-  `| bundled server (\`node dist/main.mjs\`, compile cache) | ${cold.bundledMs.toFixed(0)} ms (${cold.ratio.toFixed(2)}×) |`,
+  '| server | spawn → first 200 | vs bare |',
+  '| --- | --- | --- |',
+  `| bare \`node:http\`, \`/healthz\` | ${cold.bareMs.toFixed(0)} ms | 1.00× |`,
+  `| bundled server, \`/healthz\` (SQLite) | ${cold.bundledMs.toFixed(0)} ms | ${ratio(cold.ratio)} |`,
+  `| bundled server, first authenticated \`user.me\` (MariaDB) | ${cold.meMs.toFixed(0)} ms | ${ratio(cold.meRatio)} |`,
+  cold.ginMeMs === null
+    ? `| Go/Gin, first authenticated user.me work (MariaDB) | skipped: ${cold.gin.skipped} | – |`
+    : `| Go/Gin, first authenticated user.me work (MariaDB) | ${cold.ginMeMs.toFixed(0)} ms | ${ratio(cold.ginMeMs / cold.bareMs)} |`,
   '',
   '## Mini-program size',
   '',

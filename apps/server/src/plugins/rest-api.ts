@@ -4,6 +4,7 @@
  * same three request facts), so sessions, rate limits and validation are the procedures' own.
  * A separate path from /trpc: nothing here runs for a tRPC request.
  */
+import type { Logger } from 'pino';
 import { appRouter, classifyError, createCaller, createContextInner, type OutageLog, type Services } from '@app/api';
 import { getTRPCErrorFromUnknown } from '@trpc/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -38,6 +39,8 @@ function restHandler(operation: RestOperation, options: { services: Services; da
       requestId: request.id,
       ip: request.ip,
       authorization: request.headers.authorization ?? null,
+      // The request's logger, as on /trpc: the procedures' lines carry the request (and trace) id.
+      logger: request.log as Logger,
     });
     try {
       const call = segments.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], createCaller(ctx)) as ProcedureCall;

@@ -1,13 +1,19 @@
 /**
  * Access tokens: short-lived JWTs, HS256 only, with iss, aud, sub (user id), sid (session id),
- * jti, iat and exp. The key is imported once, as a WebCrypto CryptoKey: jose converts anything else
- * (a KeyObject, raw bytes) into one on every call, which cost the request path more than the HMAC.
+ * jti, iat and exp, signed and verified synchronously with node:crypto's HMAC (hs256.ts); tokens of
+ * another form (another header, say) are verified by jose. For jose the key is imported once, as a
+ * WebCrypto CryptoKey: jose converts anything else (a KeyObject, raw bytes) into one on every call.
  */
-import { randomUUID, webcrypto } from 'node:crypto';
-import { SignJWT, errors, jwtVerify } from 'jose';
+import { createSecretKey, randomUUID, webcrypto, type KeyObject } from 'node:crypto';
+import { errors, jwtVerify } from 'jose';
 import type { AppErrorCode } from '@app/shared';
 import type { Clock } from '../../clock';
 import { AppError } from '../../errors';
+import { signHs256, verifyHs256 } from './hs256';
+import { VerifiedTokens } from './verified-tokens';
+
+/** Verified tokens kept per process (verified-tokens.ts): a few MB when full (~300-byte tokens). */
+const VERIFIED_TOKENS_KEPT = 10_000;
 
 export const ACCESS_TOKEN_ALGORITHM = 'HS256';
 
@@ -38,52 +44,71 @@ function appCodeForJoseError(error: unknown): AppErrorCode {
 
 export class AccessTokens {
   readonly #key: Promise<webcrypto.CryptoKey>;
+  readonly #hmacKey: KeyObject;
   readonly #options: AccessTokenOptions & { clockToleranceSeconds: number };
+  readonly #verified: VerifiedTokens<AccessTokenClaims>;
 
   constructor(options: AccessTokenOptions) {
     const raw = Buffer.from(options.secret, 'utf8');
     this.#key = webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    this.#hmacKey = createSecretKey(raw);
     this.#options = { ...options, clockToleranceSeconds: options.clockToleranceSeconds ?? 30 };
+    this.#verified = new VerifiedTokens(VERIFIED_TOKENS_KEPT, this.#options.clockToleranceSeconds);
   }
 
   get ttlSeconds(): number {
     return this.#options.ttlSeconds;
   }
 
-  async issue(subject: { userId: number; sessionId: string }): Promise<{ token: string; expiresAt: Date }> {
+  issue(subject: { userId: number; sessionId: string }): Promise<{ token: string; expiresAt: Date }> {
     const issuedAt = Math.floor(this.#options.clock.now().getTime() / 1000);
     const expiresAt = issuedAt + this.#options.ttlSeconds;
-    const token = await new SignJWT({ sid: subject.sessionId })
-      .setProtectedHeader({ alg: ACCESS_TOKEN_ALGORITHM, typ: 'JWT' })
-      .setIssuer(this.#options.issuer)
-      .setAudience(this.#options.audience)
-      .setSubject(String(subject.userId))
-      .setJti(randomUUID())
-      .setIssuedAt(issuedAt)
-      .setExpirationTime(expiresAt)
-      .sign(await this.#key);
-    return { token, expiresAt: new Date(expiresAt * 1000) };
+    // The claims in the order jose's SignJWT wrote them: the payload given, then its setters.
+    const token = signHs256(
+      {
+        sid: subject.sessionId,
+        iss: this.#options.issuer,
+        aud: this.#options.audience,
+        sub: String(subject.userId),
+        jti: randomUUID(),
+        iat: issuedAt,
+        exp: expiresAt,
+      },
+      this.#hmacKey,
+    );
+    return Promise.resolve({ token, expiresAt: new Date(expiresAt * 1000) });
   }
 
   /** Verifies signature, algorithm, issuer, audience and expiry; each failure has its own code. */
   async verify(token: string): Promise<AccessTokenClaims> {
+    const now = this.#options.clock.now();
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const known = this.#verified.get(token, nowSeconds);
+    if (known !== undefined) return known;
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, await this.#key, {
-        algorithms: [ACCESS_TOKEN_ALGORITHM],
-        issuer: this.#options.issuer,
-        audience: this.#options.audience,
-        clockTolerance: this.#options.clockToleranceSeconds,
-        currentDate: this.#options.clock.now(),
-        requiredClaims: ['sub', 'jti', 'iat', 'exp'],
-      }));
+      payload =
+        verifyHs256(token, this.#hmacKey, this.#options, nowSeconds) ??
+        (
+          await jwtVerify(token, await this.#key, {
+            algorithms: [ACCESS_TOKEN_ALGORITHM],
+            issuer: this.#options.issuer,
+            audience: this.#options.audience,
+            clockTolerance: this.#options.clockToleranceSeconds,
+            currentDate: now,
+            requiredClaims: ['sub', 'jti', 'iat', 'exp'],
+          })
+        ).payload;
     } catch (error) {
+      if (error instanceof AppError) throw error; // verifyHs256's, already coded
       throw new AppError(appCodeForJoseError(error), { cause: error });
     }
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.sid !== 'string' || typeof payload.jti !== 'string') {
       throw new AppError('AUTH_TOKEN_CLAIMS_INVALID');
     }
-    return { userId, sessionId: payload.sid, jti: payload.jti, expiresAt: new Date(Number(payload.exp) * 1000) };
+    const claims = { userId, sessionId: payload.sid, jti: payload.jti, expiresAt: new Date(Number(payload.exp) * 1000) };
+    this.#verified.set(token, claims, Number(payload.exp));
+    return claims;
   }
 }
