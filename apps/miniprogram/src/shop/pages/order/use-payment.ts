@@ -6,7 +6,7 @@
  * the server answers with is shown.
  */
 import type { Order, RequestPaymentParams } from '@app/shared';
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { confirmUntilSettled } from '../../../api/payment-confirm';
 import { confirmPayment, preparePayment } from '../../../api/shop';
 import { clientEnv } from '../../../config';
@@ -15,6 +15,7 @@ import { canRequestPayment, requestPayment, type PaymentOutcome } from '../../..
 import { requestSubscribeMessage, type SubscribeOutcome } from '../../../platform/subscribe-message';
 import { toastSuccess } from '../../../platform/toast';
 import { errorToastText } from '../../../ui/error-text';
+import { useUnmounted } from './use-unmounted';
 
 export type PaymentState =
   | { kind: 'idle' }
@@ -89,13 +90,7 @@ export async function attemptPayment(orderId: number, steps: PaySteps = APP_STEP
 
 export function usePayment(order: Order, onChanged: (order: Order) => void, reload: () => void) {
   const [state, setState] = useState<PaymentState>(canRequestPayment() ? { kind: 'idle' } : { kind: 'unsupported' });
-  const gone = useRef(false);
-  useEffect(() => {
-    gone.current = false;
-    return () => {
-      gone.current = true;
-    };
-  }, []);
+  const gone = useUnmounted();
 
   const confirm = async () => {
     setState({ kind: 'confirming' });

@@ -14,6 +14,7 @@ import { confirmRefund, requestRefund } from '../../../api/shop';
 import { appCodeOf } from '../../../errors/app-error';
 import { toastSuccess } from '../../../platform/toast';
 import { toastError } from '../../../ui/toast-error';
+import { useUnmounted } from './use-unmounted';
 
 export type RefundState =
   | { kind: 'idle' }
@@ -40,13 +41,7 @@ export function refundConfirmText(order: Pick<Order, 'totalFen'>): string {
 
 export function useRefund(order: Order, onChanged: (order: Order) => void, reload: () => void) {
   const [state, setState] = useState<RefundState>({ kind: 'idle' });
-  const gone = useRef(false);
-  useEffect(() => {
-    gone.current = false;
-    return () => {
-      gone.current = true;
-    };
-  }, []);
+  const gone = useUnmounted();
 
   const confirm = async () => {
     setState({ kind: 'confirming' });
