@@ -20,7 +20,11 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 it('answers every request in flight at SIGTERM and exits 0 within its timeout', async () => {
-  stack.mock.world.setFaults({ latencyMs: 300 }); // each sign-in holds a request open for a while
+  // Each sign-in holds its request open for a second. The workers run in lockstep (they start
+  // together and each waits the same second), so the signal at 1.5 s comes half-way through their
+  // second round, well clear of its start: with 300 ms a round could begin just before the signal
+  // and leave nothing held at it (seen once in CI).
+  stack.mock.world.setFaults({ latencyMs: 1_000 });
   const load = new Load(8, (worker, sequence) =>
     call(server, 'auth.login', { input: { code: stack.mock.world.issueLoginCode(`leaver-${worker}-${sequence}`) } }),
   );
