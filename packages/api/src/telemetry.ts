@@ -9,9 +9,10 @@
  */
 import type { OrderStatus } from '@app/shared';
 import type { RateLimitName } from './rate-limits';
+import type { WeChatTransportError } from './wechat/errors';
 
-/** Why WeChat gave no usable answer (wechat/errors.ts, WeChatTransportError's reason). */
-export type WeChatFailureReason = 'connect' | 'network' | 'timeout' | 'http';
+/** Why WeChat gave no usable answer. */
+export type WeChatFailureReason = WeChatTransportError['reason'];
 
 /** The WeChat client's circuit breaker (cockatiel's states). */
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';

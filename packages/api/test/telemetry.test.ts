@@ -11,7 +11,7 @@ import { insertProduct } from '../src/modules/catalog/catalog.repository';
 import { OrderSweeper } from '../src/modules/order/order-sweeper';
 import { outRefundNoOf, refundJobHandler } from '../src/modules/pay/refund.service';
 import { RateLimits } from '../src/rate-limits';
-import { noopTelemetry, type Telemetry } from '../src/telemetry';
+import type { Telemetry } from '../src/telemetry';
 import { createSqliteTestDatabase, type TestDatabase } from './support/databases';
 import { appCodeOf } from './support/errors';
 import { usePayWorld, type PayWorld } from './support/pay-world';
@@ -35,15 +35,6 @@ function recording(): Telemetry & { events: Event[] } {
     paymentNotification: (kind, outcome) => events.push(['paymentNotification', kind, outcome]),
   };
 }
-
-describe('the no-op default', () => {
-  it('drops every event', () => {
-    expect(() => {
-      noopTelemetry.wechatCall('sns/jscode2session', 0, 1);
-      noopTelemetry.orderTransition('PAID', 'WECHATPAY_NOTIFY');
-    }).not.toThrow();
-  });
-});
 
 describe('the WeChat client', () => {
   let mock: RunningWeChatMock;

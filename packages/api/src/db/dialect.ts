@@ -76,7 +76,10 @@ export function sqlitePathOfUrl(url: string): string {
  * on SQLite never loads mysql2 (a megabyte of code with its charsets), and start-up stays short.
  */
 export function createDatabase<DB = Database>(options: DatabaseOptions): Kysely<DB> {
-  if (dialectOfUrl(options.url) === 'mysql') {
+  const dialect = dialectOfUrl(options.url);
+  // A span per query only with tracing on: Kysely's log hook costs nothing when absent.
+  const log = options.traceQueries ? { log: querySpans(databaseAttributes(options.url, dialect)) } : {};
+  if (dialect === 'mysql') {
     const connectionLimit = options.poolSize ?? 10;
     let created: MysqlPoolState | undefined;
     const pool = async () => {
@@ -95,7 +98,7 @@ export function createDatabase<DB = Database>(options: DatabaseOptions): Kysely<
     const db = new Kysely<DB>({
       dialect: new MysqlDialect({ pool }),
       plugins: options.outage ? [new QueryOutcomePlugin(options.outage)] : [],
-      ...(options.traceQueries ? { log: querySpans(databaseAttributes(options.url)) } : {}),
+      ...log,
     });
     poolReaders.set(db, () => mysqlPoolStats(created, connectionLimit));
     return db;
@@ -106,7 +109,7 @@ export function createDatabase<DB = Database>(options: DatabaseOptions): Kysely<
   return new Kysely<DB>({
     dialect: new SqliteDialect({ database: () => openNodeSqlite(file) }),
     plugins: [new SqliteValuesPlugin(), ...(options.outage ? [new QueryOutcomePlugin(options.outage)] : [])],
-    ...(options.traceQueries ? { log: querySpans(databaseAttributes(options.url)) } : {}),
+    ...log,
   });
 }
 

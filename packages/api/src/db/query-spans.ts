@@ -24,10 +24,11 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { LogEvent, OperationNode, RootOperationNode } from 'kysely';
 import { tracer } from '../tracing/tracer';
+import type { DialectName } from './dialect';
 
 /** What every span of this database says about it: system, server, database name. */
-export function databaseAttributes(url: string): Attributes {
-  if (!/^mysql:\/\//i.test(url)) return { [ATTR_DB_SYSTEM_NAME]: 'sqlite' };
+export function databaseAttributes(url: string, dialect: DialectName): Attributes {
+  if (dialect === 'sqlite') return { [ATTR_DB_SYSTEM_NAME]: 'sqlite' };
   // Never the URL itself: it holds the password.
   const { hostname, port, pathname } = new URL(url);
   const namespace = decodeURIComponent(pathname.replace(/^\//, ''));

@@ -11,7 +11,7 @@ import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, h
 import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
-import { noopTelemetry, type Telemetry } from '../telemetry';
+import { noopTelemetry, type BreakerState, type Telemetry } from '../telemetry';
 import { AccessTokenProvider, AccessTokenUnavailableError, type AccessTokenStore } from './access-token';
 import {
   WeChatApiError,
@@ -130,7 +130,7 @@ export class WeChatClient {
     });
   }
 
-  get breakerState(): 'closed' | 'open' | 'half-open' | 'isolated' {
+  get breakerState(): BreakerState {
     return (['closed', 'open', 'half-open', 'isolated'] as const)[this.#breaker.state];
   }
 

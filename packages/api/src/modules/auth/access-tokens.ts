@@ -1,15 +1,17 @@
 /**
  * Access tokens: short-lived JWTs, HS256 only, with iss, aud, sub (user id), sid (session id),
- * jti, iat and exp, signed and verified synchronously with node:crypto's HMAC (hs256.ts); tokens of
- * another form (another header, say) are verified by jose. For jose the key is imported once, as a
- * WebCrypto CryptoKey: jose converts anything else (a KeyObject, raw bytes) into one on every call.
+ * jti, iat and exp, signed synchronously with node:crypto's HMAC (hs256.ts) and verified by jose,
+ * once per token: a verified token is kept until it expires (verified-tokens.ts), so a user's
+ * later requests skip the HMAC and the claim checks (the session's revocation is still checked on
+ * every request, in authenticate.ts). For jose the key is imported once, as a WebCrypto CryptoKey:
+ * jose converts anything else (a KeyObject, raw bytes) into one on every call.
  */
 import { createSecretKey, randomUUID, webcrypto, type KeyObject } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import type { AppErrorCode } from '@app/shared';
 import type { Clock } from '../../clock';
 import { AppError } from '../../errors';
-import { signHs256, verifyHs256 } from './hs256';
+import { signHs256 } from './hs256';
 import { VerifiedTokens } from './verified-tokens';
 
 /** Verified tokens kept per process (verified-tokens.ts): a few MB when full (~300-byte tokens). */
@@ -87,20 +89,15 @@ export class AccessTokens {
     if (known !== undefined) return known;
     let payload: Record<string, unknown>;
     try {
-      payload =
-        verifyHs256(token, this.#hmacKey, this.#options, nowSeconds) ??
-        (
-          await jwtVerify(token, await this.#key, {
-            algorithms: [ACCESS_TOKEN_ALGORITHM],
-            issuer: this.#options.issuer,
-            audience: this.#options.audience,
-            clockTolerance: this.#options.clockToleranceSeconds,
-            currentDate: now,
-            requiredClaims: ['sub', 'jti', 'iat', 'exp'],
-          })
-        ).payload;
+      ({ payload } = await jwtVerify(token, await this.#key, {
+        algorithms: [ACCESS_TOKEN_ALGORITHM],
+        issuer: this.#options.issuer,
+        audience: this.#options.audience,
+        clockTolerance: this.#options.clockToleranceSeconds,
+        currentDate: now,
+        requiredClaims: ['sub', 'jti', 'iat', 'exp'],
+      }));
     } catch (error) {
-      if (error instanceof AppError) throw error; // verifyHs256's, already coded
       throw new AppError(appCodeForJoseError(error), { cause: error });
     }
     const userId = Number(payload.sub);

@@ -54,6 +54,8 @@ export interface NewProduct {
   priceFen: number;
   stock: number;
   imageUrl: string | null;
+  /** Put on the shelf (the default) or kept off it. */
+  onShelf?: boolean;
 }
 
 export async function insertProduct(db: Db, product: NewProduct, now: Date): Promise<number> {
@@ -65,7 +67,7 @@ export async function insertProduct(db: Db, product: NewProduct, now: Date): Pro
       price_fen: product.priceFen,
       stock: product.stock,
       image_url: product.imageUrl,
-      on_shelf: 1,
+      on_shelf: product.onShelf === false ? 0 : 1,
       created_at: now,
       updated_at: now,
     })

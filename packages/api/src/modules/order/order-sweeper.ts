@@ -14,7 +14,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock';
-import { dialectOf, isDeadlock } from '../../db/dialect';
+import { dialectOf, retryOnDeadlock } from '../../db/dialect';
 import { Periodic } from '../../periodic';
 import type { Database } from '../../db/schema';
 import { noopTelemetry, type Telemetry } from '../../telemetry';
@@ -61,7 +61,7 @@ export class OrderSweeper {
   async sweep(): Promise<number> {
     let closed = 0;
     for (;;) {
-      const batch = await this.#closeBatch();
+      const batch = await retryOnDeadlock(() => this.#closeBatch());
       closed += batch.closed.length;
       for (let i = 0; i < batch.closed.length; i += 1) this.#telemetry.orderTransition('CLOSED', 'TIMEOUT');
       // After the commit, best effort (closeTradesAtWeChatPay says why that is enough).
@@ -76,30 +76,25 @@ export class OrderSweeper {
    * One transaction: claim a batch of due orders and close them. On MySQL at READ COMMITTED:
    * under REPEATABLE READ the claim would also lock the gaps of the index it scans, and two
    * instances, each then moving its orders to CLOSED in that same index, would deadlock. A
-   * deadlock or lock timeout that still happens rolls the batch back whole: it is run again.
+   * deadlock or lock timeout that still happens rolls the batch back whole: sweep() runs it again.
    */
-  async #closeBatch(attempt = 1): Promise<{ found: number; closed: number[] }> {
+  #closeBatch(): Promise<{ found: number; closed: number[] }> {
     const transaction = this.#skipLocked ? this.#db.transaction().setIsolationLevel('read committed') : this.#db.transaction();
-    try {
-      return await transaction.execute(async (trx) => {
-        const now = this.#clock.now();
-        let due = trx
-          .selectFrom('orders')
-          .select('id')
-          .where('status', '=', 'PENDING_PAYMENT')
-          .where('expires_at', '<=', now)
-          .orderBy('expires_at', 'asc')
-          .limit(this.#batchSize);
-        if (this.#skipLocked) due = due.forUpdate().skipLocked();
-        const rows = await due.execute();
-        const closed: number[] = [];
-        for (const { id } of rows) if (await closeOrder(trx, id, 'TIMEOUT', now)) closed.push(id);
-        return { found: rows.length, closed };
-      });
-    } catch (error) {
-      if (attempt < 3 && isDeadlock(error)) return this.#closeBatch(attempt + 1);
-      throw error;
-    }
+    return transaction.execute(async (trx) => {
+      const now = this.#clock.now();
+      let due = trx
+        .selectFrom('orders')
+        .select('id')
+        .where('status', '=', 'PENDING_PAYMENT')
+        .where('expires_at', '<=', now)
+        .orderBy('expires_at', 'asc')
+        .limit(this.#batchSize);
+      if (this.#skipLocked) due = due.forUpdate().skipLocked();
+      const rows = await due.execute();
+      const closed: number[] = [];
+      for (const { id } of rows) if (await closeOrder(trx, id, 'TIMEOUT', now)) closed.push(id);
+      return { found: rows.length, closed };
+    });
   }
 
   /** Sweeps every `intervalMs` until stop(); a failed sweep (database down) is logged and retried next time. */

@@ -2,9 +2,9 @@
  * Orders, their lines and their history. Plain functions taking the database or a transaction
  * first; MySQL's dialect returns no rows from `returning()`, so inserts read back by id.
  */
-import type { OrderCloseReason, OrderStatus } from '@app/shared';
-import type { Kysely } from 'kysely';
-import type { Database, OrderItemRow, OrderRow } from '../../db/schema';
+import type { OrderStatus } from '@app/shared';
+import type { Kysely, Updateable } from 'kysely';
+import type { Database, OrderItemRow, OrderRow, OrdersTable } from '../../db/schema';
 
 type Db = Kysely<Database>;
 
@@ -94,56 +94,27 @@ export async function findOrderItems(db: Db, orderIds: readonly number[]): Promi
   return db.selectFrom('order_items').selectAll().where('order_id', 'in', orderIds).orderBy('id', 'asc').execute();
 }
 
+/** What a move may write besides the status. */
+export type OrderMoveFields = Pick<Updateable<OrdersTable>, 'paid_at' | 'refunded_at' | 'closed_at' | 'close_reason'>;
+
 /**
- * PENDING_PAYMENT → CLOSED, only from that state (and, given a user, only their order): a guarded
- * update, so a cancel, the timeout sweeper and (later) a payment can race without a double close.
- * True when this call closed it.
+ * Moves an order `from` one state `to` another, only from that state (and, given a user, only
+ * their order), with its order_events row: the guarded update that lets a cancel, the sweeper,
+ * notifications and queries race without a double move (a payment counts once, a closed order is
+ * never paid here, a refund finishes once). True when this call moved it.
  */
-export async function closePendingOrder(db: Db, orderId: number, reason: OrderCloseReason, now: Date, userId?: number): Promise<boolean> {
+export async function moveOrder(
+  db: Db,
+  move: { orderId: number; from: OrderStatus; to: OrderStatus; reason: string; userId?: number; set?: OrderMoveFields },
+  now: Date,
+): Promise<boolean> {
   let update = db
     .updateTable('orders')
-    .set({ status: 'CLOSED', closed_at: now, close_reason: reason, updated_at: now })
-    .where('id', '=', orderId)
-    .where('status', '=', 'PENDING_PAYMENT');
-  if (userId !== undefined) update = update.where('user_id', '=', userId);
-  const result = await update.executeTakeFirst();
-  return result.numUpdatedRows === 1n;
-}
-
-/**
- * PENDING_PAYMENT → PAID, only from that state: the guarded update that makes a payment count
- * once however many notifications (and, later, queries) report it, and never on a closed order.
- * True when this call moved it.
- */
-export async function markPendingOrderPaid(db: Db, orderId: number, paidAt: Date, now: Date): Promise<boolean> {
-  const result = await db
-    .updateTable('orders')
-    .set({ status: 'PAID', paid_at: paidAt, updated_at: now })
-    .where('id', '=', orderId)
-    .where('status', '=', 'PENDING_PAYMENT')
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
-}
-
-/** PAID → REFUNDING, only the user's own paid order, once: true when this call moved it. */
-export async function markPaidOrderRefunding(db: Db, orderId: number, userId: number, now: Date): Promise<boolean> {
-  const result = await db
-    .updateTable('orders')
-    .set({ status: 'REFUNDING', updated_at: now })
-    .where('id', '=', orderId)
-    .where('user_id', '=', userId)
-    .where('status', '=', 'PAID')
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
-}
-
-/** REFUNDING → REFUNDED, once however many times WeChat Pay says so: true when this call moved it. */
-export async function markRefundingOrderRefunded(db: Db, orderId: number, refundedAt: Date, now: Date): Promise<boolean> {
-  const result = await db
-    .updateTable('orders')
-    .set({ status: 'REFUNDED', refunded_at: refundedAt, updated_at: now })
-    .where('id', '=', orderId)
-    .where('status', '=', 'REFUNDING')
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+    .set({ ...move.set, status: move.to, updated_at: now })
+    .where('id', '=', move.orderId)
+    .where('status', '=', move.from);
+  if (move.userId !== undefined) update = update.where('user_id', '=', move.userId);
+  if ((await update.executeTakeFirst()).numUpdatedRows !== 1n) return false;
+  await recordOrderEvent(db, move.orderId, move.from, move.to, move.reason, now);
+  return true;
 }

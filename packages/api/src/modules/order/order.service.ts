@@ -13,16 +13,13 @@ import { enqueueJob } from '../../jobs/job-queue';
 import type { Telemetry } from '../../telemetry';
 import { findProductsByIds, returnStock, takeStock } from '../catalog/catalog.repository';
 import {
-  closePendingOrder,
   findOrderById,
   findOrderByKey,
   findOrderItems,
   insertOrder,
   insertOrderItems,
   listUserOrders,
-  markPaidOrderRefunding,
-  markPendingOrderPaid,
-  markRefundingOrderRefunded,
+  moveOrder,
   recordOrderEvent,
   type NewOrderItem,
 } from './order.repository';
@@ -64,7 +61,7 @@ function toOrder(row: OrderRow, items: readonly OrderItemRow[]): Order {
   };
 }
 
-async function loadOrder(db: Kysely<Database>, row: OrderRow): Promise<Order> {
+export async function loadOrder(db: Kysely<Database>, row: OrderRow): Promise<Order> {
   return toOrder(row, await findOrderItems(db, [row.id]));
 }
 
@@ -189,10 +186,10 @@ export async function closeOrder(
   now: Date,
   userId?: number,
 ): Promise<boolean> {
-  if (!(await closePendingOrder(trx, orderId, reason, now, userId))) return false;
+  const move = { orderId, from: 'PENDING_PAYMENT', to: 'CLOSED', reason, userId, set: { closed_at: now, close_reason: reason } } as const;
+  if (!(await moveOrder(trx, move, now))) return false;
   const items = await findOrderItems(trx, [orderId]);
   for (const item of [...items].sort((a, b) => a.product_id - b.product_id)) await returnStock(trx, item.product_id, item.quantity, now);
-  await recordOrderEvent(trx, orderId, 'PENDING_PAYMENT', 'CLOSED', reason, now);
   return true;
 }
 
@@ -209,8 +206,8 @@ export async function markOrderPaid(
   now: Date,
   source: 'WECHATPAY_NOTIFY' | 'WECHATPAY_QUERY',
 ): Promise<boolean> {
-  if (!(await markPendingOrderPaid(trx, orderId, paidAt, now))) return false;
-  await recordOrderEvent(trx, orderId, 'PENDING_PAYMENT', 'PAID', source, now);
+  if (!(await moveOrder(trx, { orderId, from: 'PENDING_PAYMENT', to: 'PAID', reason: source, set: { paid_at: paidAt } }, now)))
+    return false;
   // In the same transaction: the job exists exactly when the order became PAID (once).
   await enqueueJob(trx, ORDER_PAID_JOB, { orderId }, now);
   return true;
@@ -235,32 +232,4 @@ export async function cancelOrder(
   // Paid (or refunding, or refunded): not cancellable; a paid order's money goes back by refund.
   if (row.status !== 'CLOSED') throw new AppError('ORDER_STATE_CONFLICT');
   return loadOrder(deps.db, row);
-}
-
-/**
- * The user's paid order starts its refund (PAID → REFUNDING, with its event), inside the
- * caller's transaction, which also writes the refund and its job. False when it was not PAID.
- */
-export async function beginOrderRefund(trx: Kysely<Database>, orderId: number, userId: number, now: Date): Promise<boolean> {
-  if (!(await markPaidOrderRefunding(trx, orderId, userId, now))) return false;
-  await recordOrderEvent(trx, orderId, 'PAID', 'REFUNDING', 'USER_REQUEST', now);
-  return true;
-}
-
-/**
- * REFUNDING → REFUNDED with its event, inside the caller's transaction; `source` says what
- * proved it (WeChat Pay's notification, its answer to the refund request, or to our query).
- * False when the order was not REFUNDING (a repeat, or an order refunded because it was paid
- * after it closed, which stays CLOSED).
- */
-export async function markOrderRefunded(
-  trx: Kysely<Database>,
-  orderId: number,
-  refundedAt: Date,
-  now: Date,
-  source: string,
-): Promise<boolean> {
-  if (!(await markRefundingOrderRefunded(trx, orderId, refundedAt, now))) return false;
-  await recordOrderEvent(trx, orderId, 'REFUNDING', 'REFUNDED', source, now);
-  return true;
 }

@@ -14,6 +14,7 @@ import { PermanentJobError, type JobHandler } from '../../jobs/job-runner';
 import type { SubscribeMessage, WeChatClient } from '../../wechat/client';
 import { WeChatApiError } from '../../wechat/errors';
 import { findOrderById, findOrderItems } from '../order/order.repository';
+import { findUserById } from '../user/user.repository';
 import { chinaTime } from './pay.service';
 
 export interface PaidMessageSettings {
@@ -50,7 +51,7 @@ export function paidMessageHandler(
     if (typeof orderId !== 'number') throw new PermanentJobError('payload without orderId');
     const order = await findOrderById(deps.db, orderId);
     if (!order?.paid_at) throw new PermanentJobError(`order ${orderId} is not paid`);
-    const user = await deps.db.selectFrom('users').select('openid').where('id', '=', order.user_id).executeTakeFirst();
+    const user = await findUserById(deps.db, order.user_id);
     if (!user) throw new PermanentJobError(`the user of order ${orderId} is gone`);
     const items = await findOrderItems(deps.db, [order.id]);
     try {

@@ -41,9 +41,18 @@ export function orderAfterFailedQuery(logger: Logger, order: Order, error: unkno
     logger.warn({ orderId: order.id, status: error.status, code: error.code, detail: error.detail }, 'WeChat Pay refused a query');
     return order;
   }
-  if (error instanceof WeChatTransportError) {
-    logger.warn({ orderId: order.id, reason: error.reason, detail: error.detail }, 'WeChat Pay unavailable');
-    throw new AppError('PAYMENT_UNAVAILABLE', { cause: error });
-  }
+  if (error instanceof WeChatTransportError) payUnavailable(logger, order.id, error);
   throw error;
+}
+
+/** WeChat Pay did not answer: logged, and PAYMENT_UNAVAILABLE for the client to retry. */
+export function payUnavailable(logger: Logger, orderId: number, error: WeChatTransportError): never {
+  logger.warn({ orderId, reason: error.reason, detail: error.detail }, 'WeChat Pay unavailable');
+  throw new AppError('PAYMENT_UNAVAILABLE', { cause: error });
+}
+
+/** When WeChat Pay says the payment or refund succeeded; now when it sent no time that parses. */
+export function successTimeOf(resource: { success_time?: string | undefined }, now: Date): Date {
+  const parsed = resource.success_time ? new Date(resource.success_time) : null;
+  return parsed && !Number.isNaN(parsed.getTime()) ? parsed : now;
 }

@@ -84,16 +84,7 @@ export async function recordConfirmedPayment(
 ): Promise<void> {
   const values = { status, transaction_id: payment.transactionId, paid_at: payment.paidAt, updated_at: now };
   await updateOrInsert(
-    async () =>
-      (
-        await db
-          .updateTable('payments')
-          .set(values)
-          .where('order_id', '=', payment.orderId)
-          // A repeat of the notification after the refund must not make it "needed" again.
-          .where('status', '!=', 'REFUNDED')
-          .executeTakeFirst()
-      ).numUpdatedRows,
+    async () => (await db.updateTable('payments').set(values).where('order_id', '=', payment.orderId).executeTakeFirst()).numUpdatedRows,
     () =>
       db
         .insertInto('payments')

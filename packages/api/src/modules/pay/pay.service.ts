@@ -26,7 +26,8 @@ import { findOrderById, findOrderItems } from '../order/order.repository';
 import { getOrder, markOrderPaid, ownOrder } from '../order/order.service';
 import { findUserById } from '../user/user.repository';
 import { findPaymentByOrderId, recordConfirmedPayment, savePrepay } from './pay.repository';
-import { enabledPay, orderAfterFailedQuery, type ConfirmDeps, type PayDeps } from './pay-shared';
+import { enabledPay, orderAfterFailedQuery, payUnavailable, successTimeOf, type ConfirmDeps, type PayDeps } from './pay-shared';
+import { findRefundByOrderId } from './refund.repository';
 import { applyRefundResult, confirmRefund, PAID_AFTER_CLOSE_REASON, scheduleRefund } from './refund.service';
 
 /** A prepay id lives 2 hours at WeChat Pay; ours is retired a little earlier. */
@@ -72,10 +73,7 @@ function failPrepay(logger: Logger, orderId: number, error: unknown): never {
     logger.error({ orderId, status: error.status, code: error.code, detail: error.detail }, 'WeChat Pay refused a prepay');
     throw new AppError('PAYMENT_FAILED', { cause: error });
   }
-  if (error instanceof WeChatTransportError) {
-    logger.warn({ orderId, reason: error.reason, detail: error.detail }, 'WeChat Pay unavailable');
-    throw new AppError('PAYMENT_UNAVAILABLE', { cause: error });
-  }
+  if (error instanceof WeChatTransportError) payUnavailable(logger, orderId, error);
   throw error;
 }
 
@@ -197,8 +195,7 @@ export async function applyConfirmedTransaction(
   }
 
   const now = deps.clock.now();
-  const successTime = transaction.success_time ? new Date(transaction.success_time) : null;
-  const paidAt = successTime && !Number.isNaN(successTime.getTime()) ? successTime : now;
+  const paidAt = successTimeOf(transaction, now);
   const payment = {
     orderId: order.id,
     outTradeNo,
@@ -228,12 +225,16 @@ export async function applyConfirmedTransaction(
   // PAID, or REFUNDING/REFUNDED after it (a notification arriving late, after the refund): no effect.
   if (current?.status !== 'CLOSED') return 'already-paid';
   // The user paid an order that had closed here (the sweeper ran between their tap and WeChat
-  // Pay's confirmation, or a cancel raced the payment): the payment is recorded REFUND_NEEDED
-  // and its refund scheduled in the same transaction (once, however often this is repeated).
+  // Pay's confirmation, or a cancel raced the payment): its refund is scheduled and the payment
+  // recorded REFUND_NEEDED in one transaction, once. A repeat finds the refund and stops at that
+  // read; repeats racing each other are settled by the refund's unique index (scheduleRefund).
+  if (await findRefundByOrderId(deps.db, order.id)) return 'refund-needed';
   const scheduled = await retryOnDeadlock(() =>
     deps.db.transaction().execute(async (trx) => {
+      const refund = { orderId: order.id, outTradeNo, amountFen: order.total_fen, reason: PAID_AFTER_CLOSE_REASON };
+      if (!(await scheduleRefund(trx, refund, now))) return false;
       await recordConfirmedPayment(trx, payment, 'REFUND_NEEDED', now);
-      return scheduleRefund(trx, { orderId: order.id, outTradeNo, amountFen: order.total_fen, reason: PAID_AFTER_CLOSE_REASON }, now);
+      return true;
     }),
   );
   if (scheduled) {

@@ -55,8 +55,7 @@ type RefundStatus = RefundsTable['status'];
  * The states each state may follow. ABNORMAL (the user's card closed, say) still ends in SUCCESS
  * or CLOSED once the merchant acts in the console; nothing goes back to PROCESSING.
  */
-const FOLLOWS: Record<RefundStatus, readonly RefundStatus[]> = {
-  REQUESTED: [],
+const FOLLOWS: Record<Exclude<RefundStatus, 'REQUESTED'>, readonly RefundStatus[]> = {
   PROCESSING: ['REQUESTED'],
   ABNORMAL: ['REQUESTED', 'PROCESSING'],
   SUCCESS: ['REQUESTED', 'PROCESSING', 'ABNORMAL'],

@@ -16,9 +16,10 @@ import { AppError } from '../../errors';
 import { enqueueJob } from '../../jobs/job-queue';
 import { PermanentJobError, type JobHandler } from '../../jobs/job-runner';
 import { refundStatusOf, WeChatPayApiError, type PayServices, type Refund } from '../../wechat/pay';
-import { beginOrderRefund, getOrder, markOrderRefunded, ownOrder } from '../order/order.service';
+import { moveOrder } from '../order/order.repository';
+import { getOrder, loadOrder, ownOrder } from '../order/order.service';
 import { findPaymentByOrderId, markPaymentRefunded } from './pay.repository';
-import { enabledPay, orderAfterFailedQuery, type ConfirmDeps, type PayDeps } from './pay-shared';
+import { enabledPay, orderAfterFailedQuery, successTimeOf, type ConfirmDeps, type PayDeps } from './pay-shared';
 import { findRefundByOrderId, findRefundByOutRefundNo, insertRefund, recordRefundState, type NewRefund } from './refund.repository';
 
 /** The job that asks WeChat Pay for a refund written in the same transaction. */
@@ -65,14 +66,15 @@ export async function scheduleRefund(trx: PayDeps['db'], refund: Omit<NewRefund,
 export async function requestRefund(deps: PayDeps, userId: number, orderId: number, reason: string | undefined): Promise<Order> {
   enabledPay(deps.pay);
   const order = await ownOrder(deps.db, userId, orderId);
-  if (order.status === 'REFUNDING' || order.status === 'REFUNDED') return getOrder(deps, userId, orderId);
+  if (order.status === 'REFUNDING' || order.status === 'REFUNDED') return loadOrder(deps.db, order);
   if (order.status !== 'PAID') throw new AppError('ORDER_STATE_CONFLICT');
   const payment = await findPaymentByOrderId(deps.db, orderId);
   if (payment?.status !== 'SUCCESS') throw new AppError('ORDER_STATE_CONFLICT');
   const now = deps.clock.now();
   const begun = await retryOnDeadlock(() =>
     deps.db.transaction().execute(async (trx) => {
-      if (!(await beginOrderRefund(trx, orderId, userId, now))) return false;
+      // Only the user's own PAID order, once however many taps race here.
+      if (!(await moveOrder(trx, { orderId, from: 'PAID', to: 'REFUNDING', reason: 'USER_REQUEST', userId }, now))) return false;
       await scheduleRefund(trx, { orderId, outTradeNo: payment.out_trade_no, amountFen: payment.amount_fen, reason: reason ?? null }, now);
       return true;
     }),
@@ -101,11 +103,6 @@ export type RefundOutcome =
 
 /** What proved it: WeChat Pay's answer to the refund request, its notification, our query. */
 export type RefundSource = 'WECHATPAY_REFUND_ANSWER' | 'WECHATPAY_REFUND_NOTIFY' | 'WECHATPAY_REFUND_QUERY';
-
-function successTimeOf(refund: Refund, now: Date): Date {
-  const parsed = refund.success_time ? new Date(refund.success_time) : null;
-  return parsed && !Number.isNaN(parsed.getTime()) ? parsed : now;
-}
 
 /**
  * Applies what WeChat Pay said about a refund (its signature verified by whoever read it): the
@@ -144,7 +141,14 @@ export async function applyRefundResult(deps: PayDeps, pay: PayServices, refund:
       deps.db.transaction().execute(async (trx) => {
         if (!(await recordRefundState(trx, row.id, { status: 'SUCCESS', refundId, succeededAt }, now))) return null;
         await markPaymentRefunded(trx, row.order_id, now);
-        return { orderRefunded: await markOrderRefunded(trx, row.order_id, succeededAt, now, source) };
+        const move = {
+          orderId: row.order_id,
+          from: 'REFUNDING',
+          to: 'REFUNDED',
+          reason: source,
+          set: { refunded_at: succeededAt },
+        } as const;
+        return { orderRefunded: await moveOrder(trx, move, now) };
       }),
     );
     if (changed?.orderRefunded) deps.telemetry.orderTransition('REFUNDED', source);
