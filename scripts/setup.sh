@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine, idempotently:
 #   Debian packages (MariaDB, Redis, Chromium and a CJK font for the end-to-end tests, shellcheck
-#   for the script checks, promtool (prometheus) for the alert rules, wrk for the benchmarks) when
-#   missing,
+#   for the script checks, promtool (prometheus, without starting or enabling its server) for the
+#   alert rules, wrk for the benchmarks) when missing,
 #   starts MariaDB and Redis when they are down, creates the test user, runs npm ci, which also
 #   brings Node.js 24 (the npm package node@24, first on the PATH of every npm script).
 #   When TEST_MYSQL_URL or TEST_REDIS_URL names a server on another host (CI's service
@@ -47,15 +47,47 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
 # The deploy suite's script check (deploy/test/workflows.test.ts).
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
-# The deploy suite's alert-rule checks (deploy/test/observability.test.ts): promtool.
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+# The deploy suite's alert-rule checks (deploy/test/observability.test.ts): promtool, installed
+# on its own below.
+need_promtool=false
+command -v promtool >/dev/null 2>&1 || need_promtool=true
 # Benchmarks (npm run bench): the HTTP load generator.
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+if [ ${#missing[@]} -gt 0 ] || $need_promtool; then
+  as_root apt-get update -qq
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   step "Installing Debian packages: ${missing[*]}"
-  as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
 fi
+
+# promtool comes only in Debian's prometheus package, which is a whole Prometheus server: installed
+# without its recommends (prometheus-node-exporter), and its service neither started nor enabled,
+# so that a test machine does not end up running a server that scrapes it.
+install_promtool() {
+  step "Installing Debian package prometheus, for promtool only (its server is not started or enabled)"
+  # policy-rc.d answering 101 ("action forbidden") keeps the package's scripts from starting the
+  # service (invoke-rc.d and deb-systemd-invoke ask it). One already there is left as it is: Docker
+  # images have one that does the same.
+  local policy=/usr/sbin/policy-rc.d placed=false status=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+    as_root chmod 755 "$policy"
+    placed=true
+  fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends prometheus || status=$?
+  if $placed; then as_root rm -f "$policy"; fi
+  [ "$status" -eq 0 ] || exit "$status"
+  # The package enables its service at boot all the same: disabled (sysvinit links and systemd
+  # unit), and stopped should anything have started it while systemd runs.
+  if command -v update-rc.d >/dev/null 2>&1; then as_root update-rc.d prometheus disable >/dev/null 2>&1 || true; fi
+  if [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  elif command -v systemctl >/dev/null 2>&1; then
+    as_root systemctl disable prometheus.service >/dev/null 2>&1 || true
+  fi
+}
+if $need_promtool; then install_promtool; fi
 
 # --- Test services -----------------------------------------------------------
 # The tests find MySQL and Redis through TEST_MYSQL_URL and TEST_REDIS_URL (packages/test-support).

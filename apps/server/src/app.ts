@@ -2,6 +2,7 @@
  * buildApp(config): the whole HTTP server as one Fastify instance, used by main.ts and the tests.
  */
 import {
+  appRouter,
   createServices,
   DEFAULT_RATE_LIMITS,
   OutageLog,
@@ -34,6 +35,7 @@ import { registerSecurity } from './plugins/security';
 import { registerTrpc } from './plugins/trpc';
 import { registerRestApi } from './plugins/rest-api';
 import { registerApiDocument } from './plugins/api-document';
+import { restOperationsOf } from './openapi/operations';
 import { registerUploads } from './plugins/uploads';
 import { registerWeChatPayWebhook } from './plugins/wechatpay-webhook';
 import { prewarm } from './prewarm';
@@ -120,7 +122,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   }
 
   // Prometheus metrics (plugins/metrics.ts), when configured: prom-client is loaded only then.
-  const metrics = config.metrics ? await createMetrics({ version: config.version }) : null;
+  // Kept with their settings, so that one check says both are there.
+  const prometheus = config.metrics ? { metrics: await createMetrics({ version: config.version }), settings: config.metrics } : null;
 
   const services = await createServices({
     db,
@@ -148,7 +151,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     redisOutage: outages.redis,
     orders: { paymentTimeoutMinutes: config.orders.paymentTimeoutMinutes },
     pay: config.pay,
-    telemetry: metrics?.telemetry,
+    telemetry: prometheus?.metrics.telemetry,
   });
 
   // Unpaid orders close on time in every instance (packages/api, order-sweeper.ts says why a sweeper).
@@ -183,7 +186,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   installRequestContext(app);
   // Tracing (tracing/): spans for requests, procedures and what they call; before any route.
   if (tracing) installRequestSpans(app);
-  if (metrics && config.metrics) registerMetrics(app, { metrics, settings: config.metrics, db, redis, services });
+  if (prometheus) registerMetrics(app, { ...prometheus, redis, services });
   installErrorHandling(app, { databaseOutage: outages.database });
   await registerSecurity(app, { corsOrigins: config.corsOrigins });
   installClosingResponses(app);
@@ -194,12 +197,14 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     services,
     host: config.trpcHost,
     databaseOutage: outages.database,
-    onCallError: metrics ? recordTrpcCallError : undefined,
+    onCallError: prometheus ? recordTrpcCallError : undefined,
     traceCalls: tracing,
   });
-  // The same procedures as REST (those with openapi meta), and the document describing them.
-  await registerRestApi(app, { services, databaseOutage: outages.database });
-  registerApiDocument(app, { version: config.version, reference: config.apiReference });
+  // The same procedures as REST (those with openapi meta), and the document describing them: one
+  // list for both, so the document describes exactly the routes served.
+  const operations = restOperationsOf(appRouter);
+  await registerRestApi(app, { services, operations });
+  registerApiDocument(app, { operations, version: config.version, reference: config.apiReference });
   options.extend?.(app, services);
   return app;
 }

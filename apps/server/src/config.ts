@@ -8,6 +8,7 @@ import type { ServicesConfig, WeChatPaySettings } from '@app/api';
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import packageJson from '../package.json' with { type: 'json' };
+import { commaList } from './comma-list';
 import { metricsSettings, type MetricsSettings } from './metrics-config';
 import { paymentSettings } from './payment-config';
 import { TRACING_VARIABLES, tracingConfig, type TracingConfig } from './tracing/tracing-config';
@@ -24,24 +25,42 @@ const SECRET_VARIABLES = {
   WECHAT_APP_SECRET: 'dev-only-wechat-app-secret-for-the-mock',
 } as const;
 const DEV_WECHAT_APP_ID = 'wx0000000000000000';
-type SecretVariable = keyof typeof SECRET_VARIABLES;
 /** Development defaults are never acceptable in production; .env.example's values say "change-me". */
 const KNOWN_INSECURE_SECRETS = new Set<string>(Object.values(SECRET_VARIABLES));
+/** .env.example's placeholders and the dev values (this server's defaults, the WeChat mock's merchant). */
+const PLACEHOLDER = /change[-_]?me|example|dev[-_]?only/i;
+
+type Problem = { variable: string; message: string };
+
+/**
+ * Whether a value must never reach production: a placeholder or a development value. Also for
+ * payment-config.ts and metrics-config.ts (which config.ts imports: they call this only while
+ * loadConfig runs, so the import cycle is harmless).
+ */
+export function isPlaceholder(value: string): boolean {
+  return KNOWN_INSECURE_SECRETS.has(value) || PLACEHOLDER.test(value);
+}
+
+/** What is wrong with a secret in production (missing, short, a placeholder), naming its variable; null: nothing. */
+export function secretProblem(variable: string, value: string | undefined): Problem | null {
+  const message =
+    value === undefined
+      ? 'is required in production'
+      : value.length < MIN_SECRET_LENGTH
+        ? `must be at least ${MIN_SECRET_LENGTH} characters in production`
+        : isPlaceholder(value)
+          ? 'is a placeholder value; generate one with: openssl rand -base64 48'
+          : null;
+  return message === null ? null : { variable, message };
+}
 
 const originList = z.pipe(
   z.string(),
-  z.transform((value: string, ctx) => {
-    const origins = value
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean);
-    for (const origin of origins) {
-      if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
-        ctx.issues.push({ code: 'custom', message: `"${origin}" is not an origin like https://example.com`, input: origin });
-      }
-    }
-    return origins;
-  }),
+  z.transform((value: string, ctx) =>
+    commaList(value, ctx, (origin) =>
+      /^https?:\/\/[^/\s]+$/.test(origin) ? null : `"${origin}" is not an origin like https://example.com`,
+    ),
+  ),
 );
 
 /**
@@ -65,20 +84,11 @@ const trustProxy = z.pipe(
       });
       return false;
     }
-    const entries = text
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean);
-    for (const entry of entries) {
-      if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) && !['loopback', 'linklocal', 'uniquelocal'].includes(entry)) {
-        ctx.issues.push({
-          code: 'custom',
-          message: `"${entry}" is not an IP address, a CIDR, loopback, linklocal or uniquelocal`,
-          input: value,
-        });
-      }
-    }
-    return entries;
+    return commaList(text, ctx, (entry) =>
+      /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) || ['loopback', 'linklocal', 'uniquelocal'].includes(entry)
+        ? null
+        : `"${entry}" is not an IP address, a CIDR, loopback, linklocal or uniquelocal`,
+    );
   }),
 );
 
@@ -187,11 +197,15 @@ const envSchema = z.object({
  * Production secret checks, on the raw environment: they must report alongside any other wrong
  * variable (zod skips refinements of an object whose fields failed).
  */
-function productionProblems(env: Record<string, string>): Array<{ variable: string; message: string }> {
+function productionProblems(env: Record<string, string>): Problem[] {
   if (env.NODE_ENV !== 'production') return [];
-  const problems: Array<{ variable: string; message: string }> = [];
+  const problems: Problem[] = [];
   if (env.WECHAT_APP_ID === undefined) problems.push({ variable: 'WECHAT_APP_ID', message: 'is required in production' });
-  return problems.concat(secretProblems(env));
+  for (const variable of Object.keys(SECRET_VARIABLES)) {
+    const problem = secretProblem(variable, env[variable]);
+    if (problem) problems.push(problem);
+  }
+  return problems;
 }
 
 /**
@@ -199,8 +213,8 @@ function productionProblems(env: Record<string, string>): Array<{ variable: stri
  * timeout (which includes the headers), and a WeChat budget shorter than one attempt's timeout
  * would cut every slow attempt short of its own timeout.
  */
-function timeoutProblems(env: z.infer<typeof envSchema>): Array<{ variable: string; message: string }> {
-  const problems: Array<{ variable: string; message: string }> = [];
+function timeoutProblems(env: z.infer<typeof envSchema>): Problem[] {
+  const problems: Problem[] = [];
   if (env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS) {
     problems.push({ variable: 'HEADERS_TIMEOUT_MS', message: 'must not be longer than REQUEST_TIMEOUT_MS, which includes the headers' });
   }
@@ -208,21 +222,6 @@ function timeoutProblems(env: z.infer<typeof envSchema>): Array<{ variable: stri
     problems.push({ variable: 'WECHAT_BUDGET_MS', message: 'must not be shorter than WECHAT_TIMEOUT_MS (one attempt)' });
   }
   return problems;
-}
-
-function secretProblems(env: Record<string, string>): Array<{ variable: string; message: string }> {
-  return (Object.keys(SECRET_VARIABLES) as SecretVariable[]).flatMap((variable) => {
-    const value = env[variable];
-    const message =
-      value === undefined
-        ? 'is required in production'
-        : value.length < MIN_SECRET_LENGTH
-          ? `must be at least ${MIN_SECRET_LENGTH} characters in production`
-          : KNOWN_INSECURE_SECRETS.has(value) || /change[-_]?me|example/i.test(value)
-            ? 'is a placeholder value; generate one with: openssl rand -base64 48'
-            : null;
-    return message === null ? [] : [{ variable, message }];
-  });
 }
 
 /** Every variable the server reads: .env.example documents each (a test holds it to that). */

@@ -6,15 +6,12 @@
  * (METRICS_TOKEN), which then guards it on its own port too. In production the token must be a
  * real secret: not short, not a placeholder. Each problem names its variable, never its value.
  */
-
-/** Shorter tokens are refused in production, as the other secrets are (config.ts). */
-const MIN_TOKEN_LENGTH = 32;
-const PLACEHOLDER = /change[-_]?me|example|dev[-_]?only/i;
+import { secretProblem } from './config';
 
 type Problem = { variable: string; message: string };
 
 /** The variables, as loadConfig's schema declares them. */
-export interface MetricsVariables {
+interface MetricsVariables {
   METRICS_PORT?: number | undefined;
   METRICS_HOST?: string | undefined;
   METRICS_TOKEN?: string | undefined;
@@ -44,13 +41,9 @@ export function metricsSettings(
   if (port !== null && port !== 0 && port === env.PORT) {
     problems.push({ variable: 'METRICS_PORT', message: 'must differ from PORT: metrics are never served on the public port' });
   }
-  if (token !== null && options.production) {
-    if (token.length < MIN_TOKEN_LENGTH) {
-      problems.push({ variable: 'METRICS_TOKEN', message: `must be at least ${MIN_TOKEN_LENGTH} characters in production` });
-    } else if (PLACEHOLDER.test(token)) {
-      problems.push({ variable: 'METRICS_TOKEN', message: 'is a placeholder value; generate one with: openssl rand -base64 48' });
-    }
-  }
+  // Optional, but a real secret when set in production, checked as the other secrets are (config.ts).
+  const tokenProblem = token !== null && options.production ? secretProblem('METRICS_TOKEN', token) : null;
+  if (tokenProblem) problems.push(tokenProblem);
   if (port === null && token === null) return { settings: null, problems };
   return { settings: { port, host: env.METRICS_HOST ?? env.HOST, token }, problems };
 }

@@ -8,11 +8,11 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { WeChatPaySettings } from '@app/api';
+import { isPlaceholder } from './config';
 
 export const WECHATPAY_API = 'https://api.mch.weixin.qq.com';
 
-/** Values that must never reach production: the mock's dev defaults and .env.example's. */
-const PLACEHOLDER = /change[-_]?me|example|dev[-_]?only|DEVONLY/i;
+/** The WeChat mock's dev merchant id (its serial starts DEV0000): refused in production as placeholders are. */
 const DEV_MCH_ID = '1900000000';
 
 type Problem = { variable: string; message: string };
@@ -150,8 +150,10 @@ export function paymentSettings(
       ['WECHATPAY_PUBLIC_KEY_ID', publicKeyId],
       ['WECHATPAY_NOTIFY_URL', notifyUrl],
     ];
+    // Identifiers (and a key of fixed length) from the merchant platform: no length rule, and the
+    // advice differs from config.ts's secretProblem, but the same placeholders are refused.
     for (const [variable, value] of placeholders) {
-      if (value !== undefined && PLACEHOLDER.test(value)) {
+      if (value !== undefined && isPlaceholder(value)) {
         problems.push({ variable, message: 'is a placeholder or development value; use the one from the WeChat Pay merchant platform' });
       }
     }

@@ -4,26 +4,22 @@
  * hold. Also where /metrics is served (behind the token on the public port; on METRICS_PORT and
  * then never on the public port) and what the configuration refuses.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { insertProduct } from '@app/api';
 import { createDatabase, migrateToLatest, type Database } from '@app/api/db';
 import { createScratchDatabase, freePort, TEST_REDIS_URL, waitUntil, type ScratchDatabase } from '@app/test-support';
-import { startWeChatMock, type RunningWeChatMock } from '@app/wechat-mock';
+import type { RunningWeChatMock } from '@app/wechat-mock';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { AppRouter } from '@app/api';
-import { MAX_BATCH_SIZE } from '@app/shared';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import superjson from 'superjson';
+import { errorCatalog, MAX_BATCH_SIZE } from '@app/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../package.json' with { type: 'json' };
 import { loadConfig } from '../src/config';
 import { buildTestApp, configProblemsOf, PRODUCTION_SECRETS } from './support/app';
+import { trpcClientFor } from './support/trpc-client';
+import { paymentVariables, prepayIdOf, startPayingWeChatMock, userPays } from './support/wechat-pay';
 
 const APP = { appId: 'wx00112233445566bb', appSecret: 'metrics-test-secret-0123456789abc' };
 const TOKEN = 'metrics-test-token-0123456789abcdef0123';
-const MERCHANT = { mchId: '1230000110', serial: '6157F09EFDC096DE15EBE81A47057A7232F1B8E1', apiV3Key: 'metrics-apiv3-key-0123456789abcd' };
-const merchantKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const pem = (key: typeof merchantKeys.privateKey, type: 'pkcs8' | 'spki') => key.export({ type, format: 'pem' }).toString();
 
 interface Sample {
   name: string;
@@ -57,16 +53,7 @@ const scrape = async (url: string, token: string | null = TOKEN) =>
 
 let mock: RunningWeChatMock;
 beforeAll(async () => {
-  mock = await startWeChatMock({
-    ...APP,
-    pay: {
-      mchId: MERCHANT.mchId,
-      merchantSerialNo: MERCHANT.serial,
-      apiV3Key: MERCHANT.apiV3Key,
-      merchantPublicKeyPem: pem(merchantKeys.publicKey, 'spki'),
-      notifyScheduleScale: 0.001,
-    },
-  });
+  mock = await startPayingWeChatMock(APP);
 });
 afterAll(() => mock?.close());
 
@@ -83,21 +70,7 @@ describe('/metrics after real traffic (MariaDB, Redis, the WeChat mock)', () => 
     scratch = await createScratchDatabase('metrics');
     db = createDatabase({ url: scratch.url, poolSize: 3 });
     await migrateToLatest(db);
-    const now = new Date();
-    const product = await db
-      .insertInto('products')
-      .values({
-        title: '量杯',
-        description: '',
-        price_fen: 1500,
-        stock: 10,
-        image_url: null,
-        on_shelf: 1,
-        created_at: now,
-        updated_at: now,
-      })
-      .executeTakeFirstOrThrow();
-    productId = Number(product.insertId);
+    productId = await insertProduct(db, { title: '量杯', description: '', priceFen: 1500, stock: 10, imageUrl: null }, new Date());
     const port = await freePort();
     ({ app } = await buildTestApp(
       {
@@ -108,14 +81,10 @@ describe('/metrics after real traffic (MariaDB, Redis, the WeChat mock)', () => 
         TRUST_PROXY: '127.0.0.1',
         METRICS_TOKEN: TOKEN,
         RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '4',
-        WECHATPAY_MCHID: MERCHANT.mchId,
-        WECHATPAY_MERCHANT_SERIAL: MERCHANT.serial,
-        WECHATPAY_PRIVATE_KEY: pem(merchantKeys.privateKey, 'pkcs8').replace(/\n/g, '\\n'),
-        WECHATPAY_APIV3_KEY: MERCHANT.apiV3Key,
-        WECHATPAY_PUBLIC_KEY: mock.world.pay.platformPublicKeyPem,
-        WECHATPAY_PUBLIC_KEY_ID: mock.world.pay.publicKeyId,
-        WECHATPAY_NOTIFY_URL: `http://127.0.0.1:${port}/webhooks/wechatpay`,
-        WECHATPAY_API_BASE_URL: mock.url,
+        // No sweep and no job during the test: the pool's connections in use are the test's own.
+        ORDER_SWEEP_INTERVAL_MS: '600000',
+        JOB_INTERVAL_MS: '600000',
+        ...(await paymentVariables(mock, port)),
       },
       { db },
     ));
@@ -141,8 +110,8 @@ describe('/metrics after real traffic (MariaDB, Redis, the WeChat mock)', () => 
   it('counts requests by procedure, status and app code, WeChat calls, rate limits, orders and payments', async () => {
     let token: string | null = null;
     const clientIp = `198.18.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
-    const headers = (): Record<string, string> => ({ 'x-forwarded-for': clientIp, ...(token ? { authorization: `Bearer ${token}` } : {}) });
-    const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${address}/trpc`, transformer: superjson, headers })] });
+    const forwarded = { 'x-forwarded-for': clientIp };
+    const client = trpcClientFor(address, { token: () => token, headers: () => forwarded });
     const code = mock.world.issueLoginCode('metrics-user');
     token = (await client.auth.login.mutate({ code })).accessToken;
     // One batch of two calls, as the mini-program's home page sends it.
@@ -151,7 +120,7 @@ describe('/metrics after real traffic (MariaDB, Redis, the WeChat mock)', () => 
     await expect(client.auth.login.mutate({ code })).rejects.toThrow();
     // A batch with a procedure that does not exist and one that fails its input, beside one that works.
     const batch = await fetch(`${address}/trpc/no.such,order.get,health?batch=1&input=${encodeURIComponent('{"1":{"json":{"id":"x"}}}')}`, {
-      headers: headers(),
+      headers: { ...forwarded, authorization: `Bearer ${token}` },
     });
     expect(batch.status).toBe(207);
     // A call of a path no procedure has, alone.
@@ -172,10 +141,7 @@ describe('/metrics after real traffic (MariaDB, Redis, the WeChat mock)', () => 
       items: [{ productId, quantity: 1 }],
       idempotencyKey: `metrics-${process.pid}-pay-00001`,
     });
-    const params = await client.pay.prepare.mutate({ orderId: paid.id });
-    expect(
-      (await fetch(`${mock.url}/__dev/pay`, { method: 'POST', body: JSON.stringify({ prepayId: params.package.slice(10) }) })).status,
-    ).toBe(200);
+    userPays(mock, prepayIdOf(await client.pay.prepare.mutate({ orderId: paid.id })));
     await waitUntil(
       'the order to be paid',
       async () => (await client.order.get.query({ id: paid.id })).status === 'PAID',
@@ -219,7 +185,9 @@ describe('/metrics after real traffic (MariaDB, Redis, the WeChat mock)', () => 
     expect(sampleOf(samples, 'app_wechat_call_duration_seconds_count', { endpoint: 'sns/jscode2session', errcode: '0' })).toBe(3);
     expect(sampleOf(samples, 'app_wechat_call_duration_seconds_count', { endpoint: 'sns/jscode2session', errcode: '40163' })).toBe(1);
     expect(sampleOf(samples, 'app_wechat_breaker_state')).toBe(0);
+    // Before the breaker ever opens, the series the WeChatBreakerOpen alert's increase() reads is there.
     expect(sampleOf(samples, 'app_wechat_breaker_transitions_total', { to: 'open' })).toBe(0);
+    // Sign-ins (jscode2session) and payments fetch no access token.
     expect(sampleOf(samples, 'app_wechat_access_token_refreshes_total', { forced: 'false' })).toBe(0);
 
     // Rate limits, by limiter.
@@ -235,11 +203,18 @@ describe('/metrics after real traffic (MariaDB, Redis, the WeChat mock)', () => 
 
     // The database pool (MariaDB, DB_POOL_SIZE 3 here), Redis, the process.
     expect(sampleOf(samples, 'app_db_pool_connections_max')).toBe(3);
-    expect(sampleOf(samples, 'app_db_pool_connections_in_use')).toBeGreaterThanOrEqual(0);
+    // Every request has been answered and nothing runs in the background: no connection is lent;
+    // one the test holds (a transaction on the app's own pool) is.
+    expect(sampleOf(samples, 'app_db_pool_connections_in_use')).toBe(0);
+    const inUseDuringTransaction = await db
+      .transaction()
+      .execute(async () => sampleOf(parseExposition(await (await scrape(`${address}/metrics`)).text()), 'app_db_pool_connections_in_use'));
+    expect(inUseDuringTransaction).toBe(1);
     expect(sampleOf(samples, 'app_db_pool_requests_waiting')).toBe(0);
     expect(sampleOf(samples, 'app_redis_up')).toBe(1);
     expect(samples.find((s) => s.name === 'app_info')).toMatchObject({ labels: { version: packageJson.version }, value: 1 });
-    expect(sampleOf(samples, 'nodejs_eventloop_lag_p99_seconds')).toBeGreaterThanOrEqual(0);
+    // Measured, not 0: the traffic gave the event-loop monitor its samples (no value of its own to expect).
+    expect(sampleOf(samples, 'nodejs_eventloop_lag_p99_seconds')).toBeGreaterThan(0);
     expect(sampleOf(samples, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
     expect(samples.some((s) => s.name === 'process_cpu_seconds_total')).toBe(true);
   });
@@ -272,7 +247,13 @@ describe('where /metrics is served', () => {
     ).toBe(4);
     expect(sampleOf(samples, 'app_db_pool_connections_max')).toBe(0); // the embedded SQLite has no pool
     expect(samples.some((s) => s.name === 'app_redis_up')).toBe(false); // no Redis configured
-    expect((await fetch(`http://127.0.0.1:${metricsPort}/`)).status).toBe(404);
+    // Coded as on the public port, with the request's id (the caller's, when it sends a sane one).
+    const notFound = await fetch(`http://127.0.0.1:${metricsPort}/`, { headers: { 'x-request-id': 'scraper-probe-0001' } });
+    expect(notFound.status).toBe(404);
+    expect(notFound.headers.get('x-request-id')).toBe('scraper-probe-0001');
+    expect(await notFound.json()).toEqual({
+      error: { appCode: 'NOT_FOUND', message: errorCatalog.NOT_FOUND.message, requestId: 'scraper-probe-0001', issues: null },
+    });
     expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { method: 'POST' })).status).toBe(405);
 
     // Closed with the app.

@@ -6,6 +6,7 @@
  * least once with success and once with an error. The procedures are tRPC's: a REST answer is
  * the tRPC answer with dates as ISO strings.
  */
+import { insertProduct } from '@app/api';
 import { createDatabase, migrateToLatest, type Database } from '@app/api/db';
 import { REQUEST_ID_HEADER } from '@app/shared';
 import { createScratchDatabase, TEST_REDIS_URL, type ScratchDatabase } from '@app/test-support';
@@ -45,16 +46,12 @@ beforeAll(async () => {
   await migrateToLatest(db);
   const now = new Date();
   for (const [title, stock, onShelf] of [
-    ['手冲壶', 10, 1],
-    ['滤杯', 5, 1],
-    ['磨豆机', 3, 1],
-    ['旧款杯', 1, 0],
+    ['手冲壶', 10, true],
+    ['滤杯', 5, true],
+    ['磨豆机', 3, true],
+    ['旧款杯', 1, false],
   ] as const) {
-    const row = await db
-      .insertInto('products')
-      .values({ title, description: '', price_fen: 1990, stock, image_url: null, on_shelf: onShelf, created_at: now, updated_at: now })
-      .executeTakeFirstOrThrow();
-    productIds.push(Number(row.insertId));
+    productIds.push(await insertProduct(db, { title, description: '', priceFen: 1990, stock, imageUrl: null, onShelf }, now));
   }
   mock = await startWeChatMock(APP);
   ({ app } = await buildTestApp(

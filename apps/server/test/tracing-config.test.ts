@@ -14,7 +14,6 @@ describe('tracing configuration', () => {
     expect(testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).tracing).toEqual({
       enabled: true,
       exporters: ['otlp'],
-      serviceName: undefined,
       sampler: 'parentbased_always_on',
       samplerRatio: 1,
     });

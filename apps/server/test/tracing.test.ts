@@ -8,13 +8,13 @@
 import { createDatabase, migrateToLatest, type Database } from '@app/api/db';
 import { createScratchDatabase, TEST_REDIS_URL, waitUntil, type LogCapture, type ScratchDatabase } from '@app/test-support';
 import { startWeChatMock, type RunningWeChatMock } from '@app/wechat-mock';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
 import superjson from 'superjson';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startTracingSdk, type TracingSdk } from '../src/tracing/sdk';
 import { buildTestApp, testConfig } from './support/app';
 
@@ -42,6 +42,8 @@ beforeAll(async () => {
     WECHAT_APP_SECRET: APP.appSecret,
     REDIS_URL: TEST_REDIS_URL,
   };
+  // The SDK reads its resource from the environment itself (config.ts only checks it).
+  vi.stubEnv('OTEL_SERVICE_NAME', TRACING.OTEL_SERVICE_NAME);
   sdk = await startTracingSdk(testConfig(variables).tracing, { logger: pino({ level: 'silent' }), version: 'test', exporter });
   ({ app, logs } = await buildTestApp(variables, { db }));
   address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -51,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await sdk?.shutdown();
+  vi.unstubAllEnvs();
   await db?.destroy();
   await mock?.close();
   await scratch?.drop();
@@ -195,6 +198,24 @@ describe('traces', () => {
       const line = untracedLogs.lines.find((entry) => entry.msg === 'request');
       expect(line).toMatchObject({ reqId: response.headers['x-request-id'] });
       expect(line).not.toHaveProperty('traceId');
+
+      // Even inside an active span (the SDK of this file is running), a line of the untraced app
+      // has no trace ids: the mixin is not installed (logger.ts). The traced app's logger, in the
+      // same span, shows that this check would see them.
+      const span = trace.wrapSpanContext({
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: 'b7ad6b7169203331',
+        traceFlags: TraceFlags.SAMPLED,
+      });
+      context.with(trace.setSpan(context.active(), span), () => {
+        untraced.log.info('inside a span');
+        app.log.info('inside a span');
+      });
+      expect(untracedLogs.lines.find((entry) => entry.msg === 'inside a span')).not.toHaveProperty('traceId');
+      expect(logs.lines.find((entry) => entry.msg === 'inside a span')).toMatchObject({
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: 'b7ad6b7169203331',
+      });
     } finally {
       await untraced.close();
     }

@@ -4,24 +4,18 @@
  * its signed, encrypted notification to POST /webhooks/wechatpay, retrying on WeChat Pay's
  * (compressed) schedule. Plus the production refusals of the payment configuration.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { insertProduct } from '@app/api';
 import { createDatabase, migrateToLatest, type Database } from '@app/api/db';
 import { createScratchDatabase, freePort, TEST_REDIS_URL, waitUntil, type ScratchDatabase } from '@app/test-support';
-import { startWeChatMock, type RunningWeChatMock } from '@app/wechat-mock';
+import type { RunningWeChatMock } from '@app/wechat-mock';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, configProblemsOf, PRODUCTION_SECRETS } from './support/app';
+import { buildTestApp, configProblemsOf, PRODUCTION_SECRETS, testConfig } from './support/app';
 import { trpcClientFor } from './support/trpc-client';
+import { paymentVariables as mockPaymentVariables, prepayIdOf, startPayingWeChatMock, userPays } from './support/wechat-pay';
 
 const APP = { appId: 'wx00112233445566aa', appSecret: 'pay-http-test-secret-0123456789ab' };
-const MERCHANT = {
-  mchId: '1230000109',
-  serial: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1',
-  apiV3Key: 'http-apiv3-key-0123456789abcdef' + '!',
-};
-const merchantKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const pem = (key: typeof merchantKeys.privateKey, type: 'pkcs8' | 'spki') => key.export({ type, format: 'pem' }).toString();
 
 let scratch: ScratchDatabase;
 let db: Kysely<Database>;
@@ -30,49 +24,19 @@ let app: FastifyInstance;
 let address: string;
 let productId: number;
 
-function paymentVariables(port: number): Record<string, string> {
-  return {
-    WECHATPAY_MCHID: MERCHANT.mchId,
-    WECHATPAY_MERCHANT_SERIAL: MERCHANT.serial,
-    // Inline, with its newlines written \n as a one-line secret store holds it.
-    WECHATPAY_PRIVATE_KEY: pem(merchantKeys.privateKey, 'pkcs8').replace(/\n/g, '\\n'),
-    WECHATPAY_APIV3_KEY: MERCHANT.apiV3Key,
-    WECHATPAY_PUBLIC_KEY: mock.world.pay.platformPublicKeyPem,
-    WECHATPAY_PUBLIC_KEY_ID: mock.world.pay.publicKeyId,
-    WECHATPAY_NOTIFY_URL: `http://127.0.0.1:${port}/webhooks/wechatpay`,
-    WECHATPAY_API_BASE_URL: mock.url,
-  };
+/** The mock's merchant, its private key inline with its newlines written \n, as a one-line secret store holds it. */
+async function paymentVariables(port: number): Promise<Record<string, string>> {
+  const variables = await mockPaymentVariables(mock, port);
+  expect(variables.WECHATPAY_PRIVATE_KEY).toContain('\n'); // a PEM's lines, to be written as \n
+  return { ...variables, WECHATPAY_PRIVATE_KEY: variables.WECHATPAY_PRIVATE_KEY!.replace(/\n/g, '\\n') };
 }
 
 beforeAll(async () => {
   scratch = await createScratchDatabase('pay');
   db = createDatabase({ url: scratch.url, poolSize: 4 });
   await migrateToLatest(db);
-  const now = new Date();
-  const product = await db
-    .insertInto('products')
-    .values({
-      title: '手冲壶',
-      description: '',
-      price_fen: 12800,
-      stock: 100,
-      image_url: null,
-      on_shelf: 1,
-      created_at: now,
-      updated_at: now,
-    })
-    .executeTakeFirstOrThrow();
-  productId = Number(product.insertId);
-  mock = await startWeChatMock({
-    ...APP,
-    pay: {
-      mchId: MERCHANT.mchId,
-      merchantSerialNo: MERCHANT.serial,
-      apiV3Key: MERCHANT.apiV3Key,
-      merchantPublicKeyPem: pem(merchantKeys.publicKey, 'spki'),
-      notifyScheduleScale: 0.001, // 15 s → 15 ms
-    },
-  });
+  productId = await insertProduct(db, { title: '手冲壶', description: '', priceFen: 12800, stock: 100, imageUrl: null }, new Date());
+  mock = await startPayingWeChatMock(APP);
   const port = await freePort();
   ({ app } = await buildTestApp(
     {
@@ -80,7 +44,7 @@ beforeAll(async () => {
       WECHAT_APP_ID: APP.appId,
       WECHAT_APP_SECRET: APP.appSecret,
       REDIS_URL: TEST_REDIS_URL,
-      ...paymentVariables(port),
+      ...(await paymentVariables(port)),
     },
     { db },
   ));
@@ -108,12 +72,7 @@ async function buyerWithPreparedOrder() {
     idempotencyKey: `pay-http-${process.pid}-${users}-key00`,
   });
   const params = await client.pay.prepare.mutate({ orderId: order.id });
-  return { client, order, prepayId: params.package.slice('prepay_id='.length), params };
-}
-
-async function userPays(prepayId: string): Promise<void> {
-  const response = await fetch(`${mock.url}/__dev/pay`, { method: 'POST', body: JSON.stringify({ prepayId }) });
-  expect(response.status).toBe(200);
+  return { client, order, prepayId: prepayIdOf(params), params };
 }
 
 const statusOf = async (orderId: number) =>
@@ -128,7 +87,7 @@ describe('POST /webhooks/wechatpay, delivered by the mock', () => {
     const { client, order, params } = await buyerWithPreparedOrder();
     expect(params.signType).toBe('RSA');
     expect((await client.order.get.query({ id: order.id })).status).toBe('PENDING_PAYMENT'); // the client's "success" proves nothing
-    await userPays(params.package.slice('prepay_id='.length));
+    userPays(mock, prepayIdOf(params));
     await waitUntil('the order to be paid', async () => (await statusOf(order.id)) === 'PAID', undefined, 5_000);
     const seen = await client.order.get.query({ id: order.id });
     expect(seen.status).toBe('PAID');
@@ -140,7 +99,7 @@ describe('POST /webhooks/wechatpay, delivered by the mock', () => {
   it('duplicate deliveries at once: PAID once, one event, every delivery answered 200', async () => {
     const { order, prepayId } = await buyerWithPreparedOrder();
     mock.world.pay.setFaults({ duplicateNotifications: 3 });
-    await userPays(prepayId);
+    userPays(mock, prepayId);
     await waitUntil('four deliveries', () => Promise.resolve(deliveriesOf(order.id).length === 4), undefined, 5_000);
     expect(deliveriesOf(order.id).map((d) => d.status)).toEqual([200, 200, 200, 200]);
     expect(await statusOf(order.id)).toBe('PAID');
@@ -150,7 +109,7 @@ describe('POST /webhooks/wechatpay, delivered by the mock', () => {
   it('a badly signed notification is answered 401 and changes nothing; WeChat Pay retries on its schedule and the good one pays', async () => {
     const { order, prepayId } = await buyerWithPreparedOrder();
     mock.world.pay.setFaults({ badSignatureNotifications: 1 });
-    await userPays(prepayId);
+    userPays(mock, prepayId);
     await waitUntil('the retry', () => Promise.resolve(deliveriesOf(order.id).length === 2), undefined, 5_000);
     expect(deliveriesOf(order.id).map((d) => [d.attempt, d.badSignature, d.status])).toEqual([
       [1, true, 401],
@@ -193,20 +152,32 @@ describe('payment configuration', () => {
     ]);
   });
 
-  it('refuses in production a missing key, the dev values and an http notify URL, naming each variable', () => {
-    const variables = paymentVariables(3000);
+  it('refuses in production a missing key, the dev values and an http notify URL, naming each variable', async () => {
+    // The mock's dev merchant (1900000000, DEV0000…, dev-only-wechatpay-…, its DEVONLY key id), notified over http.
+    const variables = await paymentVariables(3000);
     const { WECHATPAY_PRIVATE_KEY: _key, ...withoutKey } = variables;
     expect(configProblemsOf(production(withoutKey)).map((p) => p.variable)).toContain('WECHATPAY_PRIVATE_KEY_PATH');
-    const problems = configProblemsOf(
-      production({ ...variables, WECHATPAY_APIV3_KEY: 'dev-only-wechatpay-apiv3-key-32b', WECHATPAY_MCHID: '1900000000' }),
-    );
+    const problems = configProblemsOf(production(variables));
     expect(problems.map((p) => p.variable).sort()).toEqual([
       'WECHATPAY_APIV3_KEY',
       'WECHATPAY_MCHID',
+      'WECHATPAY_MERCHANT_SERIAL',
       'WECHATPAY_NOTIFY_URL', // http
       'WECHATPAY_PUBLIC_KEY_ID', // the mock's dev key id
     ]);
     expect(JSON.stringify(problems)).not.toContain('dev-only-wechatpay');
+    // A merchant's own values, notified over https, are accepted.
+    const own = {
+      WECHATPAY_MCHID: '1230000109',
+      WECHATPAY_MERCHANT_SERIAL: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1',
+      WECHATPAY_APIV3_KEY: 'http-apiv3-key-0123456789abcdef!',
+      WECHATPAY_PUBLIC_KEY_ID: 'PUB_KEY_ID_0112300001092025010100000000',
+      WECHATPAY_NOTIFY_URL: 'https://shop.test/webhooks/wechatpay',
+    };
+    expect(testConfig(production({ ...variables, ...own })).pay).toMatchObject({
+      mchId: own.WECHATPAY_MCHID,
+      notifyUrl: own.WECHATPAY_NOTIFY_URL,
+    });
     expect(configProblemsOf(production({ ...variables, WECHATPAY_PRIVATE_KEY: 'not a key' }))[0]).toMatchObject({
       variable: 'WECHATPAY_PRIVATE_KEY',
     });

@@ -90,3 +90,12 @@ export function classifyError(error: TRPCError): ClassifiedError {
     databaseUnavailable: false,
   };
 }
+
+/**
+ * The HTTP status tRPC answers an error with (the error formatter's httpStatus): its own status for
+ * the error's tRPC code, except a lost database, which is the catalog's 503 rather than a 500.
+ * `classified`: the error's classification when the caller already has it.
+ */
+export function httpStatusOf(error: TRPCError, classified: ClassifiedError = classifyError(error)): number {
+  return classified.databaseUnavailable ? errorCatalog[classified.appCode].status : getHTTPStatusCodeFromError(error);
+}

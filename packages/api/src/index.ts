@@ -7,7 +7,7 @@ export type { AuthServices } from './modules/auth/auth-services';
 export type { Session } from './modules/auth/session';
 export { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limits';
 export { systemClock, type Clock } from './clock';
-export { AppError, classifyError, DATABASE_RETRY_AFTER_SECONDS } from './errors';
+export { AppError, classifyError, DATABASE_RETRY_AFTER_SECONDS, httpStatusOf } from './errors';
 export { OutageLog } from './outage-log';
 export { noopTelemetry, type BreakerState, type Telemetry } from './telemetry';
 export { getUser } from './modules/user/user.service';

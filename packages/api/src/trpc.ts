@@ -4,7 +4,7 @@
 import { initTRPC, type AnyTRPCProcedure } from '@trpc/server';
 import superjson from 'superjson';
 import type { Context } from './context';
-import { classifyError } from './errors';
+import { classifyError, httpStatusOf } from './errors';
 import type { ProcedureMeta } from './meta';
 import { errorCatalog, type AppErrorData } from '@app/shared';
 
@@ -16,7 +16,8 @@ const t = builder.create({
   // Stacks are added by the formatter below, only when the context allows it.
   isDev: false,
   errorFormatter({ shape, error, ctx }) {
-    const { appCode, issues, retryAfterSeconds, databaseUnavailable } = classifyError(error);
+    const classified = classifyError(error);
+    const { appCode, issues, retryAfterSeconds } = classified;
     // Stacks and internal messages only for server faults, and only where the context allows.
     const expose = ctx?.exposeErrors === true && appCode === 'INTERNAL_ERROR';
     const data: AppErrorData & { httpStatus: number; path?: string; stack?: string } = {
@@ -24,7 +25,7 @@ const t = builder.create({
       requestId: ctx?.requestId ?? null,
       issues,
       // tRPC answers with this status: a database outage is the catalog's 503, not a 500.
-      httpStatus: databaseUnavailable ? errorCatalog[appCode].status : shape.data.httpStatus,
+      httpStatus: httpStatusOf(error, classified),
       ...(shape.data.path === undefined ? {} : { path: shape.data.path }),
       ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
       ...(expose && error.stack ? { stack: error.stack } : {}),

@@ -14,10 +14,10 @@
 import { DEFAULT_RATE_LIMITS, type BreakerState, type Telemetry } from '@app/api';
 import type { PoolStats } from '@app/api/db';
 import type * as PromClient from 'prom-client';
-import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, LabelValues, Registry } from 'prom-client';
 
 /** What the gauges read when Prometheus scrapes. */
-export interface MetricsSources {
+interface MetricsSources {
   /** The database's connection pool; null: none (the embedded SQLite). */
   pool: () => PoolStats | null;
   /** Whether Redis is connected and ready; null: no Redis configured (no app_redis_up then). */
@@ -47,10 +47,7 @@ const WECHAT_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** The breaker's state as one number, so that an alert compares: closed 0, half-open 1, open 2. */
 const BREAKER_LEVEL: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, isolated: 2 };
 
-/**
- * Series that exist from the start at 0: Prometheus's increase() cannot see the first event of a
- * series that appears with it, so alerts on these counters would miss it.
- */
+/** The order counter's series that exist from the start (createMetrics's counter() says why). */
 const ORDER_TRANSITIONS: ReadonlyArray<[string, string]> = [
   ['PENDING_PAYMENT', 'CREATED'],
   ['PAID', 'WECHATPAY_NOTIFY'],
@@ -66,6 +63,22 @@ export async function createMetrics(options: { version: string }): Promise<AppMe
   const registers = [registry];
   // Node's own: event-loop lag (with percentiles since the last scrape), heap, GC pauses, handles, CPU.
   prom.collectDefaultMetrics({ register: registry });
+
+  /**
+   * A counter of this registry. `zeroes`: series that exist from the start at 0, because
+   * Prometheus's increase() cannot see the first event of a series that appears with it, so alerts
+   * on these counters would miss it.
+   */
+  function counter<L extends string>(options: {
+    name: string;
+    help: string;
+    labelNames: readonly L[];
+    zeroes?: ReadonlyArray<LabelValues<L>>;
+  }): Counter<L> {
+    const created = new prom.Counter<L>({ name: options.name, help: options.help, labelNames: options.labelNames, registers });
+    for (const labels of options.zeroes ?? []) created.inc(labels, 0);
+    return created;
+  }
 
   new prom.Gauge({ name: 'app_info', help: 'Always 1; the running version as a label.', labelNames: ['version'], registers }).set(
     { version: options.version },
@@ -91,43 +104,38 @@ export async function createMetrics(options: { version: string }): Promise<AppMe
     buckets: WECHAT_BUCKETS,
     registers,
   });
-  const breakerTransitions: Counter<'to'> = new prom.Counter({
+  const breakerTransitions = counter({
     name: 'app_wechat_breaker_transitions_total',
     help: "Moves of the WeChat client's circuit breaker, by the state it moved to.",
     labelNames: ['to'],
-    registers,
+    zeroes: ['open', 'half-open', 'closed'].map((to) => ({ to })),
   });
-  for (const to of ['open', 'half-open', 'closed']) breakerTransitions.inc({ to }, 0);
-  const tokenRefreshes: Counter<'forced'> = new prom.Counter({
+  const tokenRefreshes = counter({
     name: 'app_wechat_access_token_refreshes_total',
     help: 'WeChat access tokens this instance fetched (forced: WeChat had rejected the one in force).',
     labelNames: ['forced'],
-    registers,
+    zeroes: [{ forced: 'false' }, { forced: 'true' }],
   });
-  for (const forced of ['false', 'true']) tokenRefreshes.inc({ forced }, 0);
 
-  const rateLimited: Counter<'limiter'> = new prom.Counter({
+  const rateLimited = counter({
     name: 'app_rate_limit_rejections_total',
     help: 'Requests refused by a rate limit (RATE_LIMITED), by limiter.',
     labelNames: ['limiter'],
-    registers,
+    zeroes: Object.keys(DEFAULT_RATE_LIMITS).map((limiter) => ({ limiter })),
   });
-  for (const limiter of Object.keys(DEFAULT_RATE_LIMITS)) rateLimited.inc({ limiter }, 0);
 
-  const orderTransitions: Counter<'to' | 'reason'> = new prom.Counter({
+  const orderTransitions = counter({
     name: 'app_order_transitions_total',
     help:
       'Orders moved to a state (PENDING_PAYMENT: created; PAID, CLOSED, REFUNDING, REFUNDED), by the reason order_events records, ' +
       'counted once the change committed.',
     labelNames: ['to', 'reason'],
-    registers,
+    zeroes: ORDER_TRANSITIONS.map(([to, reason]) => ({ to, reason })),
   });
-  for (const [to, reason] of ORDER_TRANSITIONS) orderTransitions.inc({ to, reason }, 0);
-  const notifications: Counter<'kind' | 'outcome'> = new prom.Counter({
+  const notifications = counter({
     name: 'app_payment_notifications_total',
     help: 'WeChat Pay notifications received, by kind (transaction, refund, unread) and what they did.',
     labelNames: ['kind', 'outcome'],
-    registers,
   });
 
   const telemetry: Telemetry = {

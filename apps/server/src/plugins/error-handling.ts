@@ -1,13 +1,14 @@
 /**
- * Errors outside tRPC (body too large, unsupported content type, unknown route, a request that
- * arrives while the server shuts down, a client Node itself refuses) get the same coded shape as
- * tRPC errors: `{ error: { appCode, message, requestId, issues } }`.
+ * Errors outside tRPC's hosts (a REST route's procedure, body too large, unsupported content type,
+ * unknown route, a request that arrives while the server shuts down, a client Node itself refuses)
+ * get the same coded shape as tRPC errors: `{ error: { appCode, message, requestId, issues } }`.
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { AppError, DATABASE_RETRY_AFTER_SECONDS, type OutageLog } from '@app/api';
+import { classifyError, type OutageLog } from '@app/api';
 import { isDatabaseUnavailable } from '@app/api/db';
+import { TRPCError } from '@trpc/server';
 import { appCodeForHttpStatus, errorCatalog, REQUEST_ID_HEADER, type AppErrorCode, type AppErrorData } from '@app/shared';
 import type { ConnectionError, FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { logRequest, requestIdOf } from './request-context';
@@ -16,7 +17,8 @@ export interface HttpErrorBody {
   error: AppErrorData & { message: string };
 }
 
-function errorBody(appCode: AppErrorCode, requestId: string, issues: AppErrorData['issues'] = null): HttpErrorBody {
+/** The coded body, also for answers written without Fastify (Node's refusals, the metrics port). */
+export function errorBody(appCode: AppErrorCode, requestId: string, issues: AppErrorData['issues'] = null): HttpErrorBody {
   return { error: { appCode, message: errorCatalog[appCode].message, requestId, issues } };
 }
 
@@ -56,19 +58,30 @@ export function handleFrameworkError(error: FastifyError, request: FastifyReques
   void sendAppError(request, reply, appCodeOf(error));
 }
 
+/**
+ * A TRPCError answered as /trpc answers it (packages/api's classifyError): its code, issues and
+ * Retry-After; server faults logged in full, a database outage once per episode (plugins/trpc.ts's
+ * onError logs alike).
+ */
+function sendTrpcError(request: FastifyRequest, reply: FastifyReply, error: TRPCError, databaseOutage: OutageLog): FastifyReply {
+  const { appCode, issues, retryAfterSeconds, databaseUnavailable } = classifyError(error);
+  if (error.code === 'INTERNAL_SERVER_ERROR') {
+    if (databaseUnavailable) databaseOutage.failed(error.cause);
+    else request.log.error({ err: error }, 'unhandled error');
+  }
+  if (retryAfterSeconds) reply.header('retry-after', String(retryAfterSeconds));
+  return sendAppError(request, reply, appCode, issues);
+}
+
 export function installErrorHandling(app: FastifyInstance, options: { databaseOutage: OutageLog }): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    // The database is unreachable (plain routes query it too: uploads, sessions): retry later.
+  app.setErrorHandler((error: FastifyError | TRPCError, request, reply) => {
+    // Thrown by the procedures the REST routes call, and by the services plain routes share with
+    // tRPC (auth, uploads): AppErrors and the rest of tRPC's errors.
+    if (error instanceof TRPCError) return sendTrpcError(request, reply, error, options.databaseOutage);
+    // The database is unreachable from a plain route (uploads, sessions query it too): coded as a
+    // procedure's would be, a 503 to retry later.
     if (isDatabaseUnavailable(error)) {
-      options.databaseOutage.failed(error);
-      reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
-      return sendAppError(request, reply, 'SERVICE_UNAVAILABLE');
-    }
-    // Thrown by the services that plain routes share with tRPC (auth, uploads).
-    if (error instanceof AppError) {
-      if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
-      if (error.appCode === 'INTERNAL_ERROR') request.log.error({ err: error }, 'unhandled error');
-      return sendAppError(request, reply, error.appCode);
+      return sendTrpcError(request, reply, new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error }), options.databaseOutage);
     }
     const status = error.statusCode ?? 500;
     const appCode = appCodeOf(error);

@@ -21,21 +21,21 @@
  * What never becomes a request is not counted here: connections Node refuses (400/408/431) and
  * URLs the router rejects before any hook (malformed %-encoding); their log lines remain.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { appRouter, classifyError, type Services } from '@app/api';
-import { poolStatsOf, type AnyKysely } from '@app/api/db';
-import { errorCatalog, MAX_BATCH_SIZE, type AppErrorCode } from '@app/shared';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { appRouter, classifyError, httpStatusOf, type Services } from '@app/api';
+import { poolStatsOf } from '@app/api/db';
+import { errorCatalog, MAX_BATCH_SIZE, REQUEST_ID_HEADER, type AppErrorCode } from '@app/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { MetricsSettings } from '../metrics-config';
 import type { AppMetrics } from '../observability/metrics';
-import { appCodeOfReply, sendAppError } from './error-handling';
+import { appCodeOfReply, errorBody, sendAppError } from './error-handling';
+import { requestIdFor } from './request-context';
 import { TRPC_PREFIX, type TrpcErrorListener } from './trpc';
 
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
 const UNKNOWN_PROCEDURE = '(unknown)';
 const WHOLE_BATCH = '(batch)';
@@ -56,26 +56,26 @@ type TrackedRequest = FastifyRequest & { [CALL_ERRORS]?: CallError[] };
 
 /** plugins/trpc.ts's onCallError: remembers each error for the request's observations. */
 export const recordTrpcCallError: TrpcErrorListener = (request, path, error) => {
-  const { appCode, databaseUnavailable } = classifyError(error);
-  // The status tRPC answers with (the error formatter makes a lost database the catalog's 503).
-  const status = databaseUnavailable ? errorCatalog[appCode].status : getHTTPStatusCodeFromError(error);
+  const classified = classifyError(error);
+  // The status tRPC answers with (the error formatter's).
+  const status = httpStatusOf(error, classified);
+  const { appCode } = classified;
   const tracked = request as TrackedRequest;
   (tracked[CALL_ERRORS] ??= []).push({ path, status, appCode });
 };
 
-export interface MetricsPluginOptions {
+interface MetricsPluginOptions {
   metrics: AppMetrics;
   settings: MetricsSettings;
-  /** What the gauges read. */
-  db: AnyKysely;
+  /** What the gauges read (with the services' database). */
   redis: Redis | null;
   services: Services;
 }
 
 export function registerMetrics(app: FastifyInstance, options: MetricsPluginOptions): void {
-  const { metrics, settings, db, redis, services } = options;
+  const { metrics, settings, redis, services } = options;
   metrics.watch({
-    pool: () => poolStatsOf(db),
+    pool: () => poolStatsOf(services.db),
     redisUp: redis ? () => redis.status === 'ready' : null,
     breakerState: () => services.wechat.breakerState,
     degradedRateLimitDecisions: () => services.rateLimits.degradedDecisions,
@@ -84,11 +84,9 @@ export function registerMetrics(app: FastifyInstance, options: MetricsPluginOpti
   const token = settings.token === null ? null : digest(settings.token);
   if (settings.port === null) {
     app.get(METRICS_PATH, async (request, reply) => {
-      if (!authorized(request.headers.authorization, token)) {
-        reply.header('www-authenticate', 'Bearer realm="metrics"');
-        return sendAppError(request, reply, 'AUTH_REQUIRED');
-      }
-      return reply.header('content-type', metrics.contentType).send(await metrics.scrape());
+      const answer = await scrape(metrics, token, request.headers.authorization);
+      reply.headers(answer.headers);
+      return answer.ok ? reply.send(answer.text) : sendAppError(request, reply, 'AUTH_REQUIRED');
     });
     return;
   }
@@ -148,6 +146,15 @@ function authorized(header: string | undefined, token: Buffer | null): boolean {
   return match?.[1] !== undefined && timingSafeEqual(digest(match[1]), token);
 }
 
+/** A scrape refused (AUTH_REQUIRED, with its Bearer challenge) or answered, with the headers either way. */
+type ScrapeAnswer = { ok: false; headers: Record<string, string> } | { ok: true; headers: Record<string, string>; text: string };
+
+/** A scrape on either port (the public one, or METRICS_PORT's own server): each writes the answer its own way. */
+async function scrape(metrics: AppMetrics, token: Buffer | null, authorization: string | undefined): Promise<ScrapeAnswer> {
+  if (!authorized(authorization, token)) return { ok: false, headers: { 'www-authenticate': 'Bearer realm="metrics"' } };
+  return { ok: true, headers: { 'content-type': metrics.contentType }, text: await metrics.scrape() };
+}
+
 /**
  * /metrics on a port of its own, listening before the app does (onReady: a port already taken
  * fails the start, naming METRICS_PORT) and closed with it.
@@ -186,18 +193,20 @@ function answerScrape(
   app: FastifyInstance,
 ): void {
   const path = (request.url ?? '/').split('?', 1)[0];
+  // An id for every answer, as on the public port: an incoming X-Request-Id, else a new one.
+  const requestId = requestIdFor(request);
+  response.setHeader(REQUEST_ID_HEADER, requestId);
   const coded = (appCode: AppErrorCode, headers: Record<string, string> = {}) => {
-    const requestId = randomUUID();
-    const body = JSON.stringify({ error: { appCode, message: errorCatalog[appCode].message, requestId, issues: null } });
+    const body = JSON.stringify(errorBody(appCode, requestId));
     response.writeHead(errorCatalog[appCode].status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(body);
   };
   if (path !== METRICS_PATH) return coded('NOT_FOUND');
   if (request.method !== 'GET' && request.method !== 'HEAD') return coded('METHOD_NOT_ALLOWED', { allow: 'GET, HEAD' });
-  if (!authorized(request.headers.authorization, token)) return coded('AUTH_REQUIRED', { 'www-authenticate': 'Bearer realm="metrics"' });
-  metrics.scrape().then(
-    (text) => {
-      response.writeHead(200, { 'content-type': metrics.contentType });
-      response.end(request.method === 'HEAD' ? undefined : text);
+  scrape(metrics, token, request.headers.authorization).then(
+    (answer) => {
+      if (!answer.ok) return coded('AUTH_REQUIRED', answer.headers);
+      response.writeHead(200, answer.headers);
+      response.end(request.method === 'HEAD' ? undefined : answer.text);
     },
     (error: unknown) => {
       app.log.error({ err: error }, 'metrics scrape failed');

@@ -3,7 +3,7 @@
  * which serves it straight from Fastify, and tRPC's official Fastify adapter (TRPC_HOST=official),
  * kept as a fallback and as the reference the compatibility suite compares the lean host with.
  */
-import { appRouter, classifyError, createContextInner, type AppRouter, type OutageLog, type Services } from '@app/api';
+import { appRouter, classifyError, createContextInner, type AppRouter, type Context, type OutageLog, type Services } from '@app/api';
 import { MAX_BATCH_SIZE } from '@app/shared';
 import { TRPCError } from '@trpc/server';
 import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
@@ -16,6 +16,20 @@ export type TrpcHost = 'lean' | 'official';
 
 /** Where both hosts serve the router: one route, `${TRPC_PREFIX}/:path`. */
 export const TRPC_PREFIX = '/trpc';
+
+/**
+ * The procedures' context for a request, as /trpc and the REST routes (rest-api.ts) both build it.
+ * The request's logger (app.ts gives Fastify a pino one): the procedures' lines carry the request
+ * (and trace) id.
+ */
+export function createRequestContext(services: Services, request: FastifyRequest): Context {
+  return createContextInner(services, {
+    requestId: request.id,
+    ip: request.ip,
+    authorization: request.headers.authorization ?? null,
+    logger: request.log as Logger,
+  });
+}
 
 /** Told of every error answered: a call's (with its path) or the whole request's (path undefined). */
 export type TrpcErrorListener = (request: FastifyRequest, path: string | undefined, error: TRPCError) => void;
@@ -33,14 +47,7 @@ export async function registerTrpc(
   },
 ): Promise<void> {
   const { services, databaseOutage } = options;
-  // The request's logger (app.ts gives Fastify a pino one): the procedures' lines carry the request id.
-  const createContext = (request: FastifyRequest) =>
-    createContextInner(services, {
-      requestId: request.id,
-      ip: request.ip,
-      authorization: request.headers.authorization ?? null,
-      logger: request.log as Logger,
-    });
+  const createContext = (request: FastifyRequest) => createRequestContext(services, request);
   // Client mistakes are visible in the request line; only server faults are logged in full, and a
   // database outage once per episode rather than once per failed request.
   const { onCallError } = options;

@@ -24,14 +24,9 @@ export async function registerWeChatPayWebhook(app: FastifyInstance, options: { 
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_NOTIFICATION_BYTES }, (_request, body, next) => next(null, body));
     scope.post(WECHATPAY_WEBHOOK_PATH, async (request, reply) => {
       const raw = typeof request.body === 'string' ? request.body : '';
+      // The request's logger: the notification's lines carry the request (and trace) id.
       const answer = await handlePaymentNotification(
-        {
-          db: services.db,
-          clock: services.clock,
-          logger: request.log as Services['logger'],
-          pay: services.pay,
-          telemetry: services.telemetry,
-        },
+        { ...services, logger: request.log as Services['logger'] },
         {
           'wechatpay-timestamp': request.headers['wechatpay-timestamp'],
           'wechatpay-nonce': request.headers['wechatpay-nonce'],

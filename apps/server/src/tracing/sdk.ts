@@ -22,7 +22,7 @@ export interface TracingSdk {
   shutdown(): Promise<void>;
 }
 
-export interface TracingSdkOptions {
+interface TracingSdkOptions {
   logger: Logger;
   /** service.version of every span. */
   version: string;
@@ -73,12 +73,13 @@ export async function startTracingSdk(config: TracingConfig, options: TracingSdk
         }),
       );
 
-  // Precedence as the specification has it: OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then ours.
+  // Precedence as the specification has it: OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then
+  // ours (`server`, as the logs' `service`); a later merge and a later detector win. The detectors
+  // read the environment themselves, as the OTLP exporter does; config.ts has validated both variables.
   const resource = resources
     .defaultResource()
     .merge(resources.resourceFromAttributes({ 'service.name': 'server', 'service.version': options.version }))
-    .merge(resources.detectResources({ detectors: [resources.resourceAttributesEnvDetector] }))
-    .merge(config.serviceName === undefined ? null : resources.resourceFromAttributes({ 'service.name': config.serviceName }));
+    .merge(resources.detectResources({ detectors: [resources.resourceAttributesEnvDetector, resources.serviceNameEnvDetector] }));
 
   const provider = new sdk.TracerProvider({
     resource,

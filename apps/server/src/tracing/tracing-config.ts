@@ -5,20 +5,20 @@
  * or an OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), which
  * implies otlp; OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none turn it off regardless. Off,
  * the SDK is never loaded (sdk.ts). The OTLP exporter reads its endpoint, headers, timeout and
- * compression from the environment itself, as the specification has it.
+ * compression from the environment itself, as the specification has it, and the SDK its resource
+ * (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES); this module only checks them.
  */
 import * as z from 'zod/mini';
+import { commaList } from '../comma-list';
 
-export type TraceExporterName = 'otlp' | 'console';
-export type SamplerName =
+type TraceExporterName = 'otlp' | 'console';
+type SamplerName =
   'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
 
 export interface TracingConfig {
   /** Spans are recorded and exported: the SDK is started and the server makes spans. */
   enabled: boolean;
   exporters: TraceExporterName[];
-  /** OTEL_SERVICE_NAME; unset: OTEL_RESOURCE_ATTRIBUTES' service.name, else `server` (as the logs' `service`). */
-  serviceName: string | undefined;
   sampler: SamplerName;
   /** The ratio of the traceidratio samplers (OTEL_TRACES_SAMPLER_ARG, default 1). */
   samplerRatio: number;
@@ -36,19 +36,9 @@ const SAMPLERS: readonly SamplerName[] = [
 const exporterList = z.pipe(
   z.string(),
   z.transform((value: string, ctx): Array<TraceExporterName | 'none'> => {
-    const names = value
-      .split(',')
-      .map((name) => name.trim().toLowerCase())
-      .filter(Boolean);
-    for (const name of names) {
-      if (!['otlp', 'console', 'none'].includes(name)) {
-        ctx.issues.push({
-          code: 'custom',
-          message: `"${name}" is not a trace exporter this server has: otlp, console or none`,
-          input: value,
-        });
-      }
-    }
+    const names = commaList(value.toLowerCase(), ctx, (name) =>
+      ['otlp', 'console', 'none'].includes(name) ? null : `"${name}" is not a trace exporter this server has: otlp, console or none`,
+    );
     if (names.includes('none') && names.length > 1) {
       ctx.issues.push({ code: 'custom', message: 'none cannot be combined with other exporters', input: value });
     }
@@ -101,7 +91,6 @@ export function tracingConfig(env: TracingEnvironment): TracingConfig {
   return {
     enabled: env.OTEL_SDK_DISABLED !== true && exporters.length > 0,
     exporters,
-    serviceName: env.OTEL_SERVICE_NAME,
     sampler: env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
     samplerRatio: env.OTEL_TRACES_SAMPLER_ARG ?? 1,
   };

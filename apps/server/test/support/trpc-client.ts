@@ -11,9 +11,11 @@ export interface TrpcClientOptions {
   token?: () => string | null;
   /** httpBatchLink (the default, as the mini-program batches) or httpLink (one request per call). */
   batch?: boolean;
+  /** Read before each request: more headers to send (X-Forwarded-For, say), beside the token's. */
+  headers?: () => Record<string, string>;
 }
 
-export function trpcClientFor(address: string, { token = () => null, batch = true }: TrpcClientOptions = {}) {
+export function trpcClientFor(address: string, { token = () => null, batch = true, headers = () => ({}) }: TrpcClientOptions = {}) {
   const link = batch ? httpBatchLink : httpLink;
   return createTRPCClient<AppRouter>({
     links: [
@@ -22,7 +24,7 @@ export function trpcClientFor(address: string, { token = () => null, batch = tru
         transformer: superjson,
         headers: () => {
           const current = token();
-          return current ? { authorization: `Bearer ${current}` } : {};
+          return { ...headers(), ...(current ? { authorization: `Bearer ${current}` } : {}) };
         },
       }),
     ],
