@@ -10,15 +10,24 @@
 //   - the same for the Go/Gin reference (bench/gin), when Go is installed.
 // Writes bench/out/cold-start.json.
 // Usage: node bench/cold-start.mjs [--rounds N]
-import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createConnection } from 'mysql2/promise';
-import superjson from 'superjson';
 import { buildGoReference, GO_HINT } from './go-reference.mjs';
-import { coldStart, median, numberArg, pristineCompileCache, productionEnv, seedSignedInUser, startNode } from './lib.mjs';
+import {
+  benchDatabase,
+  coldStart,
+  ME_PATH,
+  median,
+  migrate,
+  numberArg,
+  pristineCompileCache,
+  productionEnv,
+  ROOT,
+  seedSignedInUser,
+  SERVER_DIR,
+  writeOutput,
+} from './lib.mjs';
 
 if (process.argv.includes('--help')) {
   console.log(
@@ -27,25 +36,18 @@ if (process.argv.includes('--help')) {
   process.exit(0);
 }
 const rounds = numberArg('rounds', 15);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const serverDir = join(root, 'apps/server');
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
-const mysqlUrl = (process.env.TEST_MYSQL_URL ?? 'mysql://app_test:app_test@127.0.0.1:3306').replace(/\/+$/, '');
-const dbName = `app_test_bench_cold_${process.pid}`;
 
 // Every start of the bundled server begins from the compile cache as built (lib.mjs says why).
-const compileCache = pristineCompileCache(join(serverDir, 'dist'));
-const admin = await createConnection({ uri: mysqlUrl, timezone: 'Z' });
-await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+const compileCache = pristineCompileCache(join(SERVER_DIR, 'dist'));
+const database = await benchDatabase('bench_cold');
 try {
   const sqliteEnv = productionEnv({ DATABASE_URL: `sqlite:${join(dataDir, 'bench.sqlite')}` });
   // As deployed: one log line per request.
-  const mariadbEnv = productionEnv({ LOG_LEVEL: 'info', DATABASE_URL: `${mysqlUrl}/${dbName}` });
-  const migrate = startNode(['dist/migrate.mjs', 'up'], { cwd: serverDir, env: mariadbEnv });
-  if ((await once(migrate, 'exit'))[0] !== 0) throw new Error('migration failed');
-  const { token } = await seedSignedInUser(admin, dbName, mariadbEnv.JWT_SECRET);
+  const mariadbEnv = productionEnv({ LOG_LEVEL: 'info', DATABASE_URL: database.url });
+  await migrate(mariadbEnv);
+  const { token } = await seedSignedInUser(database.admin, database.name, mariadbEnv.JWT_SECRET);
   const headers = { authorization: `Bearer ${token}` };
-  const mePath = `/trpc/user.me?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: superjson.serialize(undefined) }))}`;
   const go = buildGoReference();
   process.stderr.write(
     go.skipped ? `Gin reference skipped: ${go.skipped}\n` : `Gin reference ${go.reused ? 'reused' : 'built'}: ${go.binary}\n`,
@@ -53,11 +55,11 @@ try {
 
   const samples = { bare: [], healthz: [], me: [], gin: [] };
   for (let round = 1; round <= rounds; round += 1) {
-    samples.bare.push(await coldStart([join(root, 'bench/bare-http-server.mjs')], { cwd: root }));
+    samples.bare.push(await coldStart([join(ROOT, 'bench/bare-http-server.mjs')], { cwd: ROOT }));
     compileCache.restore();
-    samples.healthz.push(await coldStart(['dist/main.mjs'], { cwd: serverDir, env: sqliteEnv }));
+    samples.healthz.push(await coldStart(['dist/main.mjs'], { cwd: SERVER_DIR, env: sqliteEnv }));
     compileCache.restore();
-    samples.me.push(await coldStart(['dist/main.mjs'], { cwd: serverDir, env: mariadbEnv, path: mePath, headers }));
+    samples.me.push(await coldStart(['dist/main.mjs'], { cwd: SERVER_DIR, env: mariadbEnv, path: ME_PATH, headers }));
     if (!go.skipped) {
       samples.gin.push(await coldStart([], { command: go.binary, env: mariadbEnv, path: '/bench/user-me', headers }));
     }
@@ -77,8 +79,7 @@ try {
   };
   result.ratio = result.bundledMs / result.bareMs;
   result.meRatio = result.meMs / result.bareMs;
-  mkdirSync(join(root, 'bench/out'), { recursive: true });
-  writeFileSync(join(root, 'bench/out/cold-start.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeOutput('cold-start.json', result);
   console.log(
     `cold start, median of ${rounds} alternating rounds: bare node:http ${result.bareMs.toFixed(0)} ms; bundled server /healthz ${result.bundledMs.toFixed(0)} ms (${result.ratio.toFixed(2)}×), ` +
       `first user.me on MariaDB ${result.meMs.toFixed(0)} ms (${result.meRatio.toFixed(2)}×)${go.skipped ? '' : `; Gin's first user.me ${result.ginMeMs.toFixed(0)} ms`}`,
@@ -87,6 +88,5 @@ try {
   compileCache.restore();
   compileCache.dispose();
   rmSync(dataDir, { recursive: true, force: true });
-  await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-  await admin.end();
+  await database.dispose();
 }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const sourceDir = fileURLToPath(new URL('gin/', import.meta.url));
 const outDir = fileURLToPath(new URL('out/', import.meta.url));
 
-export const GO_PACKAGES = [
+const GO_PACKAGES = [
   'golang-go',
   'golang-github-gin-gonic-gin-dev',
   'golang-github-go-sql-driver-mysql-dev',

@@ -15,26 +15,32 @@
 // resident memory every 10 s (bench/out/soak.json): growth would be a leak. A bench mode, not CI.
 // Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--pairs 4] [--connections 50] [--threads 2] [--rss-seconds 60]
 //        node bench/http-load.mjs --soak 600
-import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createConnection } from 'mysql2/promise';
 import superjson from 'superjson';
 import { buildBenchServer } from './build-server.mjs';
 import { buildGoReference, GO_HINT } from './go-reference.mjs';
 import {
+  benchDatabase,
   cpuSeconds,
+  dropStarved,
   freePort,
+  loadArgs,
+  ME_PATH,
   median,
   memoryOf,
+  migrate,
   numberArg as arg,
+  pairedSample,
   pinning,
-  productionEnv,
+  processGroup,
+  ROOT,
   runWrk,
   seedSignedInUser,
-  startNode,
+  serverEnvironment,
+  summarize,
+  trpcQueryPath,
   waitFor,
+  writeOutput,
 } from './lib.mjs';
 
 if (process.argv.includes('--help')) {
@@ -48,56 +54,18 @@ if (process.argv.includes('--help')) {
   );
   process.exit(0);
 }
-const seconds = arg('seconds', 5);
-const rounds = arg('rounds', 3);
+const { seconds, rounds, connections, threads } = loadArgs();
 const pairedRounds = arg('pairs', 4);
-const connections = arg('connections', 50);
-const threads = arg('threads', 2);
 const rssSeconds = arg('rss-seconds', 60);
 const soakSeconds = arg('soak', 0);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const serverDir = join(root, 'apps/server');
-const outDir = join(root, 'bench/out');
-const mysqlUrl = (process.env.TEST_MYSQL_URL ?? 'mysql://app_test:app_test@127.0.0.1:3306').replace(/\/+$/, '');
-const mockCli = fileURLToPath(import.meta.resolve('@app/wechat-mock/cli'));
-const dbName = `app_test_bench_${process.pid}`;
-const children = [];
+const processes = processGroup();
 const pin = pinning();
-
-function start(args, env, command) {
-  const child = startNode(args, { cwd: serverDir, env, command });
-  children.push(child);
-  return child;
-}
-
-function wrk(testCase, duration, load = { threads, connections }) {
-  // A fresh run id for the Lua scripts keeps keys and codes of earlier runs from being presented again.
-  return runWrk({ ...testCase, scriptArgs: [`${process.pid}x${Date.now().toString(36)}`] }, { seconds: duration, ...load });
-}
-
-/**
- * One pair: case `a` and case `b` (each on its own process) under load at once, two wrk processes
- * with half the connections each. CPU per request of each, and their ratios.
- */
-async function pairedSample(a, b, duration) {
-  const half = { threads: 1, connections: Math.max(1, Math.floor(connections / 2)) };
-  const before = [cpuSeconds(a.pid), cpuSeconds(b.pid)];
-  const [resultA, resultB] = await Promise.all([wrk(a, duration, half), wrk(b, duration, half)]);
-  if (resultA.failed || resultB.failed || resultA.requests === 0 || resultB.requests === 0) return null; // a wrk run that failed: no pair
-  const cpuA = ((cpuSeconds(a.pid) - before[0]) / resultA.requests) * 1e6;
-  const cpuB = ((cpuSeconds(b.pid) - before[1]) / resultB.requests) * 1e6;
-  return { cpuRatio: cpuA / cpuB, rpsRatio: resultA.rps / resultB.rps, cpuA, cpuB, rps: resultA.rps + resultB.rps };
-}
 
 async function measure(testCase, duration) {
   // A wrk run that failed (no report) is run again, twice at most, and said so.
   for (let attempt = 1; ; attempt += 1) {
-    const before = cpuSeconds(testCase.pid);
-    const result = await wrk(testCase, duration);
-    const cpu = cpuSeconds(testCase.pid) - before;
-    if (result.failed === null || attempt === 3) {
-      return { ...result, cpuUsPerRequest: result.requests > 0 ? (cpu / result.requests) * 1e6 : NaN };
-    }
+    const result = await runWrk(testCase, { seconds: duration, threads, connections });
+    if (result.failed === null || attempt === 3) return result;
     process.stderr.write(`${testCase.name}: ${result.failed}; again\n`);
   }
 }
@@ -121,7 +89,7 @@ async function soak(server, meCase, duration) {
   };
   sample();
   const timer = setInterval(sample, 10_000);
-  const result = await wrk({ ...meCase, pid: server.pid }, duration);
+  const result = await runWrk({ ...meCase, pid: server.pid }, { seconds: duration, threads, connections });
   clearInterval(timer);
   sample();
   process.stderr.write('\n');
@@ -146,58 +114,28 @@ async function soak(server, meCase, duration) {
   };
 }
 
-const admin = await createConnection({ uri: mysqlUrl, timezone: 'Z' });
-await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+const database = await benchDatabase('bench');
 try {
-  const mockPort = await freePort();
-  const base = productionEnv({
-    LOG_LEVEL: 'info',
-    DATABASE_URL: `${mysqlUrl}/${dbName}`,
-    WECHAT_API_BASE_URL: `http://127.0.0.1:${mockPort}`,
-    RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '100000000',
-    RATE_LIMIT_MUTATIONS_PER_USER_PER_MINUTE: '100000000',
-  });
+  const base = await serverEnvironment({ databaseUrl: database.url, processes });
   const benchServer = await buildBenchServer();
   const go = buildGoReference();
   process.stderr.write(
     go.skipped ? `Gin reference skipped: ${go.skipped}\n` : `Gin reference ${go.reused ? 'reused' : 'built'}: ${go.binary}\n`,
   );
-  const mock = start(
-    [
-      '--import',
-      'tsx',
-      mockCli,
-      '--port',
-      String(mockPort),
-      '--app-id',
-      base.WECHAT_APP_ID,
-      '--app-secret',
-      base.WECHAT_APP_SECRET,
-      '--bench-code-prefix',
-      'bench-',
-      '--login-limit',
-      '100000000',
-    ],
-    {
-      NODE_ENV: 'development',
-    },
-  );
-  await waitFor(`http://127.0.0.1:${mockPort}/__dev/stats`, mock);
-  const migrate = start(['dist/migrate.mjs', 'up'], base);
-  if ((await once(migrate, 'exit'))[0] !== 0) throw new Error('migration failed');
+  await migrate(base);
   // The product order.create buys: stock no run can exhaust, so every order is a full one.
-  const [product] = await admin.query(
-    `INSERT INTO \`${dbName}\`.products (title, description, price_fen, stock, image_url, on_shelf, created_at, updated_at) VALUES ('压测商品', '', 1990, 2000000000, NULL, 1, NOW(3), NOW(3))`,
+  const [product] = await database.admin.query(
+    `INSERT INTO \`${database.name}\`.products (title, description, price_fen, stock, image_url, on_shelf, created_at, updated_at) VALUES ('压测商品', '', 1990, 2000000000, NULL, 1, NOW(3), NOW(3))`,
   );
   process.env.BENCH_PRODUCT_ID = String(product.insertId);
   // One signed-in user, as the app would be, with a phone to mask.
-  const { token } = await seedSignedInUser(admin, dbName, base.JWT_SECRET);
+  const { token } = await seedSignedInUser(database.admin, database.name, base.JWT_SECRET);
   const auth = { authorization: `Bearer ${token}` };
 
   const servers = {};
   const launch = async (name, args, env, command) => {
     const port = await freePort();
-    const child = start(args, { ...env, PORT: String(port) }, command);
+    const child = processes.start(args, { env: { ...env, PORT: String(port) }, command });
     servers[name] = { url: `http://127.0.0.1:${port}`, pid: child.pid };
     await waitFor(`${servers[name].url}/healthz`, child);
   };
@@ -213,24 +151,21 @@ try {
           ['fresh', 'lean'],
         ];
   for (const [name, host] of leanServers) await launch(name, [benchServer], { ...base, TRPC_HOST: host });
-  const noInput = (count) =>
-    encodeURIComponent(JSON.stringify(Object.fromEntries(Array.from({ length: count }, (_, i) => [i, superjson.serialize(undefined)]))));
-  const meUrl = (server) => `${server.url}/trpc/user.me?batch=1&input=${noInput(1)}`;
+  const meUrl = (server) => `${server.url}${ME_PATH}`;
 
   if (soakSeconds > 0) {
     const soaked = {
       ...(await soak(servers.lean, { url: meUrl(servers.lean), headers: auth }, soakSeconds)),
       server: 'bundled server (lean tRPC host), user.me',
     };
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'soak.json'), `${JSON.stringify(soaked, null, 2)}\n`);
+    writeOutput('soak.json', soaked);
     console.log(
       `soak, ${soakSeconds} s of user.me at ${soaked.rps.toFixed(0)} req/s (${soaked.non2xx} non-2xx): RSS ${soaked.rssAt60MiB.toFixed(1)} MiB at 60 s, ` +
         `${soaked.rssEndMiB.toFixed(1)} MiB at the end, at most ${soaked.rssMaxAfter60MiB.toFixed(1)} MiB after the first minute; ` +
         `trend after the first minute ${soaked.slopeMiBPer10Min >= 0 ? '+' : ''}${soaked.slopeMiBPer10Min.toFixed(1)} MiB per 10 min`,
     );
   } else {
-    await launch('floor', [join(root, 'bench/floor-server.mjs')], base);
+    await launch('floor', [join(ROOT, 'bench/floor-server.mjs')], base);
     if (!go.skipped) await launch('gin', [], base, go.binary);
 
     // The references answer what the bare route answers, byte for byte, and user.me the same data.
@@ -257,12 +192,12 @@ try {
       { name: 'bare Fastify route (user.me work)', key: 'bare', ...servers.lean, url: `${servers.lean.url}/bench/user-me`, headers: auth },
       { name: 'user.me (lean tRPC host)', key: 'me', ...servers.lean, url: meUrl(servers.lean), headers: auth },
       { name: 'user.me (official adapter)', key: 'meOfficial', ...servers.official, url: meUrl(servers.official), headers: auth },
-      { name: 'health', key: 'health', ...servers.lean, url: `${servers.lean.url}/trpc/health?batch=1&input=${noInput(1)}` },
+      { name: 'health', key: 'health', ...servers.lean, url: `${servers.lean.url}${trpcQueryPath('health')}` },
       {
         name: 'batch: user.me,health,user.me',
         key: 'batch',
         ...servers.lean,
-        url: `${servers.lean.url}/trpc/user.me,health,user.me?batch=1&input=${noInput(3)}`,
+        url: `${servers.lean.url}${trpcQueryPath('user.me', 'health', 'user.me')}`,
         headers: auth,
       },
       {
@@ -270,7 +205,7 @@ try {
         key: 'login',
         ...servers.lean,
         url: `${servers.lean.url}/trpc/auth.login?batch=1`,
-        script: join(root, 'bench/login.lua'),
+        script: join(ROOT, 'bench/login.lua'),
       },
       {
         name: 'order.create (stock reserved, 4 writes in a transaction)',
@@ -278,7 +213,7 @@ try {
         ...servers.lean,
         url: `${servers.lean.url}/trpc/order.create?batch=1`,
         headers: auth,
-        script: join(root, 'bench/order.lua'),
+        script: join(ROOT, 'bench/order.lua'),
       },
     ];
 
@@ -319,21 +254,20 @@ try {
       const pairs = [];
       for (let round = 1; round <= pairedRounds * 2; round += 1) {
         const [a, b] = comparison.sides[(round - 1) % comparison.sides.length];
-        const pair = await pairedSample(a, b, seconds);
-        if (pair === null) continue;
-        pairs.push(pair);
+        const pair = await pairedSample(a, b, { seconds, connections });
+        if (pair.failed) continue; // a wrk run that failed: no pair
+        const { cpuRatio, rpsRatio, cpuA, cpuB, rps } = pair;
+        pairs.push({ cpuRatio, rpsRatio, cpuA, cpuB, rps });
         process.stderr.write(
           `pair ${pairs.length}/${pairedRounds * 2}: user.me CPU ${pair.cpuRatio.toFixed(2)}× ${comparison.against}'s (${pair.cpuA.toFixed(0)} vs ${pair.cpuB.toFixed(0)} µs), req/s ${pair.rpsRatio.toFixed(2)}×\n`,
         );
       }
-      // A pair in which the machine starved both sides (other work took the core or the database:
-      // under half the pairs' median throughput) measures mostly idle overhead: left out, and counted.
-      const typical = median(pairs.map((p) => p.rps));
-      const kept = pairs.filter((p) => p.rps >= typical / 2);
+      // Pairs the machine starved (lib.mjs, dropStarved): left out, and counted.
+      const { kept, starved } = dropStarved(pairs);
       paired[comparison.key] = {
         against: comparison.against,
         pairs: kept.length,
-        starved: pairs.length - kept.length,
+        starved,
         cpuRatio: median(kept.map((p) => p.cpuRatio)),
         rpsRatio: median(kept.map((p) => p.rpsRatio)),
         cpuRange: [Math.min(...kept.map((p) => p.cpuRatio)), Math.max(...kept.map((p) => p.cpuRatio))],
@@ -343,9 +277,7 @@ try {
 
     // Memory: a server that served nothing before, after a minute of user.me.
     const idle = memoryOf(servers.fresh.pid);
-    let loaded = await wrk({ url: meUrl(servers.fresh), headers: auth }, rssSeconds);
-    // A wrk that failed (no report) gave no minute of load: once more.
-    if (loaded.failed) loaded = await wrk({ url: meUrl(servers.fresh), headers: auth }, rssSeconds);
+    const loaded = await measure({ name: 'memory', url: meUrl(servers.fresh), headers: auth }, rssSeconds);
     const memory = {
       seconds: rssSeconds,
       rps: loaded.rps,
@@ -356,20 +288,7 @@ try {
     };
     process.stderr.write(`RSS after ${rssSeconds} s of user.me: ${memory.rssMiB.toFixed(1)} MiB (idle ${idle.rssMiB.toFixed(1)} MiB)\n`);
 
-    const summary = cases.map((testCase) => {
-      const runs = samples[testCase.key];
-      const pick = (field) => median(runs.map((r) => r[field]));
-      return {
-        key: testCase.key,
-        name: testCase.name,
-        rps: pick('rps'),
-        p50Ms: pick('p50'),
-        p99Ms: pick('p99'),
-        cpuUsPerRequest: pick('cpuUsPerRequest'),
-        non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
-        socketErrors: runs.map((r) => r.socketErrors).filter(Boolean),
-      };
-    });
+    const summary = summarize(cases, samples);
     const row = (key) => summary.find((r) => r.key === key);
     for (const r of summary) {
       r.rpsRatio = r.rps / row('bare').rps;
@@ -386,14 +305,11 @@ try {
       gin: go.skipped ? { skipped: go.skipped } : { reused: go.reused, goVersion: go.goVersion },
       body: bareBody,
       cases: summary,
-      // Kept under its old name too: user.me against the bare route.
-      paired: paired.bare,
       pairedAgainst: paired,
       loginVsMe: row('login').rps / row('me').rps,
       memory,
     };
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'http-load.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeOutput('http-load.json', result);
 
     console.log(`\n${rounds} alternating rounds of ${seconds} s, wrk -t${threads} -c${connections}, medians\n`);
     console.log('| case | req/s | p50 ms | p99 ms | server CPU µs/req | CPU vs Gin | req/s vs bare | CPU vs bare | non-2xx |');
@@ -415,8 +331,6 @@ try {
     );
   }
 } finally {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : null)));
-  await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-  await admin.end();
+  await processes.stopAll();
+  await database.dispose();
 }

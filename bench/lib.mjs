@@ -1,18 +1,100 @@
 // Helpers shared by the benchmarks.
 import { execFileSync, spawn } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createConnection } from 'mysql2/promise';
+import superjson from 'superjson';
+
+/** The repository, the server's package (where its processes run) and the benchmarks' outputs. */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const SERVER_DIR = join(ROOT, 'apps/server');
+export const OUT_DIR = join(ROOT, 'bench/out');
+
+/** `--name <value>` from the command line, else `fallback`. */
+export function stringArg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
 
 /** `--name <number>` from the command line, else `fallback`. */
 export function numberArg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  const value = stringArg(name);
+  return value === undefined ? fallback : Number(value);
 }
+
+/** The load of http-load.mjs and notify.mjs: `--seconds` per wrk run, `--rounds`, wrk's `--connections` and `--threads`. */
+export function loadArgs() {
+  return {
+    seconds: numberArg('seconds', 5),
+    rounds: numberArg('rounds', 3),
+    connections: numberArg('connections', 50),
+    threads: numberArg('threads', 2),
+  };
+}
+
+/** Writes `result` as bench/out/<file> (JSON), which run.mjs reads for RESULTS.md. */
+export function writeOutput(file, result) {
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, file), `${JSON.stringify(result, null, 2)}\n`);
+}
+
+let tsx;
+/** A TypeScript module of the workspace, loaded from source through tsx (as the test suites load them). */
+export async function tsSource(specifier) {
+  tsx ??= import('tsx/esm/api');
+  return (await tsx).tsImport(specifier, import.meta.url);
+}
+
+/**
+ * @app/test-support: where the test MariaDB and Redis are (TEST_MYSQL_URL, TEST_REDIS_URL, and
+ * their defaults) and scratch databases.
+ */
+export const testSupport = () => tsSource('@app/test-support');
+
+/**
+ * A database of its own for one run (@app/test-support's createScratchDatabase, `app_test_<purpose>_…`,
+ * utf8mb4), `url` for DATABASE_URL, and `admin`, a connection to the server (times in UTC) for the
+ * rows a benchmark puts in (its tables named with the database). `dispose()` closes it and drops the
+ * database.
+ */
+export async function benchDatabase(purpose) {
+  const { TEST_MYSQL_URL, createScratchDatabase } = await testSupport();
+  const admin = await createConnection({ uri: TEST_MYSQL_URL, timezone: 'Z' });
+  let database;
+  try {
+    database = await createScratchDatabase(purpose);
+  } catch (error) {
+    await admin.end();
+    throw error;
+  }
+  return {
+    name: database.name,
+    url: database.url,
+    admin,
+    async dispose() {
+      try {
+        await database.drop();
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+/** The path of a GET of tRPC queries without input, batched as the client sends them (`/trpc/user.me?batch=1&input=…`). */
+export function trpcQueryPath(...procedures) {
+  const input = Object.fromEntries(procedures.map((_, i) => [i, superjson.serialize(undefined)]));
+  return `/trpc/${procedures.join(',')}?batch=1&input=${encodeURIComponent(JSON.stringify(input))}`;
+}
+
+/** user.me's path. */
+export const ME_PATH = trpcQueryPath('user.me');
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -126,12 +208,65 @@ export function pinning() {
 const pinned = (core, command, args) => (pinning() ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
 
 /**
- * Starts `node <args>` (or `command <args>`) on core 0, with only PATH and `env` as its environment
- * (nothing of the caller's leaks in). Its stdout, where servers write their log lines, is /dev/null.
+ * Starts `node <args>` (or `command <args>`) on core 0, in apps/server unless told, with only PATH
+ * and `env` as its environment (nothing of the caller's leaks in). Its stdout, where servers write
+ * their log lines, is /dev/null.
  */
-export function startNode(args, { cwd, env, command = process.execPath }) {
+export function startNode(args, { cwd = SERVER_DIR, env, command = process.execPath }) {
   const [pinnedCommand, commandArgs] = pinned(0, command, args);
   return spawn(pinnedCommand, commandArgs, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** The processes a benchmark starts (`start` takes startNode's arguments), stopped together by `stopAll()` at its end. */
+export function processGroup() {
+  const children = [];
+  return {
+    start(args, options) {
+      const child = startNode(args, options);
+      children.push(child);
+      return child;
+    },
+    async stopAll() {
+      for (const child of children) child.kill('SIGTERM');
+      await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : null)));
+    },
+  };
+}
+
+/** The server's migrations, run up on the database `env` names (the build's dist/migrate.mjs). */
+export async function migrate(env) {
+  const child = startNode(['dist/migrate.mjs', 'up'], { env });
+  if ((await once(child, 'exit'))[0] !== 0) throw new Error('migration failed');
+}
+
+/**
+ * The server's environment under load: production mode, LOG_LEVEL=info (one log line per request,
+ * as deployed), the database at `databaseUrl`, the rate limits out of a load test's way. With
+ * `mock`, the WeChat mock as its own process (in `processes`), answering before this returns: it
+ * accepts login.lua's codes ("bench-<user>:<nonce>") as freshly issued. Without, WeChat's base URL
+ * is a free port where nothing listens.
+ */
+export async function serverEnvironment({ databaseUrl, processes, mock = true }) {
+  const mockPort = await freePort();
+  const env = productionEnv({
+    LOG_LEVEL: 'info',
+    DATABASE_URL: databaseUrl,
+    WECHAT_API_BASE_URL: `http://127.0.0.1:${mockPort}`,
+    RATE_LIMIT_LOGIN_PER_IP_PER_MINUTE: '100000000',
+    RATE_LIMIT_MUTATIONS_PER_USER_PER_MINUTE: '100000000',
+  });
+  if (mock) {
+    const mockCli = fileURLToPath(import.meta.resolve('@app/wechat-mock/cli'));
+    const mockArgs = ['--port', String(mockPort), '--app-id', env.WECHAT_APP_ID, '--app-secret', env.WECHAT_APP_SECRET];
+    const child = processes.start(
+      ['--import', 'tsx', mockCli, ...mockArgs, '--bench-code-prefix', 'bench-', '--login-limit', '100000000'],
+      {
+        env: { NODE_ENV: 'development' },
+      },
+    );
+    await waitFor(`http://127.0.0.1:${mockPort}/__dev/stats`, child);
+  }
+  return env;
 }
 
 /** Resident memory of a process now and at its peak, in MiB, from /proc. */
@@ -145,15 +280,15 @@ const JWT_ISSUER = 'wechat-miniprogram-api';
 const JWT_AUDIENCE = 'wechat-miniprogram';
 
 /**
- * An access token as AccessTokens.issue makes it (HS256; iss, aud, sub, sid, jti, iat, exp), made
- * here so that a benchmark needs no sign-in first. Valid for `ttlSeconds` (two hours unless told).
+ * An access token as AccessTokens.issue makes it (its claims, in its order; signed by packages/api's
+ * own signHs256), made here so that a benchmark needs no sign-in first. Valid for `ttlSeconds` (two
+ * hours unless told).
  */
-export function accessToken(secret, { userId, sessionId, ttlSeconds = 7200 }) {
-  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+export async function accessToken(secret, { userId, sessionId, ttlSeconds = 7200 }) {
+  const { signHs256 } = await tsSource('../packages/api/src/modules/auth/hs256.ts');
   const iat = Math.floor(Date.now() / 1000);
   const claims = { sid: sessionId, iss: JWT_ISSUER, aud: JWT_AUDIENCE, sub: String(userId), jti: randomUUID(), iat, exp: iat + ttlSeconds };
-  const signed = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
-  return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
+  return signHs256(claims, createSecretKey(Buffer.from(secret, 'utf8')));
 }
 
 /**
@@ -171,7 +306,7 @@ export async function seedSignedInUser(admin, dbName, secret) {
     `INSERT INTO \`${dbName}\`.auth_sessions (id, user_id, session_key_ciphertext, created_at, expires_at) VALUES (?, ?, 'bench', ?, ?)`,
     [sessionId, user.insertId, now, new Date(now.getTime() + 86_400_000)],
   );
-  return { userId: user.insertId, token: accessToken(secret, { userId: user.insertId, sessionId }) };
+  return { userId: user.insertId, token: await accessToken(secret, { userId: user.insertId, sessionId }) };
 }
 
 /**
@@ -219,21 +354,93 @@ function parseWrk(output) {
   };
 }
 
+let runCount = 0;
+/**
+ * A run id for the Lua scripts, never the same twice (not even for two runs started in the same
+ * millisecond): it keeps the codes and keys of other runs from being presented again.
+ */
+const freshRunId = () => `${process.pid}x${Date.now().toString(36)}x${(runCount += 1)}`;
+
 /**
  * One wrk run on core 1 against `url`: `headers` as -H, `script` (Lua) with `scriptArgs` after
- * `--`. Answers requests, req/s, p50/p99 (ms), non-2xx and socket errors, as wrk reports them.
+ * `--` (a fresh run id unless told). Answers requests, req/s, p50/p99 (ms), non-2xx and socket
+ * errors, as wrk reports them, and, given the server's `pid`, its CPU time per request in µs over
+ * the run (all threads, from /proc; NaN without a pid or requests).
  */
-export async function runWrk({ url, headers = {}, script, scriptArgs = [] }, { seconds, threads, connections }) {
+export async function runWrk({ url, headers = {}, script, scriptArgs = [freshRunId()], pid }, { seconds, threads, connections }) {
   const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency'];
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
   if (script) args.push('-s', script);
   args.push(url);
   if (script && scriptArgs.length > 0) args.push('--', ...scriptArgs);
   const [command, commandArgs] = pinned(1, 'wrk', args);
+  const cpuBefore = pid === undefined ? NaN : cpuSeconds(pid);
   const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   const [code, signal] = await once(child, 'exit');
-  // A wrk that wrote no report (killed from outside, say: this machine is shared) counts as failed.
-  return { ...parseWrk(output), failed: !/requests in/.test(output) ? `wrk exited with ${signal ?? code} and no report` : null };
+  const cpu = pid === undefined ? NaN : cpuSeconds(pid) - cpuBefore;
+  const report = parseWrk(output);
+  return {
+    ...report,
+    cpuUsPerRequest: report.requests > 0 ? (cpu / report.requests) * 1e6 : NaN,
+    // A wrk that wrote no report (killed from outside, say: this machine is shared) counts as failed.
+    failed: !/requests in/.test(output) ? `wrk exited with ${signal ?? code} and no report` : null,
+  };
+}
+
+/**
+ * One pair: cases `a` and `b` (each `{ url, headers, script, pid }`, on processes of their own)
+ * under load at once, two wrk processes with half the connections each. Each side's CPU per
+ * request and req/s, A's ratios to B, the pair's req/s and non-2xx; `failed` says why there is no
+ * pair (a wrk run failed, or one side served nothing), else null.
+ */
+export async function pairedSample(a, b, { seconds, connections }) {
+  const half = { seconds, threads: 1, connections: Math.max(1, Math.floor(connections / 2)) };
+  const [resultA, resultB] = await Promise.all([runWrk(a, half), runWrk(b, half)]);
+  const failed = resultA.failed ?? resultB.failed ?? (resultA.requests === 0 || resultB.requests === 0 ? 'no requests served' : null);
+  return {
+    failed,
+    cpuA: resultA.cpuUsPerRequest,
+    cpuB: resultB.cpuUsPerRequest,
+    rpsA: resultA.rps,
+    rpsB: resultB.rps,
+    cpuRatio: resultA.cpuUsPerRequest / resultB.cpuUsPerRequest,
+    rpsRatio: resultA.rps / resultB.rps,
+    rps: resultA.rps + resultB.rps,
+    non2xx: resultA.non2xx + resultB.non2xx,
+  };
+}
+
+/**
+ * Pairs in which the machine starved both sides (other work took the core or the database: under
+ * half the pairs' median req/s) measure mostly idle overhead: `kept` leaves them out, `starved`
+ * counts them.
+ */
+export function dropStarved(pairs) {
+  const typical = median(pairs.map((p) => p.rps));
+  const kept = pairs.filter((p) => p.rps >= typical / 2);
+  return { kept, starved: pairs.length - kept.length };
+}
+
+/**
+ * Per case (`{ key, name }`), the medians of its runs in `samples[key]` (runWrk's results): req/s,
+ * p50/p99 in ms, CPU per request; and its runs' non-2xx, socket errors and requests together.
+ */
+export function summarize(cases, samples) {
+  return cases.map(({ key, name }) => {
+    const runs = samples[key];
+    const pick = (field) => median(runs.map((r) => r[field]));
+    return {
+      key,
+      name,
+      rps: pick('rps'),
+      p50Ms: pick('p50'),
+      p99Ms: pick('p99'),
+      cpuUsPerRequest: pick('cpuUsPerRequest'),
+      non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+      socketErrors: runs.map((r) => r.socketErrors).filter(Boolean),
+      requests: runs.reduce((sum, r) => sum + r.requests, 0),
+    };
+  });
 }

@@ -1,12 +1,8 @@
 -- wrk script for auth.login: every request a fresh, single-use code. The WeChat mock accepts
 -- "bench-<user>:<nonce>" as freshly issued (--bench-code-prefix), so no code is asked for first.
--- Each wrk thread has its own Lua state: the thread id keeps the codes apart.
-local thread_count = 0
-
-function setup(thread)
-  thread_count = thread_count + 1
-  thread:set("tid", thread_count)
-end
+-- Each wrk thread has its own Lua state: its id (`tid`, from common.lua's setup) keeps the codes apart.
+-- common.lua is loaded from this script's directory, wherever wrk runs.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "common.lua")
 
 function init(args)
   -- A fresh run id (passed after --) keeps codes of earlier runs from being presented again.

@@ -4,12 +4,8 @@
 -- Each notification must go out once (the server refuses a nonce it has seen): thread n of N takes
 -- lines n, n + N, n + 2N… The file holds more than a run can send; were it ever exhausted, the
 -- requests would start over and the server's 401s would show as non-2xx in the report.
-local thread_count = 0
-
-function setup(thread)
-  thread_count = thread_count + 1
-  thread:set("tid", thread_count)
-end
+-- `tid`: this thread's id, from common.lua's setup (loaded from this script's directory, wherever wrk runs).
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "common.lua")
 
 function init(args)
   local file, serial, threads = args[1], args[2], tonumber(args[3])

@@ -17,14 +17,28 @@
 // id, nonce and signature, timestamped just before its round (the server refuses a nonce it has
 // seen, and timestamps more than 5 minutes off). Writes bench/out/notify.json.
 // Usage: node bench/notify.mjs [--seconds 5] [--rounds 3] [--connections 50] [--threads 2] [--micro 2000]
-import { once } from 'node:events';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createConnection } from 'mysql2/promise';
-import { tsImport } from 'tsx/esm/api';
 import { buildBenchServer } from './build-server.mjs';
-import { cpuSeconds, freePort, median, numberArg as arg, pinning, productionEnv, runWrk, startNode, waitFor } from './lib.mjs';
+import {
+  benchDatabase,
+  freePort,
+  loadArgs,
+  median,
+  migrate,
+  numberArg as arg,
+  OUT_DIR,
+  pinning,
+  processGroup,
+  productionEnv,
+  ROOT,
+  runWrk,
+  summarize,
+  testSupport,
+  tsSource,
+  waitFor,
+  writeOutput,
+} from './lib.mjs';
 
 if (process.argv.includes('--help')) {
   console.log(
@@ -33,32 +47,23 @@ if (process.argv.includes('--help')) {
       '  --seconds, --rounds         length of each wrk run, and alternating rounds of the two HTTP cases',
       '  --connections, --threads    wrk -c and -t',
       '  --micro                     notifications per in-process round (7 rounds after one warm-up)',
-      '(npm run build first; needs MariaDB and wrk: npm run setup. Redis, at REDIS_URL or 127.0.0.1:6379,',
+      '(npm run build first; needs MariaDB and wrk: npm run setup. Redis, at TEST_REDIS_URL or 127.0.0.1:6379,',
       'is used only for the in-process nonce check, when it answers.)',
     ].join('\n'),
   );
   process.exit(0);
 }
-const seconds = arg('seconds', 5);
-const rounds = arg('rounds', 3);
-const connections = arg('connections', 50);
-const threads = arg('threads', 2);
+const { seconds, rounds, connections, threads } = loadArgs();
 const microCount = arg('micro', 2000);
 const microRounds = 7;
-const root = fileURLToPath(new URL('..', import.meta.url));
-const serverDir = join(root, 'apps/server');
-const outDir = join(root, 'bench/out');
-const requestsFile = join(outDir, 'notify-requests.txt');
-const mysqlUrl = (process.env.TEST_MYSQL_URL ?? 'mysql://app_test:app_test@127.0.0.1:3306').replace(/\/+$/, '');
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const dbName = `app_test_bench_notify_${process.pid}`;
-const children = [];
-mkdirSync(outDir, { recursive: true });
+const requestsFile = join(OUT_DIR, 'notify-requests.txt');
+const processes = processGroup();
+mkdirSync(OUT_DIR, { recursive: true });
 
 // packages/api and the mock are TypeScript: loaded from source, as their tests load them.
-const { WeChatPayMock } = await tsImport('@app/wechat-mock', import.meta.url);
-const pay = await tsImport('@app/api/wechat/pay', import.meta.url);
-const { outTradeNoOf } = await tsImport('@app/api', import.meta.url);
+const { WeChatPayMock } = await tsSource('@app/wechat-mock');
+const pay = await tsSource('@app/api/wechat/pay');
+const { outTradeNoOf } = await tsSource('@app/api');
 
 const env = productionEnv();
 const MCH_ID = '1230000109';
@@ -126,7 +131,13 @@ async function usPerItem(items, step) {
 
 async function connectRedis() {
   const { Redis } = await import('ioredis');
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null });
+  const { TEST_REDIS_URL } = await testSupport();
+  const redis = new Redis(TEST_REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => {}); // an absent Redis only skips its line
   try {
     await redis.connect();
@@ -223,12 +234,12 @@ async function measureInProcess() {
 
 const inProcess = await measureInProcess();
 
-const admin = await createConnection({ uri: mysqlUrl, timezone: 'Z' });
-await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+const database = await benchDatabase('bench_notify');
+const { admin, name: dbName } = database;
 try {
   const base = productionEnv({
     LOG_LEVEL: 'info',
-    DATABASE_URL: `${mysqlUrl}/${dbName}`,
+    DATABASE_URL: database.url,
     // Nothing here calls WeChat or WeChat Pay (no login, no prepay, no paid message: no template
     // configured): a port where nothing listens, so that nothing could leave the machine.
     WECHAT_API_BASE_URL: 'http://127.0.0.1:9',
@@ -241,18 +252,12 @@ try {
     WECHATPAY_PUBLIC_KEY: mock.platformPublicKeyPem,
     WECHATPAY_NOTIFY_URL: NOTIFY_URL,
   });
-  const start = (args, extra = {}) => {
-    const child = startNode(args, { cwd: serverDir, env: { ...base, ...extra } });
-    children.push(child);
-    return child;
-  };
   const benchServer = await buildBenchServer();
-  const migrate = start(['dist/migrate.mjs', 'up']);
-  if ((await once(migrate, 'exit'))[0] !== 0) throw new Error('migration failed');
+  await migrate(base);
   const port = await freePort();
-  const server = start([benchServer], { PORT: String(port) });
+  const server = processes.start([benchServer], { env: { ...base, PORT: String(port) } });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/healthz`);
+  await waitFor(`${url}/healthz`, server);
 
   const [user] = await admin.query(
     `INSERT INTO \`${dbName}\`.users (openid, created_at, updated_at) VALUES ('bench-notify', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
@@ -337,12 +342,15 @@ try {
         .map(({ body, headers: h }) => `${h['wechatpay-timestamp']}\t${h['wechatpay-nonce']}\t${h['wechatpay-signature']}\t${body}\n`)
         .join(''),
     );
-    const before = cpuSeconds(server.pid);
     const result = await runWrk(
-      { url: `${url}/webhooks/wechatpay`, script: join(root, 'bench/notify.lua'), scriptArgs: [requestsFile, keyId, String(threads)] },
+      {
+        url: `${url}/webhooks/wechatpay`,
+        script: join(ROOT, 'bench/notify.lua'),
+        scriptArgs: [requestsFile, keyId, String(threads)],
+        pid: server.pid,
+      },
       { seconds: duration, threads, connections },
     );
-    const cpu = cpuSeconds(server.pid) - before;
     servedRps[testCase.key] = Math.max(servedRps[testCase.key], result.rps);
     let ordersPaid = null;
     if (testCase.key === 'first') {
@@ -353,7 +361,7 @@ try {
       ordersPaid = Number(row.paid);
     }
     if (result.non2xx > 0) process.stderr.write(`${testCase.key}: ${result.non2xx} refused (more sent than the ${count} signed?)\n`);
-    return { ...result, signed: count, ordersPaid, cpuUsPerRequest: result.requests > 0 ? (cpu / result.requests) * 1e6 : NaN };
+    return { ...result, signed: count, ordersPaid };
   }
 
   process.stderr.write('warming up…\n');
@@ -370,24 +378,11 @@ try {
   }
 
   const verifyUs = inProcess.steps.find((step) => step.key === 'whole').us;
-  const summary = cases.map((testCase) => {
-    const runs = samples[testCase.key];
-    const pick = (field) => median(runs.map((r) => r[field]));
-    const cpuUsPerRequest = pick('cpuUsPerRequest');
-    return {
-      key: testCase.key,
-      name: testCase.name,
-      rps: pick('rps'),
-      p50Ms: pick('p50'),
-      p99Ms: pick('p99'),
-      cpuUsPerRequest,
-      verifyShare: verifyUs / cpuUsPerRequest,
-      non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
-      socketErrors: runs.map((r) => r.socketErrors).filter(Boolean),
-      ordersPaid: testCase.key === 'first' ? runs.reduce((sum, r) => sum + r.ordersPaid, 0) : null,
-      requests: runs.reduce((sum, r) => sum + r.requests, 0),
-    };
-  });
+  const summary = summarize(cases, samples).map((row) => ({
+    ...row,
+    verifyShare: verifyUs / row.cpuUsPerRequest,
+    ordersPaid: row.key === 'first' ? samples.first.reduce((sum, r) => sum + r.ordersPaid, 0) : null,
+  }));
   const result = {
     seconds,
     rounds,
@@ -400,7 +395,7 @@ try {
     verifyUs,
     cases: summary,
   };
-  writeFileSync(join(outDir, 'notify.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeOutput('notify.json', result);
 
   console.log(`\nIn process, per notification (median of ${microRounds} rounds of ${microCount}):\n`);
   console.log('| step | µs |');
@@ -415,9 +410,7 @@ try {
     );
   }
 } finally {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : null)));
+  await processes.stopAll();
   rmSync(requestsFile, { force: true });
-  await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-  await admin.end();
+  await database.dispose();
 }

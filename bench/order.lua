@@ -1,12 +1,8 @@
 -- wrk script for order.create: every request a new checkout (a fresh idempotency key) for one
 -- unit of the bench product, whose stock the bench sets far above what a run can sell.
--- Each wrk thread has its own Lua state: the thread id keeps the keys apart.
-local thread_count = 0
-
-function setup(thread)
-  thread_count = thread_count + 1
-  thread:set("tid", thread_count)
-end
+-- Each wrk thread has its own Lua state: its id (`tid`, from common.lua's setup) keeps the keys apart.
+-- common.lua is loaded from this script's directory, wherever wrk runs.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "common.lua")
 
 function init(args)
   -- A fresh run id (passed after --) keeps keys of earlier runs from being presented again.
