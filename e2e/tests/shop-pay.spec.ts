@@ -1,6 +1,7 @@
 /**
- * Journey 12: paying an order on 订单详情. On H5 the WeChat mock stands in for WeChat's cashier
- * (a dialog, then POST /__dev/pay with the prepay id). Closing the cashier leaves the order
+ * Journey 12: paying an order on 订单详情 (the order made through the API: checking out is
+ * journey 9's). On H5 the WeChat mock stands in for WeChat's cashier (a dialog, then
+ * POST /__dev/pay with the prepay id). Closing the cashier leaves the order
  * payable (已取消支付); paying shows 支付中 until the server has WeChat Pay's word, then 已支付
  * with the time paid. The mock's query says NOTPAY throughout and its notification comes 3 s
  * late, so the order is PAID by the verified notification, not by the client's say-so. 去支付
@@ -8,8 +9,8 @@
  * server sends it once the order is paid.
  */
 import { expect, mock, test } from '../fixtures/app';
-import { paidEventsOf } from '../fixtures/pay';
-import { DEMO, getOrder, productNamed, signInAs } from '../fixtures/shop';
+import { orderEventsOf } from '../fixtures/pay';
+import { createOrder, DEMO, getOrder, productNamed, signInAs } from '../fixtures/shop';
 import { stack } from '../fixtures/stack-config';
 
 test.afterEach(async () => {
@@ -24,12 +25,10 @@ test('去支付: 支付中, then 已支付 by WeChat Pay’s notification; a clo
   const nougat = await productNamed(DEMO.nougat);
   await mock.setPayFaults({ queryNotPay: 100, notificationDelayMs: 3_000 });
 
-  await openApp(`shop/pages/product/index?id=${nougat.id}`);
-  await page.getByTestId('buy-now').click();
-  await expect(page.getByTestId('checkout-total')).toHaveText('¥39.00');
-  await page.getByTestId('submit-order').click();
+  const orderId = (await createOrder(await signInAs(wxUser), nougat.id, 1)).id;
+  await openApp(`shop/pages/order/index?id=${orderId}`);
   await expect(page.getByTestId('order-status')).toHaveText('待支付');
-  const orderId = Number(await page.getByTestId('order-id').textContent());
+  await expect(page.getByTestId('order-total')).toHaveText('¥39.00');
 
   // The cashier closed without paying: 已取消支付, and the order can still be paid or cancelled.
   await page.getByTestId('pay-order').click();
@@ -55,7 +54,10 @@ test('去支付: 支付中, then 已支付 by WeChat Pay’s notification; a clo
   const order = await getOrder(await signInAs(wxUser), orderId);
   expect(order.status).toBe('PAID');
   expect(order.paidAt).not.toBeNull();
-  expect(await paidEventsOf(orderId)).toEqual([{ reason: 'WECHATPAY_NOTIFY' }]);
+  expect(await orderEventsOf(orderId)).toEqual([
+    { from: null, to: 'PENDING_PAYMENT', reason: 'CREATED' },
+    { from: 'PENDING_PAYMENT', to: 'PAID', reason: 'WECHATPAY_NOTIFY' },
+  ]);
 
   // The paid 订阅消息, accepted at 去支付, sent by the server's job once PAID: one, to this user.
   expect(stack.paidMessageTemplateId, 'apps/miniprogram/.env.e2e sets TARO_APP_PAID_MESSAGE_TEMPLATE_ID').toBeTruthy();

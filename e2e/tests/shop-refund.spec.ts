@@ -1,14 +1,16 @@
 /**
- * Journey 14: a paid order refunded from 订单详情. 申请退款 asks first (再想想 changes nothing,
- * and the dialog says the whole amount goes back the way it was paid); then the order is 退款中
+ * Journey 14: a paid order refunded from 订单详情 (the order made through the API, then paid on
+ * the page). 申请退款 asks first (再想想 changes nothing, and the dialog says the whole amount
+ * goes back the way it was paid); then the order is 退款中
  * while the server's job asks WeChat Pay (the mock) for the refund and the page asks the server
  * (pay.confirm), and 已退款 with the time refunded once WeChat Pay has said the money is back.
  * Checked past the screen: the order's transitions in the database, the refund at the mock, the
  * order in the API and under 我的订单's 已退款.
  */
-import { expect, mock, test } from '../fixtures/app';
-import { orderEventsOf, outRefundNoOf } from '../fixtures/pay';
-import { DEMO, getOrder, productNamed, signInAs } from '../fixtures/shop';
+import { outRefundNoOf } from '@app/api';
+import { expect, mock, recordTrpc, test } from '../fixtures/app';
+import { orderEventsOf } from '../fixtures/pay';
+import { createOrder, DEMO, getOrder, productNamed, signInAs } from '../fixtures/shop';
 
 test.afterEach(async () => {
   await mock.clearPayFaults();
@@ -17,12 +19,12 @@ test.afterEach(async () => {
 test('申请退款: 退款中, then 已退款 with the time refunded; WeChat Pay has refunded it', async ({ page, openApp, wxUser }) => {
   const lunchBox = await productNamed(DEMO.lunchBox);
 
-  await openApp(`shop/pages/product/index?id=${lunchBox.id}`);
-  await page.getByTestId('buy-now').click();
-  await expect(page.getByTestId('checkout-total')).toHaveText('¥59.00');
-  await page.getByTestId('submit-order').click();
+  const orderId = (await createOrder(await signInAs(wxUser), lunchBox.id, 1)).id;
+  // The page's calls, from the start: 再想想 sends nothing, 申请退款 one pay.refund.
+  const calls = recordTrpc(page);
+  await openApp(`shop/pages/order/index?id=${orderId}`);
   await expect(page.getByTestId('order-status')).toHaveText('待支付');
-  const orderId = Number(await page.getByTestId('order-id').textContent());
+  await expect(page.getByTestId('order-total')).toHaveText('¥59.00');
   // Nothing to refund before it is paid.
   await expect(page.getByTestId('refund-order')).toHaveCount(0);
 
@@ -37,10 +39,6 @@ test('申请退款: 退款中, then 已退款 with the time refunded; WeChat Pay
   await expect(page.getByTestId('order-status')).toHaveText('已支付');
   expect((await getOrder(await signInAs(wxUser), orderId)).status).toBe('PAID');
 
-  const refundCalls: string[] = [];
-  page.on('request', (request) => {
-    if (request.url().includes('/trpc/') && request.url().includes('pay.refund')) refundCalls.push(request.method());
-  });
   await page.getByTestId('refund-order').click();
   await page.locator('.taro-model__confirm').click();
   // WeChat Pay takes a moment (the job's interval, then the mock's second): 退款中 meanwhile.
@@ -53,7 +51,7 @@ test('申请退款: 退款中, then 已退款 with the time refunded; WeChat Pay
   await expect(page.getByTestId('refund-note')).toHaveText('款项已原路退回');
   await expect(page.getByTestId('refund-order')).toHaveCount(0);
   await expect(page.getByTestId('recheck-refund')).toHaveCount(0);
-  expect(refundCalls).toEqual(['POST']);
+  expect(calls.filter((call) => call.procedures.split(',').includes('pay.refund')).map((call) => call.method)).toEqual(['POST']);
 
   // The server's word: refunded, each step once, the user's request first.
   const order = await getOrder(await signInAs(wxUser), orderId);

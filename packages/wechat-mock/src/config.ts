@@ -10,7 +10,7 @@ Serves the WeChat server API endpoints this project uses (jscode2session, stable
 getuserphonenumber, checksession, message/subscribe/send), WeChat Pay API v3 (/v3/pay/transactions/jsapi, query and
 close by out-trade-no; signed answers, signed and encrypted notifications with WeChat Pay's
 retry schedule) and dev controls under /__dev/ (login-code, phone-code, subscribe, subscribe-messages, faults, block, stats,
-requests (the newest API requests and the traceparent each carried), reset; pay, pay/faults, pay/deliveries, pay/credentials). Prints "WeChat mock listening at
+reset; pay, pay/faults, pay/release, pay/trade, pay/refund, pay/deliveries, pay/credentials). Prints "WeChat mock listening at
 <url>" once it listens.
 
 WeChat Pay: the merchant is WECHATPAY_MCHID, WECHATPAY_MERCHANT_SERIAL and WECHATPAY_APIV3_KEY

@@ -1,6 +1,6 @@
 /**
- * The mock's HTTP face: the endpoints of api.weixin.qq.com we use, plus `/__dev/*` controls for
- * dev and tests (login and phone codes for named test users, faults, stats). A node:http handler,
+ * The mock's HTTP face: the endpoints of api.weixin.qq.com and WeChat Pay's we use, plus `/__dev/*`
+ * controls for dev and tests (login and phone codes for named test users, faults, stats). A node:http handler,
  * so it runs as its own process or inside a test.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -94,6 +94,9 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
     case 'POST /__dev/pay/faults':
       world.pay.setFaults(body);
       return send(res, 200, world.pay.faults);
+    case 'DELETE /__dev/pay/faults':
+      world.pay.clearFaults();
+      return send(res, 200, world.pay.faults);
     case 'POST /__dev/pay/release':
       // The notifications held by the holdNotifications fault, sent now ({ newestFirst: true }: out of order).
       return send(res, 200, { released: world.pay.releaseNotifications({ newestFirst: body.newestFirst === true }) });
@@ -115,8 +118,6 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
         publicKeyId: world.pay.publicKeyId,
         publicKey: world.pay.platformPublicKeyPem,
       });
-    case 'GET /__dev/requests':
-      return send(res, 200, world.received);
     case 'GET /__dev/stats':
       return send(res, 200, world.stats);
     case 'POST /__dev/reset':
@@ -127,26 +128,18 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
   }
 }
 
-async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const query = Object.fromEntries(url.searchParams);
-  const route = `${req.method} ${url.pathname}`;
-  const known = [
-    'GET /sns/jscode2session',
-    'POST /cgi-bin/stable_token',
-    'POST /wxa/business/getuserphonenumber',
-    'GET /wxa/checksession',
-    'POST /cgi-bin/message/subscribe/send',
-  ];
-  if (!known.includes(route)) return send(res, 404, { errcode: 404, errmsg: 'not found' });
+/** The api.weixin.qq.com endpoints the mock serves. */
+const API_ROUTES: ReadonlySet<string> = new Set([
+  'GET /sns/jscode2session',
+  'POST /cgi-bin/stable_token',
+  'POST /wxa/business/getuserphonenumber',
+  'GET /wxa/checksession',
+  'POST /cgi-bin/message/subscribe/send',
+]);
 
-  world.stats.requests += 1;
-  world.recordRequest(receivedOf(req, url.pathname));
-  const { down, latencyMs } = world.faults;
-  if (down) {
-    req.socket.destroy();
-    return;
-  }
-  if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+/** One of API_ROUTES, once the faults have let it through. */
+async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse, url: URL, route: string): Promise<void> {
+  const query = Object.fromEntries(url.searchParams);
   const injected = world.takeInjectedError();
   if (injected) return send(res, 200, injected);
 
@@ -166,16 +159,10 @@ async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: Serv
 
 /** WeChat Pay's endpoints (/v3/pay/…, /v3/refund/…): every answer signed by the mock's platform key. */
 async function handlePay(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  world.stats.requests += 1;
-  world.recordRequest(receivedOf(req, (req.url ?? '/').split('?', 1)[0] ?? '/'));
-  if (world.faults.down) {
-    req.socket.destroy();
-    return;
-  }
-  if (world.faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, world.faults.latencyMs));
   const body = await readText(req);
   const answer = world.pay.handle({
     method: req.method ?? 'GET',
+    // As sent: the merchant's signature covers the path and query exactly as written.
     pathWithQuery: req.url ?? '/',
     authorization: req.headers.authorization,
     body,
@@ -189,15 +176,28 @@ async function handlePay(world: WeChatMockWorld, req: IncomingMessage, res: Serv
   res.end(text);
 }
 
+async function handle(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://mock.invalid');
+  if (url.pathname.startsWith('/__dev/')) return handleDev(world, req, res, url);
+  const pay = url.pathname.startsWith('/v3/pay/') || url.pathname.startsWith('/v3/refund/');
+  const route = `${req.method} ${url.pathname}`;
+  if (!pay && !API_ROUTES.has(route)) return send(res, 404, { errcode: 404, errmsg: 'not found' });
+
+  // An API or WeChat Pay request: counted and recorded as it arrives, then subject to the faults.
+  world.stats.requests += 1;
+  world.recordRequest(receivedOf(req, url.pathname));
+  const { down, latencyMs } = world.faults;
+  if (down) {
+    req.socket.destroy();
+    return;
+  }
+  if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+  return pay ? handlePay(world, req, res) : handleApi(world, req, res, url, route);
+}
+
 export function createWeChatMockHandler(world: WeChatMockWorld) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://mock.invalid');
-    const handled = url.pathname.startsWith('/__dev/')
-      ? handleDev(world, req, res, url)
-      : url.pathname.startsWith('/v3/pay/') || url.pathname.startsWith('/v3/refund/')
-        ? handlePay(world, req, res)
-        : handleApi(world, req, res, url);
-    handled.catch((error: unknown) => {
+    handle(world, req, res).catch((error: unknown) => {
       if (!res.headersSent)
         send(res, 400, { errcode: 47001, errmsg: `data format error: ${error instanceof Error ? error.message : 'bad request'}` });
     });

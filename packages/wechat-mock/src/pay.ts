@@ -98,8 +98,6 @@ interface MockTransaction {
   state: MockTradeState;
   transactionId: string | null;
   successTime: string | null;
-  /** Fen refunded so far (refunds not ABNORMAL). */
-  refunded: number;
 }
 
 interface MockRefund {
@@ -145,6 +143,21 @@ const NO_PAY_FAULTS: PayFaults = {
 };
 
 const err = (status: number, code: string, message: string): PayAnswer => ({ status, body: { code, message } });
+
+/** A request's body as a JSON object, or null (the caller answers PARAM_ERROR, as WeChat Pay does). */
+function jsonObject(text: string): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+const notJson = (): PayAnswer => err(400, 'PARAM_ERROR', '请求体不是JSON');
+
+/** An amount as WeChat Pay takes it: whole fen, at least 1. */
+const isFen = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 1;
 
 const TRADE_STATE_DESC: Record<MockTradeState, string> = {
   NOTPAY: '订单未支付',
@@ -225,12 +238,17 @@ export class WeChatPayMock {
     this.faults = { ...this.faults, ...faults };
   }
 
+  /** No faults: every one back to its default (DELETE /__dev/pay/faults). */
+  clearFaults(): void {
+    this.faults = { ...NO_PAY_FAULTS };
+  }
+
   reset(): void {
     this.stop();
     this.#transactions.clear();
     this.#refunds.clear();
     this.#held = [];
-    this.faults = { ...NO_PAY_FAULTS };
+    this.clearFaults();
     this.deliveries = [];
   }
 
@@ -294,12 +312,8 @@ export class WeChatPayMock {
   }
 
   #jsapi(text: string): PayAnswer {
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      return err(400, 'PARAM_ERROR', '请求体不是JSON');
-    }
+    const body = jsonObject(text);
+    if (!body) return notJson();
     const amount = body.amount as { total?: unknown; currency?: unknown } | undefined;
     const payer = body.payer as { openid?: unknown } | undefined;
     const problems: string[] = [];
@@ -308,7 +322,7 @@ export class WeChatPayMock {
     if (typeof body.description !== 'string' || body.description.length < 1 || body.description.length > 127) problems.push('description');
     if (typeof body.out_trade_no !== 'string' || !/^[0-9A-Za-z_\-|*]{6,32}$/.test(body.out_trade_no)) problems.push('out_trade_no');
     if (typeof body.notify_url !== 'string' || !/^https?:\/\/[^?#]+$/.test(body.notify_url)) problems.push('notify_url');
-    if (typeof amount?.total !== 'number' || !Number.isInteger(amount.total) || amount.total < 1) problems.push('amount.total');
+    if (!isFen(amount?.total)) problems.push('amount.total');
     if (amount?.currency !== undefined && amount.currency !== 'CNY') problems.push('amount.currency');
     if (typeof payer?.openid !== 'string' || payer.openid.length === 0) problems.push('payer.openid');
     let timeExpire: number | null = null;
@@ -355,7 +369,6 @@ export class WeChatPayMock {
       state: 'NOTPAY',
       transactionId: null,
       successTime: null,
-      refunded: 0,
     };
     this.#transactions.set(key, transaction);
     return { status: 200, body: { prepay_id: transaction.prepayId } };
@@ -390,13 +403,9 @@ export class WeChatPayMock {
   }
 
   #close(outTradeNo: string, text: string): PayAnswer {
-    let mchid: unknown;
-    try {
-      mchid = (JSON.parse(text) as { mchid?: unknown }).mchid;
-    } catch {
-      return err(400, 'PARAM_ERROR', '请求体不是JSON');
-    }
-    if (mchid !== this.mchId) return err(400, 'MCH_NOT_EXISTS', '商户号不存在');
+    const body = jsonObject(text);
+    if (!body) return notJson();
+    if (body.mchid !== this.mchId) return err(400, 'MCH_NOT_EXISTS', '商户号不存在');
     const t = this.#transactions.get(`${this.mchId}:${outTradeNo}`);
     if (!t) return err(404, 'ORDER_NOT_EXIST', '订单不存在');
     if (t.state === 'SUCCESS' || t.state === 'REFUND') return err(400, 'ORDERPAID', '该订单已支付');
@@ -584,12 +593,8 @@ export class WeChatPayMock {
 
   /** POST /v3/refund/domestic/refunds (申请退款). */
   #refund(text: string): PayAnswer {
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      return err(400, 'PARAM_ERROR', '请求体不是JSON');
-    }
+    const body = jsonObject(text);
+    if (!body) return notJson();
     const amount = body.amount as { refund?: unknown; total?: unknown; currency?: unknown } | undefined;
     const problems: string[] = [];
     const hasTrade = typeof body.out_trade_no === 'string' || typeof body.transaction_id === 'string';
@@ -599,7 +604,6 @@ export class WeChatPayMock {
     if (body.notify_url !== undefined && (typeof body.notify_url !== 'string' || !/^https?:\/\/[^?#]+$/.test(body.notify_url))) {
       problems.push('notify_url');
     }
-    const isFen = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 1;
     if (!isFen(amount?.refund)) problems.push('amount.refund');
     if (!isFen(amount?.total)) problems.push('amount.total');
     if (amount?.currency !== 'CNY') problems.push('amount.currency');
@@ -607,9 +611,9 @@ export class WeChatPayMock {
     const b = body as { out_trade_no?: string; transaction_id?: string; out_refund_no: string; reason?: string; notify_url?: string };
     const refundFen = amount?.refund as number;
 
-    const t = [...this.#transactions.values()].find((candidate) =>
-      b.out_trade_no ? candidate.outTradeNo === b.out_trade_no : candidate.transactionId === b.transaction_id,
-    );
+    const t = b.out_trade_no
+      ? this.#transactions.get(`${this.mchId}:${b.out_trade_no}`)
+      : [...this.#transactions.values()].find((candidate) => candidate.transactionId === b.transaction_id);
     if (!t) return err(404, 'RESOURCE_NOT_EXISTS', '订单不存在');
     const known = this.#refunds.get(b.out_refund_no);
     if (known) {
@@ -619,7 +623,7 @@ export class WeChatPayMock {
     }
     if (t.state !== 'SUCCESS' && t.state !== 'REFUND') return err(400, 'INVALID_REQUEST', '订单未支付，不能退款');
     if (amount?.total !== t.total) return err(400, 'INVALID_REQUEST', '订单金额与原订单不一致');
-    if (refundFen > t.total - t.refunded) return err(403, 'NOT_ENOUGH', '退款金额超过可退金额');
+    if (refundFen > t.total - this.#refundedFen(t)) return err(403, 'NOT_ENOUGH', '退款金额超过可退金额');
 
     const refund: MockRefund = {
       outRefundNo: b.out_refund_no,
@@ -634,7 +638,6 @@ export class WeChatPayMock {
       successTime: null,
     };
     this.#refunds.set(refund.outRefundNo, refund);
-    t.refunded += refundFen;
     t.state = 'REFUND';
     const abnormal = this.faults.abnormalRefunds > 0;
     if (abnormal) this.faults = { ...this.faults, abnormalRefunds: this.faults.abnormalRefunds - 1 };
@@ -646,11 +649,17 @@ export class WeChatPayMock {
   #finishRefund(refund: MockRefund, status: 'SUCCESS' | 'ABNORMAL'): void {
     refund.status = status;
     if (status === 'SUCCESS') refund.successTime = chinaTime(this.#now());
-    else refund.trade.refunded -= refund.refund;
     if (!refund.notifyUrl) return;
     const eventType = `REFUND.${status}`;
     const { id, body } = this.#notificationBody(eventType, '退款通知', 'refund', this.#refundNotificationResource(refund));
     this.#notify({ outTradeNo: refund.trade.outTradeNo, eventType, notifyUrl: refund.notifyUrl, id, body });
+  }
+
+  /** Fen of a trade refunded or being refunded (its refunds that did not end ABNORMAL). */
+  #refundedFen(t: MockTransaction): number {
+    let fen = 0;
+    for (const r of this.#refunds.values()) if (r.trade === t && r.status !== 'ABNORMAL') fen += r.refund;
+    return fen;
   }
 
   /** GET /v3/refund/domestic/refunds/{out_refund_no} (查询单笔退款). */

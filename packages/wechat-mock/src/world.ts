@@ -178,7 +178,7 @@ export class WeChatMockWorld {
     this.faults = { ...NO_FAULTS };
   }
 
-  /** The newest API and WeChat Pay requests, oldest first (GET /__dev/requests). */
+  /** The newest API and WeChat Pay requests, oldest first (tests check the trace context they carried). */
   readonly received: ReceivedRequest[] = [];
 
   recordRequest(request: ReceivedRequest): void {

@@ -248,6 +248,30 @@ describe('payment notifications', () => {
     }
   });
 
+  it('clears every fault at DELETE /__dev/pay/faults', async () => {
+    const every = {
+      duplicateNotifications: 2,
+      badSignatureNotifications: 1,
+      notificationDelayMs: 500,
+      holdNotifications: true,
+      queryNotPay: 3,
+      abnormalRefunds: 1,
+    };
+    await fetch(`${mock.url}/__dev/pay/faults`, { method: 'POST', body: JSON.stringify(every) });
+    expect(mock.world.pay.faults).toEqual(every);
+    const cleared = await fetch(`${mock.url}/__dev/pay/faults`, { method: 'DELETE' });
+    const none = {
+      duplicateNotifications: 0,
+      badSignatureNotifications: 0,
+      notificationDelayMs: 0,
+      holdNotifications: false,
+      queryNotPay: 0,
+      abnormalRefunds: 0,
+    };
+    expect(await cleared.json()).toEqual(none);
+    expect(mock.world.pay.faults).toEqual(none);
+  });
+
   it('refuses to pay twice, and says why', async () => {
     const body = prepayBody();
     await call('POST', '/v3/pay/transactions/jsapi', body);

@@ -54,26 +54,23 @@ export function preparePayment(orderId: number): Promise<RequestPaymentParams> {
   return api.pay.prepare.mutate({ orderId });
 }
 
-/** Back from the cashier: the order, after the server asked WeChat Pay about it (pay.confirm). */
-export async function confirmPayment(orderId: number): Promise<Order> {
+/**
+ * The order, after the server asked WeChat Pay about it (pay.confirm): about its payment, back from
+ * the cashier, or about its refund, while 退款中. A change once the order has `reached` the status
+ * waited for.
+ */
+export async function confirmOrder(orderId: number, reached: 'PAID' | 'REFUNDED'): Promise<Order> {
   const order = await api.pay.confirm.mutate({ orderId });
-  if (order.status === 'PAID') changes += 1;
+  if (order.status === reached) changes += 1;
   return order;
 }
 
 /**
  * 申请退款: the whole amount of a paid order back the way it was paid (pay.refund). The answer is
- * REFUNDING: WeChat Pay finishes the refund a little later (confirmRefund follows it).
+ * REFUNDING: WeChat Pay finishes the refund a little later (confirmOrder follows it).
  */
 export async function requestRefund(orderId: number): Promise<Order> {
   const order = await api.pay.refund.mutate({ orderId });
   changes += 1;
-  return order;
-}
-
-/** While a refund is on its way: the order, after the server asked WeChat Pay about the refund (pay.confirm). */
-export async function confirmRefund(orderId: number): Promise<Order> {
-  const order = await api.pay.confirm.mutate({ orderId });
-  if (order.status === 'REFUNDED') changes += 1;
   return order;
 }

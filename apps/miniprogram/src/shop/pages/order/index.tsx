@@ -35,7 +35,15 @@ const RECHECK_FIRST_MS = 2_000;
 const RECHECK_MAX_MS = 30_000;
 const RECHECKS = 10;
 
-function OrderView({ order, onChanged, reload }: { order: Order; onChanged: (order: Order) => void; reload: () => void }) {
+interface OrderViewProps {
+  order: Order;
+  onChanged: (order: Order) => void;
+  reload: () => void;
+  /** Whether the payment's or the refund's own calls are on the order. */
+  onBusy: (busy: boolean) => void;
+}
+
+function OrderView({ order, onChanged, reload, onBusy }: OrderViewProps) {
   const [cancelling, setCancelling] = useState(false);
   const pending = order.status === 'PENDING_PAYMENT';
   const payment = usePayment(order, onChanged, reload);
@@ -45,6 +53,9 @@ function OrderView({ order, onChanged, reload }: { order: Order; onChanged: (ord
   const canPay = pending && !paying && payment.state.kind !== 'disabled' && payment.state.kind !== 'unsupported';
   const refund = useRefund(order, onChanged, reload);
   const refundNote = refundNoteText(order, refund.state);
+  // The cashier open, or the server being asked about the payment or the refund.
+  const busy = payment.state.kind === 'starting' || payment.state.kind === 'confirming' || refund.state.kind === 'confirming';
+  useEffect(() => onBusy(busy), [busy]);
 
   const cancel = async () => {
     const { confirm } = await Taro.showModal({
@@ -173,7 +184,10 @@ function OrderLoader() {
     reload,
     replace,
   } = useQuery((signal) => (id === null ? Promise.reject(clientError('ORDER_NOT_FOUND', null)) : getOrder(id, signal)), [id]);
-  usePageRefresh(reload, loading);
+  // Back from WeChat's cashier is a show of the page, while the payment asks the server itself:
+  // no reload then (nor while a refund is being followed).
+  const [busy, setBusy] = useState(false);
+  usePageRefresh(reload, loading || busy);
 
   // Unpaid past its deadline: the server closes it shortly; ask until it says so (a few times).
   const rechecks = useRef(0);
@@ -187,7 +201,7 @@ function OrderLoader() {
   }, [order, loading]);
 
   if (!order) return error ? <ErrorView title="订单加载失败" error={error} onRetry={reload} /> : <Loading />;
-  return <OrderView order={order} onChanged={replace} reload={reload} />;
+  return <OrderView order={order} onChanged={replace} reload={reload} onBusy={setBusy} />;
 }
 
 export default function OrderPage() {

@@ -7,15 +7,15 @@
  */
 import type { Order, RequestPaymentParams } from '@app/shared';
 import { useState } from 'react';
-import { confirmUntilSettled } from '../../../api/payment-confirm';
-import { confirmPayment, preparePayment } from '../../../api/shop';
+import { paymentSettled } from '../../../api/payment-confirm';
+import { confirmOrder, preparePayment } from '../../../api/shop';
 import { clientEnv } from '../../../config';
 import { appCodeOf, appErrorOf } from '../../../errors/app-error';
 import { canRequestPayment, requestPayment, type PaymentOutcome } from '../../../platform/request-payment';
 import { requestSubscribeMessage, type SubscribeOutcome } from '../../../platform/subscribe-message';
 import { toastSuccess } from '../../../platform/toast';
 import { errorToastText } from '../../../ui/error-text';
-import { useUnmounted } from './use-unmounted';
+import { useConfirmation } from './use-confirmation';
 
 export type PaymentState =
   | { kind: 'idle' }
@@ -89,34 +89,18 @@ export async function attemptPayment(orderId: number, steps: PaySteps = APP_STEP
 }
 
 export function usePayment(order: Order, onChanged: (order: Order) => void, reload: () => void) {
+  // Unsupported for good (a production H5 build): the page shows no 去支付 then, so pay() never runs.
   const [state, setState] = useState<PaymentState>(canRequestPayment() ? { kind: 'idle' } : { kind: 'unsupported' });
-  const gone = useUnmounted();
+  const { gone, start } = useConfirmation(() => confirmOrder(order.id, 'PAID'), paymentSettled, onChanged, setState);
 
-  const confirm = async () => {
-    setState({ kind: 'confirming' });
-    const { order: latest } = await confirmUntilSettled({
-      confirm: () => confirmPayment(order.id),
-      onOrder: (answer) => {
-        if (!gone.current) onChanged(answer);
-      },
-      stopped: () => gone.current,
+  const confirm = () =>
+    start((latest) => {
+      // Every call failed, or WeChat Pay has no word yet: 支付中, with a way to ask again.
+      setState({ kind: latest && paymentSettled(latest) ? 'idle' : 'unconfirmed' });
+      if (latest?.status === 'PAID') toastSuccess('支付成功');
     });
-    if (gone.current) return;
-    if (latest?.status === 'PAID') {
-      setState({ kind: 'idle' });
-      toastSuccess('支付成功');
-    } else if (latest?.status === 'CLOSED') {
-      setState({ kind: 'idle' });
-    } else {
-      setState({ kind: 'unconfirmed' });
-    }
-  };
 
   const pay = async () => {
-    if (!canRequestPayment()) {
-      setState({ kind: 'unsupported' });
-      return;
-    }
     setState({ kind: 'starting' });
     const attempt = await attemptPayment(order.id);
     if (gone.current) return;
@@ -131,7 +115,6 @@ export function usePayment(order: Order, onChanged: (order: Order) => void, relo
     const { outcome } = attempt;
     if (outcome.ok) return confirm();
     if (outcome.reason === 'cancelled') return setState({ kind: 'cancelled' });
-    if (outcome.reason === 'unsupported') return setState({ kind: 'unsupported' });
     setState({ kind: 'failed', text: '支付未完成，请重试' });
   };
 

@@ -3,18 +3,19 @@
  * paid), pay.refund, and then, while the order is 退款中, pay.confirm on the payment's schedule
  * (api/payment-confirm.ts) until the server says REFUNDED: the server asks WeChat Pay about the
  * refund, whose notification usually comes within seconds (a bank card may take days, hence
- * 刷新退款结果 once the schedule ends). A page opened on an order already 退款中 follows it the
- * same way, once.
+ * 刷新退款结果 once the schedule ends). Right after pay.refund the first call waits a second (the
+ * server has yet to ask WeChat Pay for the refund). A page opened on an order already 退款中
+ * follows it the same way, once, asking at once.
  */
 import { formatFen, type Order } from '@app/shared';
 import Taro from '@tarojs/taro';
 import { useEffect, useRef, useState } from 'react';
-import { confirmUntilSettled, refundSettled } from '../../../api/payment-confirm';
-import { confirmRefund, requestRefund } from '../../../api/shop';
+import { REFUND_REQUESTED_DELAYS_MS, refundSettled } from '../../../api/payment-confirm';
+import { confirmOrder, requestRefund } from '../../../api/shop';
 import { appCodeOf } from '../../../errors/app-error';
 import { toastSuccess } from '../../../platform/toast';
 import { toastError } from '../../../ui/toast-error';
-import { useUnmounted } from './use-unmounted';
+import { useConfirmation } from './use-confirmation';
 
 export type RefundState =
   | { kind: 'idle' }
@@ -41,31 +42,24 @@ export function refundConfirmText(order: Pick<Order, 'totalFen'>): string {
 
 export function useRefund(order: Order, onChanged: (order: Order) => void, reload: () => void) {
   const [state, setState] = useState<RefundState>({ kind: 'idle' });
-  const gone = useUnmounted();
+  const { gone, start } = useConfirmation(() => confirmOrder(order.id, 'REFUNDED'), refundSettled, onChanged, setState);
 
-  const confirm = async () => {
-    setState({ kind: 'confirming' });
-    const { order: latest } = await confirmUntilSettled({
-      confirm: () => confirmRefund(order.id),
-      settled: refundSettled,
-      onOrder: (answer) => {
-        if (!gone.current) onChanged(answer);
-      },
-      stopped: () => gone.current,
-    });
-    if (gone.current) return;
-    // Every call failed, or WeChat Pay is not done yet: the order stays 退款中, with a way to ask again.
-    setState({ kind: latest && refundSettled(latest) ? 'idle' : 'unconfirmed' });
-    if (latest?.status === 'REFUNDED') toastSuccess('退款成功');
-  };
+  const confirm = (delays?: readonly number[]) =>
+    start((latest) => {
+      // Every call failed, or WeChat Pay is not done yet: the order stays 退款中, with a way to ask again.
+      setState({ kind: latest && refundSettled(latest) ? 'idle' : 'unconfirmed' });
+      if (latest?.status === 'REFUNDED') toastSuccess('退款成功');
+    }, delays);
 
   // 退款中, whether just asked for here or found so when the page opened: follow it (once; after
   // that, 刷新退款结果 asks again).
   const followed = useRef(false);
-  useEffect(() => {
-    if (order.status !== 'REFUNDING' || followed.current) return;
+  const follow = (delays?: readonly number[]) => {
     followed.current = true;
-    void confirm();
+    void confirm(delays);
+  };
+  useEffect(() => {
+    if (order.status === 'REFUNDING' && !followed.current) follow();
   }, [order.status]);
 
   const request = async () => {
@@ -89,9 +83,10 @@ export function useRefund(order: Order, onChanged: (order: Order) => void, reloa
       return;
     }
     if (gone.current) return;
-    setState({ kind: 'idle' });
-    // REFUNDING: the effect above follows it from here.
     onChanged(answer);
+    // REFUNDING: followed from here, from the schedule's first wait (before the effect above would, at once).
+    if (answer.status === 'REFUNDING' && !followed.current) follow(REFUND_REQUESTED_DELAYS_MS);
+    else setState({ kind: 'idle' });
   };
 
   return { state, request: () => void request(), recheck: () => void confirm() };
