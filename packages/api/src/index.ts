@@ -20,6 +20,7 @@ export { DEMO_PRODUCTS, seedDemoCatalog } from './modules/catalog/demo-catalog';
 export { insertProduct, type NewProduct } from './modules/catalog/catalog.repository';
 export { handlePaymentNotification, outTradeNoOf, type NotificationAnswer } from './modules/pay/pay.service';
 export type { WeChatPaySettings, PayServices } from './wechat/pay';
+export { signedHeadersOf } from './wechat/pay/verifier';
 export { JobRunner, PermanentJobError, type JobHandler } from './jobs/job-runner';
 export { ORDER_PAID_JOB } from './modules/order/order.service';
 export { paidMessageHandler, type PaidMessageSettings } from './modules/pay/paid-message';

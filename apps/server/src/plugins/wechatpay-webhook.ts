@@ -7,7 +7,7 @@
  * WeChat Pay reads the status: 200/204 = received, anything else (or no answer within 5 s) =
  * failed, retried on its schedule; a failure carries `{ code, message }`.
  */
-import { handlePaymentNotification, type Services } from '@app/api';
+import { handlePaymentNotification, signedHeadersOf, type Services } from '@app/api';
 import type { FastifyInstance } from 'fastify';
 
 export const WECHATPAY_WEBHOOK_PATH = '/webhooks/wechatpay';
@@ -27,12 +27,7 @@ export async function registerWeChatPayWebhook(app: FastifyInstance, options: { 
       // The request's logger: the notification's lines carry the request (and trace) id.
       const answer = await handlePaymentNotification(
         { ...services, logger: request.log as Services['logger'] },
-        {
-          'wechatpay-timestamp': request.headers['wechatpay-timestamp'],
-          'wechatpay-nonce': request.headers['wechatpay-nonce'],
-          'wechatpay-signature': request.headers['wechatpay-signature'],
-          'wechatpay-serial': request.headers['wechatpay-serial'],
-        },
+        signedHeadersOf(request.headers),
         raw,
       );
       if (answer.body === null) return reply.status(answer.status).send();

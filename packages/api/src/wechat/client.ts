@@ -27,6 +27,7 @@ import {
 } from './errors';
 import { sessionSignature } from './open-data';
 import { inClientSpan } from '../tracing/client-span';
+import { exchange, type HttpAnswer } from './http-exchange';
 
 export interface WeChatClientOptions {
   baseUrl: string;
@@ -200,27 +201,27 @@ export class WeChatClient {
   #attempt(endpoint: string, url: URL, body: Json | undefined, timeoutMs: number): Promise<Json> {
     const method = body ? 'POST' : 'GET';
     return inClientSpan({ method, url, route: endpoint }, async (span, traceHeaders) => {
-      // The timeout covers the body as well: fetch's signal aborts reading it too.
-      const signal = AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs)));
-      let response: Response;
+      let answer: HttpAnswer;
       try {
-        response = await fetch(url, {
+        answer = await exchange(url, {
           method,
           headers: body ? { ...traceHeaders, 'content-type': 'application/json' } : traceHeaders,
           body: body ? JSON.stringify(body) : undefined,
-          signal,
+          timeoutMs: Math.max(1, Math.ceil(timeoutMs)),
         });
       } catch (error) {
         throw transportErrorOf(endpoint, error);
       }
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status);
-      if (!response.ok) throw new WeChatTransportError(endpoint, 'http', `HTTP ${response.status}`);
-      let data: Json;
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, answer.status);
+      if (answer.status < 200 || answer.status > 299) throw new WeChatTransportError(endpoint, 'http', `HTTP ${answer.status}`);
+      let parsed: unknown;
       try {
-        data = (await response.json()) as Json;
-      } catch (error) {
-        throw error instanceof SyntaxError ? new WeChatTransportError(endpoint, 'http', 'not JSON') : transportErrorOf(endpoint, error);
+        parsed = JSON.parse(answer.body);
+      } catch {
+        throw new WeChatTransportError(endpoint, 'http', 'not JSON');
       }
+      if (typeof parsed !== 'object' || parsed === null) throw new WeChatTransportError(endpoint, 'http', 'not a JSON object');
+      const data = parsed as Json;
       const errcode = typeof data.errcode === 'number' ? data.errcode : 0;
       if (errcode !== 0) {
         span.setAttribute('wechat.errcode', errcode);

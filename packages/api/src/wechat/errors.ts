@@ -22,7 +22,7 @@ export class WeChatTransportError extends Error {
   constructor(
     readonly endpoint: string,
     readonly reason: 'connect' | 'network' | 'timeout' | 'http',
-    /** The underlying error's name and code (ECONNREFUSED, UND_ERR_SOCKET, ...), for the logs. */
+    /** The underlying error's name and code (ECONNREFUSED, ECONNRESET, ...), for the logs. */
     readonly detail?: string,
   ) {
     super(`WeChat ${endpoint} unreachable (${reason})`);
@@ -33,7 +33,7 @@ export class WeChatTransportError extends Error {
 /**
  * Failures of the connection itself, before a byte of the request was sent: the only network
  * failures after which a request carrying a single-use code may be sent again. A reset or a
- * closed socket later on (ECONNRESET, UND_ERR_SOCKET) may come after WeChat read the request.
+ * closed socket later on (ECONNRESET, EPIPE) may come after WeChat read the request.
  */
 const NEVER_SENT_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
@@ -43,7 +43,6 @@ const NEVER_SENT_CODES: ReadonlySet<string> = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
 interface SystemErrorLike {
@@ -60,14 +59,17 @@ function neverSent(error: unknown): boolean {
   return (typeof code === 'string' && NEVER_SENT_CODES.has(code)) || syscall === 'connect' || syscall === 'getaddrinfo';
 }
 
-/** A rejected fetch as a transport error: `timeout`, `connect` (provably never sent) or `network`. */
+/**
+ * A failed exchange (http-exchange.ts) as a transport error: `timeout`, `connect` (provably never
+ * sent) or `network`. Node's error of the connection or socket carries the code (ECONNREFUSED,
+ * ECONNRESET...) and the syscall; a failed happy-eyeballs connect is an AggregateError of its
+ * attempts.
+ */
 export function transportErrorOf(endpoint: string, error: unknown): WeChatTransportError {
   if (error instanceof Error && error.name === 'TimeoutError') return new WeChatTransportError(endpoint, 'timeout', error.name);
-  // fetch rejects with TypeError('fetch failed'); what happened is in its cause.
-  const cause = error instanceof Error ? error.cause : undefined;
-  const code = (cause as SystemErrorLike | undefined)?.code;
+  const code = (error as SystemErrorLike | undefined)?.code;
   const detail = [error instanceof Error ? error.name : 'unknown', typeof code === 'string' ? code : null].filter(Boolean).join(' ');
-  return new WeChatTransportError(endpoint, neverSent(cause) ? 'connect' : 'network', detail);
+  return new WeChatTransportError(endpoint, neverSent(error) ? 'connect' : 'network', detail);
 }
 
 export const WECHAT_BUSY_ERRCODE = -1;

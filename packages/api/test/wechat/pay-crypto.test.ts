@@ -3,7 +3,7 @@
  * (wechatpay-apiv3/wechatpay-go, utils/sign_test.go and utils/aes_test.go), round trips, and the
  * refusals of the verifier (tampered body, unknown serial, stale timestamp, replayed nonce).
  */
-import { generateKeyPairSync, createCipheriv, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, createCipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   authorizationHeader,
@@ -56,9 +56,9 @@ const SDK_EXPECTED_SIGNATURE =
 const keyPair = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
 const platform = keyPair();
 const merchant = keyPair();
-const APIV3_KEY = Buffer.from('0123456789abcdef0123456789abcdef', 'utf8');
+const APIV3_KEY = createSecretKey(Buffer.from('0123456789abcdef0123456789abcdef', 'utf8'));
 
-function encrypt(key: Buffer, nonce: string, associatedData: string, plaintext: string): string {
+function encrypt(key: KeyObject, nonce: string, associatedData: string, plaintext: string): string {
   const cipher = createCipheriv('aes-256-gcm', key, Buffer.from(nonce, 'utf8'));
   cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   return Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64');
@@ -71,13 +71,17 @@ describe("WeChat Pay's published vectors", () => {
   });
 
   it("decrypts wechatpay-go's AES-GCM vector (UTF-8 key and nonce, tag appended), and refuses its bad cases", () => {
-    const key = Buffer.from('testAPIv3Key0000', 'utf8');
+    const key = createSecretKey(Buffer.from('testAPIv3Key0000', 'utf8'));
     const [nonce, aad] = ['wCq51qZv4Yfg', 'Dl56FrqWQJF1t9LtC3vEUsniZKvbqdR8'];
     expect(openAesGcm(key, nonce, aad, 'FsdXzxryWfKwvLJKf8LG/ToRPTRh8RN9wROC')).toBe('Hello World');
     expect(() => openAesGcm(key, nonce, aad, 'invalid cipher')).toThrow(DecryptionError);
     expect(() => openAesGcm(key, nonce, aad, 'SGVsbG8gV29ybGQK')).toThrow(DecryptionError);
-    expect(() => openAesGcm(Buffer.from('testAPIv3Key1111'), nonce, aad, 'FsdXzxryWfKwvLJKf8LG/ToRPTRh8RN9wROC')).toThrow(DecryptionError);
-    expect(() => openAesGcm(Buffer.from('not a aes key'), nonce, aad, 'FsdXzxryWfKwvLJKf8LG/ToRPTRh8RN9wROC')).toThrow(DecryptionError);
+    expect(() => openAesGcm(createSecretKey(Buffer.from('testAPIv3Key1111')), nonce, aad, 'FsdXzxryWfKwvLJKf8LG/ToRPTRh8RN9wROC')).toThrow(
+      DecryptionError,
+    );
+    expect(() => openAesGcm(createSecretKey(Buffer.from('not a aes key')), nonce, aad, 'FsdXzxryWfKwvLJKf8LG/ToRPTRh8RN9wROC')).toThrow(
+      DecryptionError,
+    );
   });
 });
 
@@ -124,11 +128,11 @@ describe('notification resources', () => {
     const ciphertext = encrypt(APIV3_KEY, 'abcdefghijkl', 'transaction', '{"out_trade_no":"ORDER0000000001"}');
     const resource = { algorithm: 'AEAD_AES_256_GCM', ciphertext, nonce: 'abcdefghijkl', associated_data: 'transaction' };
     expect(JSON.parse(decryptResource(APIV3_KEY, resource))).toEqual({ out_trade_no: 'ORDER0000000001' });
-    expect(() => decryptResource(Buffer.from('x'.repeat(32)), resource)).toThrow(DecryptionError);
+    expect(() => decryptResource(createSecretKey(Buffer.from('x'.repeat(32))), resource)).toThrow(DecryptionError);
     expect(() => decryptResource(APIV3_KEY, { ...resource, nonce: 'abcdefghijkm' })).toThrow(DecryptionError);
     expect(() => decryptResource(APIV3_KEY, { ...resource, associated_data: 'certificate' })).toThrow(DecryptionError);
     expect(() => decryptResource(APIV3_KEY, { ...resource, algorithm: 'AES_128_CBC' })).toThrow(DecryptionError);
-    expect(() => decryptResource(Buffer.alloc(16), resource)).toThrow(/32 bytes/);
+    expect(() => decryptResource(createSecretKey(Buffer.alloc(16)), resource)).toThrow(/32 bytes/);
   });
 });
 

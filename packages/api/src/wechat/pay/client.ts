@@ -16,6 +16,7 @@ import { authorizationHeader, createNonce, type MerchantCredentials } from './cr
 import { transportErrorOf, WeChatTransportError } from '../errors';
 import { WeChatPayApiError } from './errors';
 import { signedHeadersOf, WeChatPaySignatureError, type SignatureVerifier } from './verifier';
+import { exchange, type HttpAnswer } from '../http-exchange';
 
 export const WECHATPAY_API = 'https://api.mch.weixin.qq.com';
 
@@ -135,49 +136,47 @@ export class WeChatPayClient {
       Math.floor(this.#now() / 1000),
       createNonce(),
     );
-    let response: Response;
-    let answer: string;
+    let answer: HttpAnswer;
     try {
-      response = await fetch(url, {
+      answer = await exchange(url, {
         method,
         headers: {
           ...traceHeaders,
           authorization,
           accept: 'application/json',
-          'user-agent': 'wechat-miniprogram-foundation (node fetch)',
+          'user-agent': 'wechat-miniprogram-foundation (node)',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : text,
-        signal: AbortSignal.timeout(this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+        timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       });
-      answer = await response.text();
     } catch (error) {
       throw transportErrorOf(endpoint, error);
     }
-    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status);
-    if (!response.ok) {
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, answer.status);
+    if (answer.status < 200 || answer.status > 299) {
       let code = 'HTTP_ERROR';
       let message = '';
       try {
-        const parsed = JSON.parse(answer) as { code?: unknown; message?: unknown };
+        const parsed = JSON.parse(answer.body) as { code?: unknown; message?: unknown };
         if (typeof parsed.code === 'string') code = parsed.code;
         if (typeof parsed.message === 'string') message = parsed.message;
       } catch {
         // not JSON: a gateway's page
       }
       span.setAttribute('wechatpay.code', code);
-      throw new WeChatPayApiError(endpoint, response.status, code, message);
+      throw new WeChatPayApiError(endpoint, answer.status, code, message);
     }
     try {
-      await this.#options.verifier.verify(signedHeadersOf(response.headers), answer, { rememberNonce: false });
+      await this.#options.verifier.verify(signedHeadersOf(answer.headers), answer.body, { rememberNonce: false });
     } catch (error) {
       if (!(error instanceof WeChatPaySignatureError)) throw error;
       this.#options.logger.error({ endpoint, reason: error.reason }, 'WeChat Pay answer failed its signature check: refused');
       throw new WeChatTransportError(endpoint, 'http', `response signature: ${error.reason}`);
     }
-    if (response.status === 204 || answer === '') return null;
+    if (answer.status === 204 || answer.body === '') return null;
     try {
-      return JSON.parse(answer) as unknown;
+      return JSON.parse(answer.body) as unknown;
     } catch {
       throw new WeChatTransportError(endpoint, 'http', 'not JSON');
     }

@@ -140,13 +140,14 @@ export class DecryptionError extends Error {
  * ciphertext is base64 of the encrypted bytes followed by the 16-byte tag. Exported for the SDK
  * test vector (whose key is 16 bytes); payments use decryptResource, which insists on 32.
  */
-export function openAesGcm(key: Buffer, nonce: string, associatedData: string, ciphertextBase64: string): string {
-  if (![16, 24, 32].includes(key.length)) throw new DecryptionError('the key must be 16, 24 or 32 bytes');
+export function openAesGcm(key: KeyObject, nonce: string, associatedData: string, ciphertextBase64: string): string {
+  const keyBytes = key.symmetricKeySize ?? 0;
+  if (![16, 24, 32].includes(keyBytes)) throw new DecryptionError('the key must be 16, 24 or 32 bytes');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(ciphertextBase64)) throw new DecryptionError('the ciphertext is not base64');
   const data = Buffer.from(ciphertextBase64, 'base64');
   if (data.length < GCM_TAG_BYTES) throw new DecryptionError('the ciphertext is shorter than its tag');
   try {
-    const algorithm = key.length === 32 ? 'aes-256-gcm' : key.length === 24 ? 'aes-192-gcm' : 'aes-128-gcm';
+    const algorithm = keyBytes === 32 ? 'aes-256-gcm' : keyBytes === 24 ? 'aes-192-gcm' : 'aes-128-gcm';
     const decipher = createDecipheriv(algorithm, key, Buffer.from(nonce, 'utf8'));
     decipher.setAuthTag(data.subarray(data.length - GCM_TAG_BYTES));
     decipher.setAAD(Buffer.from(associatedData, 'utf8'));
@@ -166,8 +167,8 @@ export interface EncryptedResource {
 }
 
 /** Decrypts a notification's resource with the APIv3 key (32 bytes). */
-export function decryptResource(apiV3Key: Buffer, resource: EncryptedResource): string {
-  if (apiV3Key.length !== 32) throw new DecryptionError('the APIv3 key must be 32 bytes');
+export function decryptResource(apiV3Key: KeyObject, resource: EncryptedResource): string {
+  if (apiV3Key.symmetricKeySize !== 32) throw new DecryptionError('the APIv3 key must be 32 bytes');
   if (resource.algorithm !== 'AEAD_AES_256_GCM') throw new DecryptionError(`unsupported algorithm ${resource.algorithm}`);
   return openAesGcm(apiV3Key, resource.nonce, resource.associated_data ?? '', resource.ciphertext);
 }

@@ -3,6 +3,7 @@
  * signature checked (verifier.ts), then its `resource` decrypted with the APIv3 key. Nothing in
  * the body is believed before both.
  */
+import type { KeyObject } from 'node:crypto';
 import { decryptResource, DecryptionError, type EncryptedResource } from './crypto';
 import type { Refund, Transaction } from './client';
 import type { SignatureVerifier, SignedHeaders } from './verifier';
@@ -29,7 +30,7 @@ interface NotificationBody {
 
 export async function readPaymentNotification(
   verifier: SignatureVerifier,
-  apiV3Key: Buffer,
+  apiV3Key: KeyObject,
   headers: SignedHeaders,
   rawBody: string,
 ): Promise<PaymentNotification> {

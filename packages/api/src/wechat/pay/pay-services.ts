@@ -2,7 +2,7 @@
  * WeChat Pay's configuration and the long-lived objects built from it once at start: the keys
  * loaded and checked, the client, the notification verifier.
  */
-import type { KeyObject } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import { loadPlatformCertificate, loadPrivateKey, loadPublicKey } from './crypto';
 import { WeChatPayClient } from './client';
@@ -35,7 +35,8 @@ export interface PayServices {
   notifyUrl: string;
   client: WeChatPayClient;
   verifier: SignatureVerifier;
-  apiV3Key: Buffer;
+  /** The APIv3 key as a KeyObject, made once (node:crypto would make one per decryption from bytes). */
+  apiV3Key: KeyObject;
   /** Signs paySign for wx.requestPayment. */
   merchantPrivateKey: KeyObject;
 }
@@ -44,8 +45,9 @@ export function createPayServices(
   settings: WeChatPaySettings,
   options: { appId: string; logger: Logger; nonces: NonceStore; now: () => number },
 ): PayServices {
-  const apiV3Key = Buffer.from(settings.apiV3Key, 'utf8');
-  if (apiV3Key.length !== 32) throw new Error('the WeChat Pay APIv3 key must be 32 bytes');
+  const apiV3KeyBytes = Buffer.from(settings.apiV3Key, 'utf8');
+  if (apiV3KeyBytes.length !== 32) throw new Error('the WeChat Pay APIv3 key must be 32 bytes');
+  const apiV3Key = createSecretKey(apiV3KeyBytes);
   const keys = new Map<string, KeyObject>();
   if (settings.publicKey) keys.set(settings.publicKey.id, loadPublicKey(settings.publicKey.pem));
   for (const pem of settings.platformCertificatePems) {

@@ -7,6 +7,7 @@
  * certificates (serial = the certificate's serial number); both may be configured at once, as
  * during WeChat Pay's migration from certificates to the public key.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { KeyObject } from 'node:crypto';
 import { responseMessage, SIGNATURE_MAX_SKEW_SECONDS, verifySha256WithRsa } from './crypto';
 import type { NonceStore } from './nonce-store';
@@ -30,19 +31,14 @@ export interface SignedHeaders {
 
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? undefined : value);
 
-/** Reads the headers from a fetch `Headers` or a Node headers object. */
-export function signedHeadersOf(headers: Headers | SignedHeaders): SignedHeaders {
-  if (typeof (headers as Headers).get === 'function') {
-    const h = headers as Headers;
-    const get = (name: string) => h.get(name) ?? undefined;
-    return {
-      'wechatpay-timestamp': get('wechatpay-timestamp'),
-      'wechatpay-nonce': get('wechatpay-nonce'),
-      'wechatpay-signature': get('wechatpay-signature'),
-      'wechatpay-serial': get('wechatpay-serial'),
-    };
-  }
-  return headers as SignedHeaders;
+/** The four signed headers out of all of a request's or an answer's (Node's headers object). */
+export function signedHeadersOf(headers: IncomingHttpHeaders): SignedHeaders {
+  return {
+    'wechatpay-timestamp': headers['wechatpay-timestamp'],
+    'wechatpay-nonce': headers['wechatpay-nonce'],
+    'wechatpay-signature': headers['wechatpay-signature'],
+    'wechatpay-serial': headers['wechatpay-serial'],
+  };
 }
 
 export interface SignatureVerifierOptions {

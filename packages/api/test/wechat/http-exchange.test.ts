@@ -1,0 +1,104 @@
+/**
+ * The exchange the WeChat clients make, against real local servers that misbehave as a network
+ * can: what it answers, how it fails, and which failures count as "never sent" (errors.ts).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { transportErrorOf } from '../../src/wechat/errors';
+import { exchange } from '../../src/wechat/http-exchange';
+
+const servers: Server[] = [];
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; connections: () => number }> {
+  const server = createServer(handler);
+  let connections = 0;
+  server.on('connection', () => (connections += 1));
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
+}
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+const failureOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('the exchange should have failed');
+    },
+    (error: unknown) => transportErrorOf('sns/jscode2session', error),
+  );
+
+describe('exchange', () => {
+  it('sends the method, headers and body, answers status, headers and text, and keeps the connection for the next', async () => {
+    const seen: string[] = [];
+    const server = await serve((request, response) => {
+      let body = '';
+      request.setEncoding('utf8');
+      request.on('data', (chunk: string) => (body += chunk));
+      request.on('end', () => {
+        seen.push(`${request.method} ${request.url} ${request.headers['content-type']} ${body}`);
+        response.writeHead(201, { 'wechatpay-nonce': 'abc', 'content-type': 'application/json' }).end('{"errcode":0,"名":"微信"}');
+      });
+    });
+    const answer = await exchange(new URL(`${server.url}/sns/x?a=1`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"场景":1}',
+      timeoutMs: 2000,
+    });
+    expect(answer).toMatchObject({ status: 201, body: '{"errcode":0,"名":"微信"}' });
+    expect(answer.headers['wechatpay-nonce']).toBe('abc');
+    await exchange(new URL(`${server.url}/sns/y`), { method: 'GET', headers: {}, timeoutMs: 2000 });
+    expect(seen).toEqual(['POST /sns/x?a=1 application/json {"场景":1}', 'GET /sns/y undefined ']);
+    expect(server.connections()).toBe(1);
+  });
+
+  it('fails as "connect" when nothing listens: the request never left', async () => {
+    const server = await serve(() => undefined);
+    const url = server.url;
+    await new Promise((resolve) => servers.pop()?.close(resolve));
+    const failure = await failureOf(exchange(new URL(`${url}/sns/jscode2session`), { method: 'GET', headers: {}, timeoutMs: 2000 }));
+    expect(failure.reason).toBe('connect');
+    expect(failure.detail).toContain('ECONNREFUSED');
+  });
+
+  it('fails as "network" when the connection breaks after the request went out', async () => {
+    const server = await serve((request) => request.socket.destroy());
+    const failure = await failureOf(exchange(new URL(`${server.url}/sns/jscode2session`), { method: 'GET', headers: {}, timeoutMs: 2000 }));
+    expect(failure.reason).toBe('network');
+  });
+
+  it('fails as "network" when the connection breaks in the middle of the body', async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': '100' });
+      response.write('{"errcode":');
+      setTimeout(() => (response.socket as Socket).destroy(), 20);
+    });
+    const failure = await failureOf(exchange(new URL(`${server.url}/sns/jscode2session`), { method: 'GET', headers: {}, timeoutMs: 2000 }));
+    expect(failure.reason).toBe('network');
+  });
+
+  it('times out when no answer comes, and when the body stalls after the headers', async () => {
+    const silent = await serve(() => undefined);
+    const stalling = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': '100' });
+      response.write('{"errcode":');
+    });
+    for (const server of [silent, stalling]) {
+      const failure = await failureOf(
+        exchange(new URL(`${server.url}/sns/jscode2session`), { method: 'GET', headers: {}, timeoutMs: 150 }),
+      );
+      expect(failure.reason).toBe('timeout');
+    }
+  });
+
+  it('refuses a URL that is not http(s)', async () => {
+    await expect(exchange(new URL('ftp://127.0.0.1/x'), { method: 'GET', headers: {}, timeoutMs: 100 })).rejects.toThrow(/not an http/);
+  });
+});
