@@ -13,12 +13,27 @@ export interface LoggerOptions {
   traceIds?: boolean;
 }
 
+let lastMs = Number.NaN;
+let lastTime = '';
+/**
+ * pino's isoTime, formatted once per millisecond: under load several lines fall in the same one,
+ * and formatting the date was ~2 % of a request's CPU (user.me, in a profile under load).
+ */
+export function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
+}
+
 export function createLogger(options: LoggerOptions, destination?: DestinationStream): Logger {
   return pino(
     {
       level: options.level,
       base: { service: 'server', version: options.version },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
       formatters: { level: (label) => ({ level: label }), log: redactSensitive },
       ...(options.traceIds ? { mixin: traceIdsMixin } : {}),
     },

@@ -1,13 +1,17 @@
 /**
  * The HTTP layer through app.inject(): probes, headers, request ids, CORS, limits, error shapes.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { AppRouter } from '@app/api';
 import { createDatabase } from '@app/api/db';
 import { createTRPCClient, httpBatchLink, httpLink } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
+import helmet from 'helmet';
 import superjson from 'superjson';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogCapture } from '@app/test-support';
+import { HELMET_OPTIONS } from '../src/plugins/security';
 import { buildTestApp, PRODUCTION_SECRETS } from './support/app';
 import type { HttpErrorBody, TrpcErrorBody, TrpcResultBody } from './support/bodies';
 
@@ -61,6 +65,24 @@ describe('headers', () => {
     expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it("sends exactly the headers helmet's own middleware sets on a response, on every kind of answer", async () => {
+    // helmet run its own way, on a real response of a real server.
+    const reference = createServer((request, response) => helmet(HELMET_OPTIONS)(request, response, () => response.end()));
+    await new Promise<void>((resolve) => reference.listen(0, '127.0.0.1', resolve));
+    const answered = await fetch(`http://127.0.0.1:${(reference.address() as AddressInfo).port}/`);
+    await new Promise((resolve) => reference.close(resolve));
+    const helmetHeaders = Object.fromEntries(
+      [...answered.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)),
+    );
+    expect(Object.keys(helmetHeaders).length).toBeGreaterThanOrEqual(10);
+
+    const server = await start();
+    for (const url of ['/healthz', '/trpc/health', '/no-such-route', '/trpc/user.me']) {
+      const res = await server.inject(url);
+      for (const [name, value] of Object.entries(helmetHeaders)) expect([url, name, res.headers[name]]).toEqual([url, name, value]);
+    }
   });
 
   it('echoes a sane incoming X-Request-Id and uses it in the log line', async () => {

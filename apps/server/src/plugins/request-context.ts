@@ -49,12 +49,13 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
   // The tester's gray channel (the mini-program's 环境 page), so its traffic can be told apart.
   const channel = request.headers[GRAY_CHANNEL_HEADER];
   const grayChannel = typeof channel === 'string' && GRAY_CHANNEL_PATTERN.test(channel) ? channel : undefined;
+  // One literal, no spreads (V8 builds each spread object apart): pino leaves out undefined fields.
   request.log.info(
     {
       method: request.method,
       path,
-      ...(procedure === undefined ? {} : { procedure }),
-      ...(grayChannel === undefined ? {} : { grayChannel }),
+      procedure,
+      grayChannel,
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
     },
