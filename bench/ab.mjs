@@ -12,18 +12,16 @@
 import { dirname, join, resolve } from 'node:path';
 import {
   benchDatabase,
+  comparePaired,
   coldStart,
-  dropStarved,
   freePort,
   ME_PATH,
   median,
   migrate,
   numberArg,
-  pairedSample,
   pristineCompileCache,
   processGroup,
   ROOT,
-  runWrk,
   SERVER_DIR,
   seedSignedInUser,
   serverEnvironment,
@@ -107,29 +105,11 @@ try {
       await waitFor(`${url}/healthz`, child);
       servers.push({ ...s, pid: child.pid, url: `${url}${path}`, headers, script });
     }
-    // Warm-up: the JIT and the pools of both.
-    const half = { seconds: 3, threads: 1, connections: Math.max(1, Math.floor(connections / 2)) };
-    await Promise.all(servers.map((server) => runWrk(server, half)));
-    const samples = [];
-    for (let pair = 1; pair <= pairs; pair += 1) {
-      const sample = await pairedSample(servers[0], servers[1], { seconds, connections });
-      // Errors (a database so starved that requests time out): no pair, said so.
-      if (sample.failed || sample.non2xx > 0) {
-        process.stderr.write(`pair ${pair}/${pairs}: left out, ${sample.failed ?? `${sample.non2xx} non-2xx`}\n`);
-        continue;
-      }
-      samples.push({ a: sample.cpuA, b: sample.cpuB, rps: sample.rps });
-      process.stderr.write(
-        `pair ${pair}/${pairs}: A ${sample.cpuA.toFixed(1)} µs/req (${sample.rpsA.toFixed(0)} req/s), B ${sample.cpuB.toFixed(1)} µs/req (${sample.rpsB.toFixed(0)} req/s), B/A ${(sample.cpuB / sample.cpuA).toFixed(3)}\n`,
-      );
-    }
-    // Pairs the machine starved (lib.mjs, dropStarved) are left out too.
-    const { kept } = dropStarved(samples);
-    const ratios = kept.map((s) => s.b / s.a);
+    const result = await comparePaired(servers[0], servers[1], { pairs, seconds, connections });
     console.log(
-      `${label}, ${kept.length} of ${pairs} pairs of ${seconds} s (${pairs - kept.length} failed or starved left out): ` +
-        `CPU per request A ${median(kept.map((s) => s.a)).toFixed(1)} µs, B ${median(kept.map((s) => s.b)).toFixed(1)} µs; ` +
-        `B/A median ${median(ratios).toFixed(3)} (pairs ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})`,
+      `${label}, ${result.kept} of ${pairs} pairs of ${seconds} s (${result.leftOut} failed or starved left out): ` +
+        `CPU per request A ${result.cpuA.toFixed(1)} µs, B ${result.cpuB.toFixed(1)} µs; ` +
+        `B/A median ${result.ratio.toFixed(3)} (pairs ${result.range[0].toFixed(3)}–${result.range[1].toFixed(3)})`,
     );
   }
 } finally {

@@ -1,23 +1,63 @@
 // Bundles bench/server-entry.ts into bench/out/bench-server.mjs (or `outfile`) with the production
 // server's esbuild options (apps/server/build/esbuild-options.mjs): the production server plus the
 // reference route. `node bench/build-server.mjs <outfile>` keeps a build to compare with (bench/ab.mjs).
+// `--without-tracing`: the tracing seams replaced by bench/no-tracing's stand-ins (tracing.mjs
+// compares the server with tracing off against this build).
 import { build } from 'esbuild';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serverBundleOptions } from '../apps/server/build/esbuild-options.mjs';
 
 export const benchServerFile = fileURLToPath(new URL('out/bench-server.mjs', import.meta.url));
+export const noTracingServerFile = fileURLToPath(new URL('out/bench-server-no-tracing.mjs', import.meta.url));
 
-export async function buildBenchServer(outfile = benchServerFile) {
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const STAND_INS = join(ROOT, 'bench/no-tracing');
+
+/** The stand-in for a module of the real tracing seams, or null for any other file. */
+function standInFor(path) {
+  if (dirname(path) === join(ROOT, 'apps/server/src/tracing') && basename(path) !== 'tracing-config.ts') {
+    return join(STAND_INS, 'server-tracing', basename(path));
+  }
+  if (path === join(ROOT, 'packages/api/src/tracing/client-span.ts')) return join(STAND_INS, 'api-client-span.ts');
+  if (path === join(ROOT, 'packages/api/src/db/query-spans.ts')) return join(STAND_INS, 'api-query-spans.ts');
+  return null;
+}
+
+const withoutTracing = {
+  name: 'without-tracing',
+  setup(pluginBuild) {
+    const replaced = new Set();
+    pluginBuild.onLoad({ filter: /[\\/](tracing[\\/][^\\/]+|query-spans)\.ts$/ }, (args) => {
+      const standIn = standInFor(args.path);
+      if (standIn === null) return undefined;
+      if (!existsSync(standIn)) throw new Error(`no stand-in for ${args.path}: add ${standIn} (bench/no-tracing/README.md)`);
+      replaced.add(args.path);
+      return { contents: readFileSync(standIn, 'utf8'), loader: 'ts', resolveDir: dirname(standIn) };
+    });
+    pluginBuild.onEnd((result) => {
+      if (result.errors.length === 0 && replaced.size < 6) {
+        throw new Error(`only ${replaced.size} tracing modules were replaced: bench/no-tracing no longer matches the tree`);
+      }
+    });
+  },
+};
+
+export async function buildBenchServer(outfile = benchServerFile, { tracing = true } = {}) {
   await build({
     ...serverBundleOptions,
     entryPoints: [fileURLToPath(new URL('server-entry.ts', import.meta.url))],
     outfile,
     outExtension: {},
+    plugins: [...(serverBundleOptions.plugins ?? []), ...(tracing ? [] : [withoutTracing])],
   });
   return outfile;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(await buildBenchServer(process.argv[2] ? resolve(process.argv[2]) : undefined));
+  const tracing = !process.argv.includes('--without-tracing');
+  const outArg = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
+  const outfile = outArg ? resolve(outArg) : tracing ? benchServerFile : noTracingServerFile;
+  console.log(await buildBenchServer(outfile, { tracing }));
 }

@@ -208,12 +208,12 @@ export function pinning() {
 const pinned = (core, command, args) => (pinning() ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
 
 /**
- * Starts `node <args>` (or `command <args>`) on core 0, in apps/server unless told, with only PATH
- * and `env` as its environment (nothing of the caller's leaks in). Its stdout, where servers write
- * their log lines, is /dev/null.
+ * Starts `node <args>` (or `command <args>`) on core 0 (or `core`), in apps/server unless told, with
+ * only PATH and `env` as its environment (nothing of the caller's leaks in). Its stdout, where
+ * servers write their log lines, is /dev/null.
  */
-export function startNode(args, { cwd = SERVER_DIR, env, command = process.execPath }) {
-  const [pinnedCommand, commandArgs] = pinned(0, command, args);
+export function startNode(args, { cwd = SERVER_DIR, env, command = process.execPath, core = 0 }) {
+  const [pinnedCommand, commandArgs] = pinned(core, command, args);
   return spawn(pinnedCommand, commandArgs, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
@@ -260,9 +260,8 @@ export async function serverEnvironment({ databaseUrl, processes, mock = true })
     const mockArgs = ['--port', String(mockPort), '--app-id', env.WECHAT_APP_ID, '--app-secret', env.WECHAT_APP_SECRET];
     const child = processes.start(
       ['--import', 'tsx', mockCli, ...mockArgs, '--bench-code-prefix', 'bench-', '--login-limit', '100000000'],
-      {
-        env: { NODE_ENV: 'development' },
-      },
+      // On core 1, with wrk: it stands in for WeChat's servers, whose work is not the server's.
+      { env: { NODE_ENV: 'development' }, core: 1 },
     );
     await waitFor(`http://127.0.0.1:${mockPort}/__dev/stats`, child);
   }
@@ -409,6 +408,41 @@ export async function pairedSample(a, b, { seconds, connections }) {
     rpsRatio: resultA.rps / resultB.rps,
     rps: resultA.rps + resultB.rps,
     non2xx: resultA.non2xx + resultB.non2xx,
+  };
+}
+
+/**
+ * `a` against `b` (runWrk targets on processes of their own), paired: a warm-up of both, then
+ * `pairs` paired samples; pairs that failed, had non-2xx answers or that the machine starved are
+ * left out (and counted). Each pair is told to `log` as it ends. Answers the medians of each side's
+ * CPU per request, the median of the pairs' B/A and its range.
+ */
+export async function comparePaired(a, b, { pairs, seconds, connections, log = (line) => process.stderr.write(`${line}\n`) }) {
+  // Warm-up: the JIT, the pools (and for tracing, the exporter's first batches).
+  const half = { seconds: 3, threads: 1, connections: Math.max(1, Math.floor(connections / 2)) };
+  await Promise.all([runWrk(a, half), runWrk(b, half)]);
+  const samples = [];
+  for (let pair = 1; pair <= pairs; pair += 1) {
+    const sample = await pairedSample(a, b, { seconds, connections });
+    // Errors (a database so starved that requests time out): no pair, said so.
+    if (sample.failed || sample.non2xx > 0) {
+      log(`pair ${pair}/${pairs}: left out, ${sample.failed ?? `${sample.non2xx} non-2xx`}`);
+      continue;
+    }
+    samples.push({ a: sample.cpuA, b: sample.cpuB, rps: sample.rps });
+    log(
+      `pair ${pair}/${pairs}: A ${sample.cpuA.toFixed(1)} µs/req (${sample.rpsA.toFixed(0)} req/s), B ${sample.cpuB.toFixed(1)} µs/req (${sample.rpsB.toFixed(0)} req/s), B/A ${(sample.cpuB / sample.cpuA).toFixed(3)}`,
+    );
+  }
+  const { kept } = dropStarved(samples);
+  const ratios = kept.map((s) => s.b / s.a);
+  return {
+    kept: kept.length,
+    leftOut: pairs - kept.length,
+    cpuA: median(kept.map((s) => s.a)),
+    cpuB: median(kept.map((s) => s.b)),
+    ratio: median(ratios),
+    range: kept.length > 0 ? [Math.min(...ratios), Math.max(...ratios)] : [NaN, NaN],
   };
 }
 

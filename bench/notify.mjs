@@ -17,6 +17,7 @@
 // id, nonce and signature, timestamped just before its round (the server refuses a nonce it has
 // seen, and timestamps more than 5 minutes off). Writes bench/out/notify.json.
 // Usage: node bench/notify.mjs [--seconds 5] [--rounds 3] [--connections 50] [--threads 2] [--micro 2000]
+import { createSecretKey } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBenchServer } from './build-server.mjs';
@@ -82,7 +83,8 @@ const mock = new WeChatPayMock(env.WECHAT_APP_ID, {
 // only names the key (the signature does not cover it): the server knows the same key by this name,
 // and the notifications carry it.
 const keyId = `PUB_KEY_ID_01${MCH_ID}BENCH`;
-const apiV3Key = Buffer.from(mock.apiV3Key, 'utf8');
+// A KeyObject, as the server's PayServices holds it.
+const apiV3Key = createSecretKey(Buffer.from(mock.apiV3Key, 'utf8'));
 
 /** One trade the mock holds as paid: every notification below is its notification, about some order. */
 const trade = (() => {

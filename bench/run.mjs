@@ -11,7 +11,7 @@ if (process.argv.includes('--help')) {
   console.log(
     [
       'Usage: npm run bench [-- --soak <seconds>]',
-      '  builds, then cold start, HTTP load, WeChat Pay notifications and weapp size; writes bench/RESULTS.md (about 10 minutes).',
+      '  builds, then cold start, HTTP load, WeChat Pay notifications, tracing cost and weapp size; writes bench/RESULTS.md (about 15 minutes).',
       '  --soak <seconds>: also a soak, one server under steady user.me load that long, its memory every 10 s (600: ten minutes).',
       '  --report: run nothing, write RESULTS.md again from the last outputs in bench/out.',
       `The Go/Gin reference is built when Go is installed, else skipped with a note (${GO_HINT}).`,
@@ -27,6 +27,7 @@ const steps = [
   ['cold start', process.execPath, ['bench/cold-start.mjs']],
   ['HTTP load', process.execPath, ['bench/http-load.mjs']],
   ['WeChat Pay notifications', process.execPath, ['bench/notify.mjs']],
+  ['tracing cost', process.execPath, ['bench/tracing.mjs']],
   ...(soakSeconds > 0 ? [['soak', process.execPath, ['bench/http-load.mjs', '--soak', String(soakSeconds)]]] : []),
 ];
 // --report: only write RESULTS.md again from the outputs of the last run (bench/out/*.json).
@@ -51,6 +52,7 @@ const version = (command, args) => {
 const cold = read('bench/out/cold-start.json');
 const load = read('bench/out/http-load.json');
 const notify = read('bench/out/notify.json');
+const tracing = read('bench/out/tracing.json');
 const soak =
   soakSeconds > 0 || (process.argv.includes('--report') && existsSync(join(root, 'bench/out/soak.json')))
     ? read('bench/out/soak.json')
@@ -91,13 +93,19 @@ const lines = [
   `| \`auth.login\` throughput ≥ 0.3× \`user.me\`'s | ${exact(load.loginVsMe)} | ${load.loginVsMe >= 0.3 ? 'yes' : 'no'} |`,
   `| spawn → first authenticated \`user.me\` 200 on MariaDB ≤ 2× a bare \`node:http\` server's spawn → first 200 | ${exact(cold.meRatio)} (${cold.meMs.toFixed(0)} ms against ${cold.bareMs.toFixed(0)} ms) | ${cold.meRatio <= 2 ? 'yes' : 'no'} |`,
   `| bundled server cold start (/healthz, SQLite) ≤ 1.5× a bare \`node:http\` server's | ${exact(cold.ratio)} | ${cold.ratio <= 1.5 ? 'yes' : 'no'} |`,
+  ...tracing.comparisons
+    .filter((row) => row.a === 'none')
+    .map(
+      (row) =>
+        `| tracing off: no measurable cost, ≤ 1.02× the CPU per request of the build without tracing code, ${row.path === 'me' ? '`user.me`' : '`auth.login`'} (paired) | ${exact(row.ratio)} (pairs ${row.range[0].toFixed(3)}–${row.range[1].toFixed(3)}) | ${row.ratio <= 1.02 ? 'yes' : 'no'} |`,
+    ),
   soak
     ? `| no memory growth over a ${Math.round(soak.seconds / 60)}-minute soak at steady load | RSS ${soak.rssAt60MiB.toFixed(0)} MiB at 1 min, ${soak.rssEndMiB.toFixed(0)} MiB at the end; trend after the first minute ${soak.slopeMiBPer10Min >= 0 ? '+' : ''}${soak.slopeMiBPer10Min.toFixed(1)} MiB per 10 min | ${soak.slopeMiBPer10Min <= 0.05 * soak.rssAt60MiB ? 'yes' : 'no'} |`
     : '| no memory growth over a 10-minute soak at steady load | not run (`npm run bench -- --soak 600`) | – |',
   '',
   '## HTTP load',
   '',
-  `wrk -t${load.threads} -c${load.connections}, ${load.rounds} alternating rounds of ${load.seconds} s per case, medians${load.pinned ? '; servers pinned to core 0, wrk to core 1' : ''}.`,
+  `wrk -t${load.threads} -c${load.connections}, ${load.rounds} alternating rounds of ${load.seconds} s per case, medians${load.pinned ? "; servers pinned to core 0, wrk and the WeChat mock (standing in for WeChat's servers) to core 1" : ''}.`,
   'The bundled server in production mode (NODE_ENV=production, LOG_LEVEL=info: one log line per request),',
   'MariaDB, no Redis, the WeChat mock as its own process. Server CPU per request from /proc/<pid>/stat (all threads).',
   "The references do user.me's work (verify the HS256 token: iss, aud, exp; the in-memory revocation check; one primary-key select; the same JSON, phone masked; a request id, helmet's headers and one log line per request) and answer the bare route's body byte for byte (checked at the start of the run):",
@@ -168,6 +176,19 @@ const lines = [
   '| step | µs |',
   '| --- | --- |',
   ...notify.inProcess.steps.map((step) => `| ${step.name} | ${step.us.toFixed(1)} |`),
+  '',
+  '## Tracing',
+  '',
+  `What OpenTelemetry tracing costs (bench/tracing.mjs): paired as above, ${tracing.pairs} pairs of ${tracing.seconds} s per comparison, wrk -c${tracing.connections} shared by the two sides; the server's CPU per request, B/A. "No tracing code" is the bench server built with the tracing seams replaced by do-nothing stand-ins (bench/no-tracing). On: spans exported over OTLP/HTTP to a sink that answers 200 (${tracing.exports} exports received).`,
+  '',
+  '| case | A | B | A µs/req | B µs/req | B/A (median) | pairs (range) |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...tracing.comparisons.map(
+    (row) =>
+      `| ${row.path === 'me' ? 'user.me' : 'auth.login'} | ${row.a} | ${row.b} | ${row.cpuA.toFixed(0)} | ${row.cpuB.toFixed(0)} | ${exact(row.ratio)} | ${row.kept}${row.leftOut ? ` (${row.leftOut} left out)` : ''} (${row.range[0].toFixed(2)}–${row.range[1].toFixed(2)}) |`,
+  ),
+  '',
+  'none: no tracing code; off: tracing off (the default: no exporter set); unsampled: on, the sampler keeping nothing (always_off); tenth: on, 10 % sampled (traceidratio 0.1); all: on, every request sampled (always_on).',
   '',
   '## Cold start',
   '',

@@ -1,0 +1,4 @@
+export function bindRequestSpan(): void {}
+export function traceIdsMixin(): Record<string, string> {
+  return {};
+}
