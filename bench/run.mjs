@@ -52,7 +52,10 @@ const version = (command, args) => {
 const cold = read('bench/out/cold-start.json');
 const load = read('bench/out/http-load.json');
 const notify = read('bench/out/notify.json');
-const tracing = read('bench/out/tracing.json');
+// Absent when --report reads the outputs of a run from before tracing.mjs existed.
+const tracing = existsSync(join(root, 'bench/out/tracing.json'))
+  ? read('bench/out/tracing.json')
+  : { comparisons: [], pairs: 0, seconds: 0, connections: 0, exports: 0 };
 const soak =
   soakSeconds > 0 || (process.argv.includes('--report') && existsSync(join(root, 'bench/out/soak.json')))
     ? read('bench/out/soak.json')

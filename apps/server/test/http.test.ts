@@ -78,10 +78,27 @@ describe('headers', () => {
     );
     expect(Object.keys(helmetHeaders).length).toBeGreaterThanOrEqual(10);
 
-    const server = await start();
-    for (const url of ['/healthz', '/trpc/health', '/no-such-route', '/trpc/user.me']) {
-      const res = await server.inject(url);
-      for (const [name, value] of Object.entries(helmetHeaders)) expect([url, name, res.headers[name]]).toEqual([url, name, value]);
+    const server = await start({ BODY_LIMIT_BYTES: '2048', CORS_ORIGINS: 'https://h5.example.com' });
+    const answers = {
+      'GET /healthz': await server.inject('/healthz'),
+      'GET /trpc/health': await server.inject('/trpc/health'),
+      'GET a route that does not exist (404)': await server.inject('/no-such-route'),
+      'GET user.me without a token (401)': await server.inject('/trpc/user.me'),
+      'POST a body over the limit (413)': await server.inject({
+        method: 'POST',
+        url: '/trpc/user.updateProfile',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ json: { nickname: 'x'.repeat(5000) } }),
+      }),
+      'OPTIONS a CORS preflight': await server.inject({
+        method: 'OPTIONS',
+        url: '/trpc/user.me',
+        headers: { origin: 'https://h5.example.com', 'access-control-request-method': 'GET' },
+      }),
+    };
+    expect(Object.values(answers).map((res) => res.statusCode)).toEqual([200, 200, 404, 401, 413, 204]);
+    for (const [answer, res] of Object.entries(answers)) {
+      for (const [name, value] of Object.entries(helmetHeaders)) expect([answer, name, res.headers[name]]).toEqual([answer, name, value]);
     }
   });
 

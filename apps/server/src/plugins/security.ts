@@ -23,8 +23,14 @@ export function recordSecurityHeaders(options: HelmetOptions): Record<string, st
     // helmet removes X-Powered-By, which Fastify never sets.
     removeHeader: (): void => undefined,
   };
-  // helmet 8 runs its middlewares synchronously and never reads the request.
-  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  // helmet 8 runs its middlewares synchronously and, without CSP directives written as functions
+  // (per-request values such as nonces, which a recording would freeze), never reads the request.
+  let finished = false;
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    if (error !== undefined) throw new Error('helmet failed while its headers were recorded', { cause: error });
+    finished = true;
+  });
+  if (!finished) throw new Error('helmet did not finish synchronously: its headers cannot be recorded once');
   return headers;
 }
 

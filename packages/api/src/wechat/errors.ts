@@ -32,18 +32,11 @@ export class WeChatTransportError extends Error {
 
 /**
  * Failures of the connection itself, before a byte of the request was sent: the only network
- * failures after which a request carrying a single-use code may be sent again. A reset or a
- * closed socket later on (ECONNRESET, EPIPE) may come after WeChat read the request.
+ * failures after which a request carrying a single-use code may be sent again. Any failure of the
+ * `connect` call, and of the name lookup before it; the same codes raised by a read or a write
+ * (a reused connection) may come after WeChat read the request, as may a reset (ECONNRESET, EPIPE).
  */
-const NEVER_SENT_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EAI_FAIL',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-]);
+const LOOKUP_FAILURE_CODES: ReadonlySet<string> = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL']);
 
 interface SystemErrorLike {
   code?: unknown;
@@ -56,7 +49,7 @@ function neverSent(error: unknown): boolean {
   const { code, syscall, errors } = error as SystemErrorLike;
   // Several addresses tried in turn (happy eyeballs): an AggregateError of the attempts.
   if (Array.isArray(errors) && errors.length > 0) return errors.every(neverSent);
-  return (typeof code === 'string' && NEVER_SENT_CODES.has(code)) || syscall === 'connect' || syscall === 'getaddrinfo';
+  return syscall === 'connect' || syscall === 'getaddrinfo' || (typeof code === 'string' && LOOKUP_FAILURE_CODES.has(code));
 }
 
 /**
@@ -67,6 +60,7 @@ function neverSent(error: unknown): boolean {
  */
 export function transportErrorOf(endpoint: string, error: unknown): WeChatTransportError {
   if (error instanceof Error && error.name === 'TimeoutError') return new WeChatTransportError(endpoint, 'timeout', error.name);
+  if (error instanceof Error && error.name === 'ContentEncodingError') return new WeChatTransportError(endpoint, 'http', error.message);
   const code = (error as SystemErrorLike | undefined)?.code;
   const detail = [error instanceof Error ? error.name : 'unknown', typeof code === 'string' ? code : null].filter(Boolean).join(' ');
   return new WeChatTransportError(endpoint, neverSent(error) ? 'connect' : 'network', detail);

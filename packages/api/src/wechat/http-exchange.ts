@@ -26,21 +26,34 @@ export interface HttpExchange {
   timeoutMs: number;
 }
 
-// Shared by every client of the process; an idle connection is closed when the server's
-// Keep-Alive hint says it will (Node's agents honour it), so a reused one is rarely stale.
-const agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
+/**
+ * How long a connection may sit idle before it is closed, as undici (fetch) does: a connection the
+ * server has already dropped would fail the next request on it (ECONNRESET, a "network" failure,
+ * which a sign-in does not retry). Node's agents take the server's Keep-Alive hint (less a second)
+ * only when it is shorter than this; without a value they keep idle connections for ever.
+ */
+export const IDLE_CONNECTION_MS = 4_000;
 
-/** What a timed-out exchange rejects with: named as fetch's timeout is (errors.ts, transportErrorOf). */
-function timeoutError(timeoutMs: number): Error {
-  const error = new Error(`no complete answer within ${timeoutMs} ms`);
-  error.name = 'TimeoutError';
+// Shared by every client of the process.
+const agents = {
+  'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
+  'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
+};
+
+/** Sent with every exchange: who calls, and that the answer must not be compressed (nothing here decompresses). */
+const BASE_HEADERS = { 'user-agent': 'wechat-miniprogram-foundation (node)', 'accept-encoding': 'identity' };
+
+/** An error named as errors.ts (transportErrorOf) tells them apart: TimeoutError, ContentEncodingError. */
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
   return error;
 }
 
 /**
  * Sends the request and reads the answer, whatever its status. Rejects with Node's error of the
  * connection or the socket (a system error: `code`, `syscall`; an AggregateError when every
- * address was tried), or with a TimeoutError.
+ * address was tried), a TimeoutError, or a ContentEncodingError for a compressed answer.
  */
 export function exchange(url: URL, { method, headers, body, timeoutMs }: HttpExchange): Promise<HttpAnswer> {
   const isHttps = url.protocol === 'https:';
@@ -52,9 +65,17 @@ export function exchange(url: URL, { method, headers, body, timeoutMs }: HttpExc
       {
         method,
         agent: agents[url.protocol as 'http:' | 'https:'],
-        headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) },
+        headers:
+          body === undefined ? { ...BASE_HEADERS, ...headers } : { ...BASE_HEADERS, ...headers, 'content-length': Buffer.byteLength(body) },
       },
       (response) => {
+        const encoding = response.headers['content-encoding'];
+        if (encoding !== undefined && encoding !== 'identity') {
+          clearTimeout(timer);
+          reject(namedError('ContentEncodingError', `the answer is compressed (${encoding}) though none was accepted`));
+          request.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
@@ -70,7 +91,7 @@ export function exchange(url: URL, { method, headers, body, timeoutMs }: HttpExc
     );
     // Rejects first, then ends the exchange: whatever the socket says while it closes comes too late.
     const timer = setTimeout(() => {
-      const error = timeoutError(timeoutMs);
+      const error = namedError('TimeoutError', `no complete answer within ${timeoutMs} ms`);
       reject(error);
       request.destroy(error);
     }, timeoutMs);

@@ -28,7 +28,11 @@ describe('transport failures', () => {
 
     expect(reason(systemError('EPIPE', 'write'))).toBe('network');
     expect(reason(systemError('ECONNRESET', 'read'))).toBe('network');
+    // The codes of a failed connect, raised by a read of a connection already in use: it may have carried the request.
+    expect(reason(systemError('EHOSTUNREACH', 'read'))).toBe('network');
+    expect(reason(systemError('ENOTFOUND'))).toBe('connect');
     expect(reason(Object.assign(new Error('no complete answer within 5000 ms'), { name: 'TimeoutError' }))).toBe('timeout');
+    expect(reason(Object.assign(new Error('the answer is compressed (gzip)'), { name: 'ContentEncodingError' }))).toBe('http');
     expect(transportErrorOf('x', systemError('ECONNREFUSED', 'connect')).detail).toBe('Error ECONNREFUSED');
   });
 

@@ -42,7 +42,8 @@ describe('exchange', () => {
       request.setEncoding('utf8');
       request.on('data', (chunk: string) => (body += chunk));
       request.on('end', () => {
-        seen.push(`${request.method} ${request.url} ${request.headers['content-type']} ${body}`);
+        const { 'content-type': type, 'accept-encoding': encodings, 'user-agent': agent } = request.headers;
+        seen.push(`${request.method} ${request.url} ${type} ${body} | ${encodings} | ${agent}`);
         response.writeHead(201, { 'wechatpay-nonce': 'abc', 'content-type': 'application/json' }).end('{"errcode":0,"名":"微信"}');
       });
     });
@@ -55,7 +56,11 @@ describe('exchange', () => {
     expect(answer).toMatchObject({ status: 201, body: '{"errcode":0,"名":"微信"}' });
     expect(answer.headers['wechatpay-nonce']).toBe('abc');
     await exchange(new URL(`${server.url}/sns/y`), { method: 'GET', headers: {}, timeoutMs: 2000 });
-    expect(seen).toEqual(['POST /sns/x?a=1 application/json {"场景":1}', 'GET /sns/y undefined ']);
+    const agent = 'wechat-miniprogram-foundation (node)';
+    expect(seen).toEqual([
+      `POST /sns/x?a=1 application/json {"场景":1} | identity | ${agent}`,
+      `GET /sns/y undefined  | identity | ${agent}`,
+    ]);
     expect(server.connections()).toBe(1);
   });
 
@@ -84,9 +89,15 @@ describe('exchange', () => {
     expect(failure.reason).toBe('network');
   });
 
-  it('times out when no answer comes, and when the body stalls after the headers', async () => {
+  it('times out when no answer comes, and when the body stalls after the headers; the next exchange starts afresh', async () => {
+    let answered = 0;
     const silent = await serve(() => undefined);
-    const stalling = await serve((_request, response) => {
+    const stalling = await serve((request, response) => {
+      if (request.url === '/ok') {
+        answered += 1;
+        response.end('{}');
+        return;
+      }
       response.writeHead(200, { 'content-length': '100' });
       response.write('{"errcode":');
     });
@@ -96,6 +107,30 @@ describe('exchange', () => {
       );
       expect(failure.reason).toBe('timeout');
     }
+    expect((await exchange(new URL(`${stalling.url}/ok`), { method: 'GET', headers: {}, timeoutMs: 2000 })).body).toBe('{}');
+    expect(answered).toBe(1);
+  });
+
+  it('refuses a compressed answer, which it did not accept, as an HTTP failure', async () => {
+    const server = await serve((_request, response) => response.writeHead(200, { 'content-encoding': 'gzip' }).end('compressed'));
+    const failure = await failureOf(exchange(new URL(`${server.url}/sns/jscode2session`), { method: 'GET', headers: {}, timeoutMs: 2000 }));
+    expect(failure.reason).toBe('http');
+    expect(failure.detail).toContain('gzip');
+  });
+
+  it("closes an idle connection before the server's Keep-Alive hint runs out, so none is reused stale", async () => {
+    const server = await serve((_request, response) => response.end('{}'));
+    // The server answers `Keep-Alive: timeout=2` and closes an idle connection after 2 s.
+    servers[servers.length - 1]!.keepAliveTimeout = 2_000;
+    const get = () => exchange(new URL(`${server.url}/x`), { method: 'GET', headers: {}, timeoutMs: 2000 });
+    await get();
+    await get();
+    expect(server.connections()).toBe(1); // kept for the next exchange
+    // Node closes it a second before the hint: after 1.3 s (the server would still take it) the
+    // next exchange goes out on a new connection.
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    await get();
+    expect(server.connections()).toBe(2);
   });
 
   it('refuses a URL that is not http(s)', async () => {

@@ -144,7 +144,6 @@ export class WeChatPayClient {
           ...traceHeaders,
           authorization,
           accept: 'application/json',
-          'user-agent': 'wechat-miniprogram-foundation (node)',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : text,

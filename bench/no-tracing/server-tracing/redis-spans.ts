@@ -1,3 +1,0 @@
-export function traceRedisCommands(): () => void {
-  return () => {};
-}
