@@ -9,24 +9,25 @@
 // LOG_LEVEL=info, MariaDB, a seeded signed-in user; the WeChat mock only for --path login.
 // Usage: node bench/ab.mjs --a <entry.mjs> --b <entry.mjs> [--mode load|cold] [--path me|bare|login]
 //          [--pairs 8] [--seconds 5] [--connections 50] [--rounds 15] [--a-node "<node flags>"] [--b-node "<node flags>"] [--a-env NAME=value] [--b-env NAME=value]
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   benchDatabase,
   comparePaired,
   coldStart,
-  freePort,
+  loadArgs,
+  LOGIN_TARGET,
   ME_PATH,
   median,
   migrate,
   numberArg,
   pristineCompileCache,
   processGroup,
-  ROOT,
+  rangeText,
   SERVER_DIR,
   seedSignedInUser,
   serverEnvironment,
+  startServer,
   stringArg,
-  waitFor,
 } from './lib.mjs';
 
 const USAGE =
@@ -40,7 +41,7 @@ const which = stringArg('path', 'me');
 const PATHS = {
   me: { path: ME_PATH, label: 'user.me' },
   bare: { path: '/bench/user-me', label: 'bare route' },
-  login: { path: '/trpc/auth.login?batch=1', label: 'auth.login' },
+  login: { path: LOGIN_TARGET.path, label: 'auth.login' },
 };
 if (!['load', 'cold'].includes(mode) || !(which in PATHS)) {
   console.error(`--mode is load or cold, --path me, bare or login\n${USAGE}`);
@@ -53,8 +54,7 @@ if (mode === 'cold' && which === 'login') {
   process.exit(2);
 }
 const pairs = numberArg('pairs', 8);
-const seconds = numberArg('seconds', 5);
-const connections = numberArg('connections', 50);
+const { seconds, connections } = loadArgs();
 const rounds = numberArg('rounds', 15);
 const sides = ['a', 'b'].map((side) => ({
   side,
@@ -65,7 +65,7 @@ const sides = ['a', 'b'].map((side) => ({
 }));
 const { path, label } = PATHS[which];
 // auth.login: every request a fresh code (login.lua), redeemed by the WeChat mock, as in http-load.mjs.
-const script = which === 'login' ? join(ROOT, 'bench/login.lua') : undefined;
+const script = which === 'login' ? LOGIN_TARGET.script : undefined;
 
 const database = await benchDatabase('bench_ab');
 const processes = processGroup();
@@ -99,17 +99,14 @@ try {
   } else {
     const servers = [];
     for (const s of sides) {
-      const port = await freePort();
-      const child = processes.start([...s.nodeArgs, s.entry], { env: { ...env, ...s.env, PORT: String(port) } });
-      const url = `http://127.0.0.1:${port}`;
-      await waitFor(`${url}/healthz`, child);
-      servers.push({ ...s, pid: child.pid, url: `${url}${path}`, headers, script });
+      const { pid, url } = await startServer(processes, [...s.nodeArgs, s.entry], { env: { ...env, ...s.env } });
+      servers.push({ ...s, pid, url: `${url}${path}`, headers, script });
     }
     const result = await comparePaired(servers[0], servers[1], { pairs, seconds, connections });
     console.log(
       `${label}, ${result.kept} of ${pairs} pairs of ${seconds} s (${result.leftOut} failed or starved left out): ` +
         `CPU per request A ${result.cpuA.toFixed(1)} µs, B ${result.cpuB.toFixed(1)} µs; ` +
-        `B/A median ${result.ratio.toFixed(3)} (pairs ${result.range[0].toFixed(3)}–${result.range[1].toFixed(3)})`,
+        `B/A median ${result.ratio.toFixed(3)} (pairs ${rangeText(result.range, 3)})`,
     );
   }
 } finally {

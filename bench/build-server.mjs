@@ -8,20 +8,41 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serverBundleOptions } from '../apps/server/build/esbuild-options.mjs';
+import { ROOT } from './lib.mjs';
 
 export const benchServerFile = fileURLToPath(new URL('out/bench-server.mjs', import.meta.url));
 export const noTracingServerFile = fileURLToPath(new URL('out/bench-server-no-tracing.mjs', import.meta.url));
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const STAND_INS = join(ROOT, 'bench/no-tracing');
+const STAND_IN_DIR = join(ROOT, 'bench/no-tracing');
+const SERVER_TRACING = join(ROOT, 'apps/server/src/tracing');
 
-/** The stand-in for a module of the real tracing seams, or null for any other file. */
+let standInMap;
+/**
+ * Every stand-in, by the real module it replaces: bench/no-tracing/server-tracing's, each for the
+ * module of the same name in apps/server/src/tracing, and the api-* ones for packages/api's.
+ */
+function standInsByPath() {
+  standInMap ??= new Map([
+    ...readdirSync(join(STAND_IN_DIR, 'server-tracing')).map((name) => [
+      join(SERVER_TRACING, name),
+      join(STAND_IN_DIR, 'server-tracing', name),
+    ]),
+    [join(ROOT, 'packages/api/src/tracing/client-span.ts'), join(STAND_IN_DIR, 'api-client-span.ts')],
+    [join(ROOT, 'packages/api/src/db/query-spans.ts'), join(STAND_IN_DIR, 'api-query-spans.ts')],
+  ]);
+  return standInMap;
+}
+
+/**
+ * The stand-in for a module of the real tracing seams, or null for any other file. A server tracing
+ * module (not tracing-config.ts: the configuration stays) without one gets the path its stand-in
+ * should have, which the build then asks for.
+ */
 function standInFor(path) {
-  if (dirname(path) === join(ROOT, 'apps/server/src/tracing') && basename(path) !== 'tracing-config.ts') {
-    return join(STAND_INS, 'server-tracing', basename(path));
-  }
-  if (path === join(ROOT, 'packages/api/src/tracing/client-span.ts')) return join(STAND_INS, 'api-client-span.ts');
-  if (path === join(ROOT, 'packages/api/src/db/query-spans.ts')) return join(STAND_INS, 'api-query-spans.ts');
+  const standIn = standInsByPath().get(path);
+  if (standIn !== undefined) return standIn;
+  if (dirname(path) === SERVER_TRACING && basename(path) !== 'tracing-config.ts')
+    return join(STAND_IN_DIR, 'server-tracing', basename(path));
   return null;
 }
 
@@ -38,7 +59,7 @@ const withoutTracing = {
     });
     pluginBuild.onEnd((result) => {
       // Every stand-in used: one that replaces nothing means a real module moved, and the build still has it.
-      const standIns = readdirSync(join(STAND_INS, 'server-tracing')).length + 2;
+      const standIns = standInsByPath().size;
       if (result.errors.length === 0 && replaced.size !== standIns) {
         throw new Error(
           `${replaced.size} tracing modules replaced (${[...replaced].map((p) => basename(p)).join(', ')}), ${standIns} stand-ins: bench/no-tracing no longer matches the tree`,

@@ -5,10 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OUT_DIR } from './lib.mjs';
 
 const sourceDir = fileURLToPath(new URL('gin/', import.meta.url));
-const outDir = fileURLToPath(new URL('out/', import.meta.url));
 
 const GO_PACKAGES = [
   'golang-go',
@@ -41,17 +42,17 @@ export function buildGoReference() {
     .update(readFileSync(`${sourceDir}main.go`))
     .digest('hex')
     .slice(0, 16);
-  const binary = `${outDir}gin-reference-${hash}`;
+  const binary = join(OUT_DIR, `gin-reference-${hash}`);
   if (existsSync(binary)) return { binary, reused: true, goVersion: version };
-  mkdirSync(`${outDir}gopath`, { recursive: true });
+  mkdirSync(join(OUT_DIR, 'gopath'), { recursive: true });
   execFileSync('go', ['build', '-o', binary, '.'], {
     cwd: sourceDir,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
       ...process.env,
       GO111MODULE: 'off',
-      GOPATH: `${outDir}gopath:/usr/share/gocode`,
-      GOCACHE: `${outDir}go-cache`,
+      GOPATH: `${join(OUT_DIR, 'gopath')}:/usr/share/gocode`,
+      GOCACHE: join(OUT_DIR, 'go-cache'),
       GOFLAGS: '',
     },
   });

@@ -21,25 +21,25 @@ import { buildBenchServer } from './build-server.mjs';
 import { buildGoReference, GO_HINT } from './go-reference.mjs';
 import {
   benchDatabase,
+  comparePaired,
   cpuSeconds,
-  dropStarved,
-  freePort,
   loadArgs,
+  LOGIN_TARGET,
   ME_PATH,
-  median,
   memoryOf,
   migrate,
   numberArg as arg,
-  pairedSample,
   pinning,
   processGroup,
+  rangeText,
+  retryingWrk,
   ROOT,
   runWrk,
   seedSignedInUser,
   serverEnvironment,
+  startServer,
   summarize,
   trpcQueryPath,
-  waitFor,
   writeOutput,
 } from './lib.mjs';
 
@@ -61,14 +61,8 @@ const soakSeconds = arg('soak', 0);
 const processes = processGroup();
 const pin = pinning();
 
-async function measure(testCase, duration) {
-  // A wrk run that failed (no report) is run again, twice at most, and said so.
-  for (let attempt = 1; ; attempt += 1) {
-    const result = await runWrk(testCase, { seconds: duration, threads, connections });
-    if (result.failed === null || attempt === 3) return result;
-    process.stderr.write(`${testCase.name}: ${result.failed}; again\n`);
-  }
-}
+// A wrk run that failed (no report) is run again, twice at most, and said so (lib.mjs, retryingWrk).
+const measure = (testCase, duration) => retryingWrk(testCase.name, () => runWrk(testCase, { seconds: duration, threads, connections }));
 
 /** A body, or the reason there is none. */
 async function bodyOf(url, headers) {
@@ -134,10 +128,8 @@ try {
 
   const servers = {};
   const launch = async (name, args, env, command) => {
-    const port = await freePort();
-    const child = processes.start(args, { env: { ...env, PORT: String(port) }, command });
-    servers[name] = { url: `http://127.0.0.1:${port}`, pid: child.pid };
-    await waitFor(`${servers[name].url}/healthz`, child);
+    const { url, pid } = await startServer(processes, args, { env, command });
+    servers[name] = { url, pid };
   };
   // `partner`: a second process of the lean server, for the paired measurement; `fresh`: one that
   // serves nothing until its memory is measured after a minute of load. A soak needs one server.
@@ -204,8 +196,8 @@ try {
         name: 'auth.login (WeChat mock + sign-in writes)',
         key: 'login',
         ...servers.lean,
-        url: `${servers.lean.url}/trpc/auth.login?batch=1`,
-        script: join(ROOT, 'bench/login.lua'),
+        url: `${servers.lean.url}${LOGIN_TARGET.path}`,
+        script: LOGIN_TARGET.script,
       },
       {
         name: 'order.create (stock reserved, 4 writes in a transaction)',
@@ -237,41 +229,39 @@ try {
 
     // Paired: user.me on one process while the other serves the reference, at the same time. Against
     // the bare route the two processes are the same server, so the roles swap every other pair.
+    // Pairs that failed, had non-2xx answers or that the machine starved: left out, and counted
+    // (lib.mjs, comparePaired).
     const comparisons = [
       {
         key: 'bare',
         against: 'the bare route',
-        sides: [
-          [onProcess(servers.lean, 'me'), onProcess(servers.partner, 'bare')],
-          [onProcess(servers.partner, 'me'), onProcess(servers.lean, 'bare')],
-        ],
+        sides: [onProcess(servers.lean, 'me'), onProcess(servers.partner, 'bare')],
+        alternate: [onProcess(servers.partner, 'me'), onProcess(servers.lean, 'bare')],
       },
-      ...(go.skipped ? [] : [{ key: 'gin', against: 'Gin', sides: [[caseOf('me'), caseOf('gin')]] }]),
-      { key: 'floor', against: 'the floor', sides: [[caseOf('me'), caseOf('floor')]] },
+      ...(go.skipped ? [] : [{ key: 'gin', against: 'Gin', sides: [caseOf('me'), caseOf('gin')] }]),
+      { key: 'floor', against: 'the floor', sides: [caseOf('me'), caseOf('floor')] },
     ];
     const paired = {};
     for (const comparison of comparisons) {
-      const pairs = [];
-      for (let round = 1; round <= pairedRounds * 2; round += 1) {
-        const [a, b] = comparison.sides[(round - 1) % comparison.sides.length];
-        const pair = await pairedSample(a, b, { seconds, connections });
-        if (pair.failed) continue; // a wrk run that failed: no pair
-        const { cpuRatio, rpsRatio, cpuA, cpuB, rps } = pair;
-        pairs.push({ cpuRatio, rpsRatio, cpuA, cpuB, rps });
-        process.stderr.write(
-          `pair ${pairs.length}/${pairedRounds * 2}: user.me CPU ${pair.cpuRatio.toFixed(2)}× ${comparison.against}'s (${pair.cpuA.toFixed(0)} vs ${pair.cpuB.toFixed(0)} µs), req/s ${pair.rpsRatio.toFixed(2)}×\n`,
-        );
-      }
-      // Pairs the machine starved (lib.mjs, dropStarved): left out, and counted.
-      const { kept, starved } = dropStarved(pairs);
+      const compared = await comparePaired(...comparison.sides, {
+        pairs: pairedRounds * 2,
+        seconds,
+        connections,
+        alternate: comparison.alternate,
+        // Every case warmed by the rounds above, the partner just before.
+        warmUp: false,
+        describe: (pair) =>
+          `user.me CPU ${pair.cpuRatio.toFixed(2)}× ${comparison.against}'s (${pair.cpuA.toFixed(0)} vs ${pair.cpuB.toFixed(0)} µs), req/s ${pair.rpsRatio.toFixed(2)}×`,
+      });
       paired[comparison.key] = {
         against: comparison.against,
-        pairs: kept.length,
-        starved,
-        cpuRatio: median(kept.map((p) => p.cpuRatio)),
-        rpsRatio: median(kept.map((p) => p.rpsRatio)),
-        cpuRange: [Math.min(...kept.map((p) => p.cpuRatio)), Math.max(...kept.map((p) => p.cpuRatio))],
-        samples: kept,
+        pairs: compared.kept,
+        starved: compared.starved,
+        failed: compared.failed,
+        cpuRatio: compared.cpuRatio,
+        rpsRatio: compared.rpsRatio,
+        cpuRange: compared.cpuRange,
+        samples: compared.samples,
       };
     }
 
@@ -322,7 +312,7 @@ try {
     console.log('');
     for (const p of Object.values(paired)) {
       console.log(
-        `paired (${p.pairs} simultaneous pairs${p.starved ? `, ${p.starved} starved left out` : ''}): user.me over the lean host costs ${p.cpuRatio.toFixed(2)}× ${p.against}'s CPU per request (pairs ${p.cpuRange[0].toFixed(2)}–${p.cpuRange[1].toFixed(2)}×), ${p.rpsRatio.toFixed(2)}× its req/s`,
+        `paired (${p.pairs} simultaneous pairs${p.starved ? `, ${p.starved} starved left out` : ''}${p.failed ? `, ${p.failed} failed or with non-2xx left out` : ''}): user.me over the lean host costs ${p.cpuRatio.toFixed(2)}× ${p.against}'s CPU per request (pairs ${rangeText(p.cpuRange)}×), ${p.rpsRatio.toFixed(2)}× its req/s`,
       );
     }
     console.log(`auth.login: ${result.loginVsMe.toFixed(2)}× user.me's req/s`);

@@ -96,6 +96,9 @@ export function trpcQueryPath(...procedures) {
 /** user.me's path. */
 export const ME_PATH = trpcQueryPath('user.me');
 
+/** auth.login under load: every request a fresh code (bench/login.lua), redeemed by the WeChat mock. */
+export const LOGIN_TARGET = { path: '/trpc/auth.login?batch=1', script: join(ROOT, 'bench/login.lua') };
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const probe = createServer();
@@ -212,7 +215,7 @@ const pinned = (core, command, args) => (pinning() ? ['taskset', ['-c', String(c
  * only PATH and `env` as its environment (nothing of the caller's leaks in). Its stdout, where
  * servers write their log lines, is /dev/null.
  */
-export function startNode(args, { cwd = SERVER_DIR, env, command = process.execPath, core = 0 }) {
+function startNode(args, { cwd = SERVER_DIR, env, command = process.execPath, core = 0 }) {
   const [pinnedCommand, commandArgs] = pinned(core, command, args);
   return spawn(pinnedCommand, commandArgs, { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
@@ -231,6 +234,18 @@ export function processGroup() {
       await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : null)));
     },
   };
+}
+
+/**
+ * A server started in `processes` (`node <args>`, or `command <args>`, with `env` and PORT, a free
+ * port), answering /healthz before this returns: its process, pid and base URL (`http://127.0.0.1:<port>`).
+ */
+export async function startServer(processes, args, { env = {}, command, ...options } = {}) {
+  const port = await freePort();
+  const child = processes.start(args, { ...options, env: { ...env, PORT: String(port) }, command });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/healthz`, child);
+  return { child, pid: child.pid, url };
 }
 
 /** The server's migrations, run up on the database `env` names (the build's dist/migrate.mjs). */
@@ -283,7 +298,7 @@ const JWT_AUDIENCE = 'wechat-miniprogram';
  * own signHs256), made here so that a benchmark needs no sign-in first. Valid for `ttlSeconds` (two
  * hours unless told).
  */
-export async function accessToken(secret, { userId, sessionId, ttlSeconds = 7200 }) {
+async function accessToken(secret, { userId, sessionId, ttlSeconds = 7200 }) {
   const { signHs256 } = await tsSource('../packages/api/src/modules/auth/hs256.ts');
   const iat = Math.floor(Date.now() / 1000);
   const claims = { sid: sessionId, iss: JWT_ISSUER, aud: JWT_AUDIENCE, sub: String(userId), jti: randomUUID(), iat, exp: iat + ttlSeconds };
@@ -389,12 +404,24 @@ export async function runWrk({ url, headers = {}, script, scriptArgs = [freshRun
 }
 
 /**
+ * `run(attempt)`, a wrk run (runWrk's result), run again when it failed (no report), twice at most,
+ * each time said to `log` under `label`; the last result when all three failed.
+ */
+export async function retryingWrk(label, run, { attempts = 3, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
+  for (let attempt = 1; ; attempt += 1) {
+    const result = await run(attempt);
+    if (result.failed === null || attempt === attempts) return result;
+    log(`${label}: ${result.failed}; again`);
+  }
+}
+
+/**
  * One pair: cases `a` and `b` (each `{ url, headers, script, pid }`, on processes of their own)
  * under load at once, two wrk processes with half the connections each. Each side's CPU per
  * request and req/s, A's ratios to B, the pair's req/s and non-2xx; `failed` says why there is no
  * pair (a wrk run failed, or one side served nothing), else null.
  */
-export async function pairedSample(a, b, { seconds, connections }) {
+async function pairedSample(a, b, { seconds, connections }) {
   const half = { seconds, threads: 1, connections: Math.max(1, Math.floor(connections / 2)) };
   const [resultA, resultB] = await Promise.all([runWrk(a, half), runWrk(b, half)]);
   const failed = resultA.failed ?? resultB.failed ?? (resultA.requests === 0 || resultB.requests === 0 ? 'no requests served' : null);
@@ -412,38 +439,71 @@ export async function pairedSample(a, b, { seconds, connections }) {
 }
 
 /**
- * `a` against `b` (runWrk targets on processes of their own), paired: a warm-up of both, then
- * `pairs` paired samples; pairs that failed, had non-2xx answers or that the machine starved are
- * left out (and counted). Each pair is told to `log` as it ends. Answers the medians of each side's
- * CPU per request, the median of the pairs' B/A and its range.
+ * `a` against `b` (runWrk targets on processes of their own), paired: a warm-up of both (unless
+ * `warmUp` is false), then `pairs` paired samples; with `alternate` (`[a, b]` on the other
+ * processes), every other pair has them, so that each process serves each side as often (two
+ * processes of one server). Pairs that failed, had non-2xx answers (`failed`) or that the machine
+ * starved (`starved`) are left out. Each pair is told to `log` as it ends (`describe` words a kept
+ * one). Answers the medians of each side's CPU per request, of the pairs' B/A (`ratio`, its range
+ * `range`) and A/B (`cpuRatio`, `cpuRange`; req/s: `rpsRatio`), and the pairs kept (`samples`).
  */
-export async function comparePaired(a, b, { pairs, seconds, connections, log = (line) => process.stderr.write(`${line}\n`) }) {
-  // Warm-up: the JIT, the pools (and for tracing, the exporter's first batches).
-  const half = { seconds: 3, threads: 1, connections: Math.max(1, Math.floor(connections / 2)) };
-  await Promise.all([runWrk(a, half), runWrk(b, half)]);
+export async function comparePaired(
+  a,
+  b,
+  {
+    pairs,
+    seconds,
+    connections,
+    alternate,
+    warmUp = true,
+    log = (line) => process.stderr.write(`${line}\n`),
+    describe = (s) =>
+      `A ${s.cpuA.toFixed(1)} µs/req (${s.rpsA.toFixed(0)} req/s), B ${s.cpuB.toFixed(1)} µs/req (${s.rpsB.toFixed(0)} req/s), B/A ${(s.cpuB / s.cpuA).toFixed(3)}`,
+  },
+) {
+  if (warmUp) {
+    // Warm-up: the JIT, the pools (and for tracing, the exporter's first batches).
+    const half = { seconds: 3, threads: 1, connections: Math.max(1, Math.floor(connections / 2)) };
+    await Promise.all([runWrk(a, half), runWrk(b, half)]);
+  }
+  const sides = alternate ? [[a, b], alternate] : [[a, b]];
   const samples = [];
+  let failed = 0;
   for (let pair = 1; pair <= pairs; pair += 1) {
-    const sample = await pairedSample(a, b, { seconds, connections });
+    const [sideA, sideB] = sides[(pair - 1) % sides.length];
+    const sample = await pairedSample(sideA, sideB, { seconds, connections });
     // Errors (a database so starved that requests time out): no pair, said so.
     if (sample.failed || sample.non2xx > 0) {
+      failed += 1;
       log(`pair ${pair}/${pairs}: left out, ${sample.failed ?? `${sample.non2xx} non-2xx`}`);
       continue;
     }
-    samples.push({ a: sample.cpuA, b: sample.cpuB, rps: sample.rps });
-    log(
-      `pair ${pair}/${pairs}: A ${sample.cpuA.toFixed(1)} µs/req (${sample.rpsA.toFixed(0)} req/s), B ${sample.cpuB.toFixed(1)} µs/req (${sample.rpsB.toFixed(0)} req/s), B/A ${(sample.cpuB / sample.cpuA).toFixed(3)}`,
-    );
+    samples.push(sample);
+    log(`pair ${pair}/${pairs}: ${describe(sample)}`);
   }
-  const { kept } = dropStarved(samples);
-  const ratios = kept.map((s) => s.b / s.a);
+  const { kept, starved } = dropStarved(samples);
+  const spread = (values) => (values.length > 0 ? [Math.min(...values), Math.max(...values)] : [NaN, NaN]);
+  const ratios = kept.map((s) => s.cpuB / s.cpuA);
   return {
     kept: kept.length,
     leftOut: pairs - kept.length,
-    cpuA: median(kept.map((s) => s.a)),
-    cpuB: median(kept.map((s) => s.b)),
+    failed,
+    starved,
+    cpuA: median(kept.map((s) => s.cpuA)),
+    cpuB: median(kept.map((s) => s.cpuB)),
     ratio: median(ratios),
-    range: kept.length > 0 ? [Math.min(...ratios), Math.max(...ratios)] : [NaN, NaN],
+    range: spread(ratios),
+    cpuRatio: median(kept.map((s) => s.cpuRatio)),
+    cpuRange: spread(kept.map((s) => s.cpuRatio)),
+    rpsRatio: median(kept.map((s) => s.rpsRatio)),
+    samples: kept.map(({ cpuRatio, rpsRatio, cpuA, cpuB, rps }) => ({ cpuRatio, rpsRatio, cpuA, cpuB, rps })),
   };
+}
+
+/** A range of ratios, `low–high` with `digits` decimals, or '–' when it has none (no pairs kept: NaN, or null from JSON). */
+export function rangeText(range, digits = 2) {
+  const finite = Array.isArray(range) && range.every((value) => typeof value === 'number' && Number.isFinite(value));
+  return finite ? `${range[0].toFixed(digits)}–${range[1].toFixed(digits)}` : '–';
 }
 
 /**
@@ -451,7 +511,7 @@ export async function comparePaired(a, b, { pairs, seconds, connections, log = (
  * half the pairs' median req/s) measure mostly idle overhead: `kept` leaves them out, `starved`
  * counts them.
  */
-export function dropStarved(pairs) {
+function dropStarved(pairs) {
   const typical = median(pairs.map((p) => p.rps));
   const kept = pairs.filter((p) => p.rps >= typical / 2);
   return { kept, starved: pairs.length - kept.length };

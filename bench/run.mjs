@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { GO_HINT } from './go-reference.mjs';
-import { numberArg, ROOT as root } from './lib.mjs';
+import { numberArg, rangeText, ROOT as root } from './lib.mjs';
 
 if (process.argv.includes('--help')) {
   console.log(
@@ -64,16 +64,21 @@ const size = existsSync(join(root, 'apps/miniprogram/dist/weapp-check-size.json'
   ? read('apps/miniprogram/dist/weapp-check-size.json')
   : null;
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+// The soak table: every sixth sample (one a minute).
+const soakColumns = soak ? soak.samples.filter((_, i) => i % 6 === 0) : [];
 const byKey = Object.fromEntries(load.cases.map((row) => [row.key, row]));
 
 const gin = load.pairedAgainst.gin ?? null;
 const bare = load.pairedAgainst.bare;
 // A NaN (a case with no requests) comes back from JSON as null.
-const ratio = (value, digits = 2) => (typeof value === 'number' && Number.isFinite(value) ? `${value.toFixed(digits)}×` : '–');
+const finite = (value) => typeof value === 'number' && Number.isFinite(value);
+const ratio = (value, digits = 2) => (finite(value) ? `${value.toFixed(digits)}×` : '–');
+// Whether a measured value meets its target; '–' when there is none (no pairs kept: null, which `<=` takes for 0).
+const met = (value, ok) => (finite(value) ? (ok(value) ? 'yes' : 'no') : '–');
 // Targets get three digits: 0.897× printed as 0.90× would read as met.
 const exact = (value) => ratio(value, 3);
 const pairedLine = (p) =>
-  `- user.me against ${p.against}: CPU per request ${ratio(p.cpuRatio)} (pairs ${p.cpuRange[0].toFixed(2)}–${p.cpuRange[1].toFixed(2)}×), req/s ${ratio(p.rpsRatio)}, median of ${p.pairs} pairs${p.starved ? ` (${p.starved} starved by the machine left out)` : ''}`;
+  `- user.me against ${p.against}: CPU per request ${ratio(p.cpuRatio)} (pairs ${rangeText(p.cpuRange)}×), req/s ${ratio(p.rpsRatio)}, median of ${p.pairs} pairs${p.starved ? ` (${p.starved} starved by the machine left out)` : ''}${p.failed ? ` (${p.failed} failed or with non-2xx answers left out)` : ''}`;
 
 const lines = [
   '# Benchmark results',
@@ -89,10 +94,10 @@ const lines = [
   '| target | measured | met |',
   '| --- | --- | --- |',
   gin
-    ? `| \`user.me\`'s server CPU per request ≤ 2× a Go/Gin server's doing the same work (paired) | ${exact(gin.cpuRatio)} (sequential rounds: ${ratio(byKey.me.cpuVsGin)}) | ${gin.cpuRatio <= 2 ? 'yes' : 'no'} |`
+    ? `| \`user.me\`'s server CPU per request ≤ 2× a Go/Gin server's doing the same work (paired) | ${exact(gin.cpuRatio)} (sequential rounds: ${ratio(byKey.me.cpuVsGin)}) | ${met(gin.cpuRatio, (v) => v <= 2)} |`
     : `| \`user.me\`'s server CPU per request ≤ 2× a Go/Gin server's | not measured: ${load.gin.skipped} | – |`,
-  `| \`user.me\` through the tRPC host ≥ 0.9× the bare route's throughput (paired) | ${exact(bare.rpsRatio)} (sequential rounds: ${ratio(byKey.me.rpsRatio)}) | ${bare.rpsRatio >= 0.9 ? 'yes' : 'no'} |`,
-  `| its server CPU per request ≤ 1.1× the bare route's (paired) | ${exact(bare.cpuRatio)} (sequential rounds: ${ratio(byKey.me.cpuRatio)}) | ${bare.cpuRatio <= 1.1 ? 'yes' : 'no'} |`,
+  `| \`user.me\` through the tRPC host ≥ 0.9× the bare route's throughput (paired) | ${exact(bare.rpsRatio)} (sequential rounds: ${ratio(byKey.me.rpsRatio)}) | ${met(bare.rpsRatio, (v) => v >= 0.9)} |`,
+  `| its server CPU per request ≤ 1.1× the bare route's (paired) | ${exact(bare.cpuRatio)} (sequential rounds: ${ratio(byKey.me.cpuRatio)}) | ${met(bare.cpuRatio, (v) => v <= 1.1)} |`,
   `| \`auth.login\` throughput ≥ 0.3× \`user.me\`'s | ${exact(load.loginVsMe)} | ${load.loginVsMe >= 0.3 ? 'yes' : 'no'} |`,
   `| spawn → first authenticated \`user.me\` 200 on MariaDB ≤ 2× a bare \`node:http\` server's spawn → first 200 | ${exact(cold.meRatio)} (${cold.meMs.toFixed(0)} ms against ${cold.bareMs.toFixed(0)} ms) | ${cold.meRatio <= 2 ? 'yes' : 'no'} |`,
   `| bundled server cold start (/healthz, SQLite) ≤ 1.5× a bare \`node:http\` server's | ${exact(cold.ratio)} | ${cold.ratio <= 1.5 ? 'yes' : 'no'} |`,
@@ -100,7 +105,7 @@ const lines = [
     .filter((row) => row.a === 'none')
     .map(
       (row) =>
-        `| tracing off: no measurable cost, ≤ 1.02× the CPU per request of the build without tracing code, ${row.path === 'me' ? '`user.me`' : '`auth.login`'} (paired) | ${exact(row.ratio)} (pairs ${row.range[0].toFixed(3)}–${row.range[1].toFixed(3)}) | ${row.ratio <= 1.02 ? 'yes' : 'no'} |`,
+        `| tracing off: no measurable cost, ≤ 1.02× the CPU per request of the build without tracing code, ${row.path === 'me' ? '`user.me`' : '`auth.login`'} (paired) | ${exact(row.ratio)} (pairs ${rangeText(row.range, 3)}) | ${met(row.ratio, (v) => v <= 1.02)} |`,
     ),
   soak
     ? `| no memory growth over a ${Math.round(soak.seconds / 60)}-minute soak at steady load | RSS ${soak.rssAt60MiB.toFixed(0)} MiB at 1 min, ${soak.rssEndMiB.toFixed(0)} MiB at the end; trend after the first minute ${soak.slopeMiBPer10Min >= 0 ? '+' : ''}${soak.slopeMiBPer10Min.toFixed(1)} MiB per 10 min | ${soak.slopeMiBPer10Min <= 0.05 * soak.rssAt60MiB ? 'yes' : 'no'} |`
@@ -139,24 +144,9 @@ const lines = [
         '',
         `Soak: one fresh server, ${soak.seconds} s of \`user.me\` at steady load (wrk -c${soak.connections}, ${soak.rps.toFixed(0)} req/s, ${soak.non2xx} non-2xx), RSS every 10 s: ${soak.rssAt60MiB.toFixed(1)} MiB at 60 s, at most ${soak.rssMaxAfter60MiB.toFixed(1)} MiB after that, ${soak.rssEndMiB.toFixed(1)} MiB at the end; least-squares trend after the first minute ${soak.slopeMiBPer10Min >= 0 ? '+' : ''}${soak.slopeMiBPer10Min.toFixed(1)} MiB per 10 minutes.`,
         '',
-        '| s | ' +
-          soak.samples
-            .filter((_, i) => i % 6 === 0)
-            .map((x) => x.seconds)
-            .join(' | ') +
-          ' |',
-        '| --- | ' +
-          soak.samples
-            .filter((_, i) => i % 6 === 0)
-            .map(() => '---')
-            .join(' | ') +
-          ' |',
-        '| RSS MiB | ' +
-          soak.samples
-            .filter((_, i) => i % 6 === 0)
-            .map((x) => x.rssMiB.toFixed(0))
-            .join(' | ') +
-          ' |',
+        `| s | ${soakColumns.map((x) => x.seconds).join(' | ')} |`,
+        `| --- | ${soakColumns.map(() => '---').join(' | ')} |`,
+        `| RSS MiB | ${soakColumns.map((x) => x.rssMiB.toFixed(0)).join(' | ')} |`,
       ]
     : []),
   '',
@@ -188,7 +178,7 @@ const lines = [
   '| --- | --- | --- | --- | --- | --- | --- |',
   ...tracing.comparisons.map(
     (row) =>
-      `| ${row.path === 'me' ? 'user.me' : 'auth.login'} | ${row.a} | ${row.b} | ${row.cpuA.toFixed(0)} | ${row.cpuB.toFixed(0)} | ${exact(row.ratio)} | ${row.kept}${row.leftOut ? ` (${row.leftOut} left out)` : ''} (${row.range[0].toFixed(2)}–${row.range[1].toFixed(2)}) |`,
+      `| ${row.path === 'me' ? 'user.me' : 'auth.login'} | ${row.a} | ${row.b} | ${row.cpuA.toFixed(0)} | ${row.cpuB.toFixed(0)} | ${exact(row.ratio)} | ${row.kept}${row.leftOut ? ` (${row.leftOut} left out)` : ''} (${rangeText(row.range)}) |`,
   ),
   '',
   'none: no tracing code; off: tracing off (the default: no exporter set); unsampled: on, the sampler keeping nothing (always_off); tenth: on, 10 % sampled (traceidratio 0.1); all: on, every request sampled (always_on).',

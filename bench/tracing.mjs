@@ -9,21 +9,22 @@
 //     that answers 200 to every export.
 // LOG_LEVEL=info, MariaDB, a seeded signed-in user, the WeChat mock for auth.login.
 // Usage: node bench/tracing.mjs [--pairs 6] [--seconds 5] [--connections 50]
+import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
 import { buildBenchServer, benchServerFile, noTracingServerFile } from './build-server.mjs';
 import {
   benchDatabase,
   comparePaired,
-  freePort,
+  loadArgs,
+  LOGIN_TARGET,
   ME_PATH,
   migrate,
   numberArg,
   processGroup,
-  ROOT,
+  rangeText,
   seedSignedInUser,
   serverEnvironment,
-  waitFor,
+  startServer,
   writeOutput,
 } from './lib.mjs';
 
@@ -32,8 +33,7 @@ if (process.argv.includes('--help')) {
   process.exit(0);
 }
 const pairs = numberArg('pairs', 6);
-const seconds = numberArg('seconds', 5);
-const connections = numberArg('connections', 50);
+const { seconds, connections } = loadArgs();
 
 /** An OTLP/HTTP receiver that keeps nothing: reads each export and answers 200 (an empty ExportTraceServiceResponse). */
 async function startSink() {
@@ -45,8 +45,10 @@ async function startSink() {
       response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
-  const port = await freePort();
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  // Port 0: the system picks a free one, read back once listening (no probe to race for it).
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
   return { url: `http://127.0.0.1:${port}`, exports: () => exports, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
@@ -86,15 +88,13 @@ try {
   const targets = {
     me: { path: ME_PATH, headers: { authorization: `Bearer ${token}` }, label: 'user.me' },
     // Every request a fresh code (login.lua), redeemed by the mock, as in http-load.mjs.
-    login: { path: '/trpc/auth.login?batch=1', headers: {}, script: join(ROOT, 'bench/login.lua'), label: 'auth.login' },
+    login: { ...LOGIN_TARGET, headers: {}, label: 'auth.login' },
   };
 
   const running = {};
   for (const [name, server] of Object.entries(SERVERS)) {
-    const port = await freePort();
-    const child = processes.start([server.entry], { env: { ...env, ...server.env, PORT: String(port) } });
-    await waitFor(`http://127.0.0.1:${port}/healthz`, child);
-    running[name] = { pid: child.pid, base: `http://127.0.0.1:${port}` };
+    const { pid, url } = await startServer(processes, [server.entry], { env: { ...env, ...server.env } });
+    running[name] = { pid, base: url };
   }
 
   for (const comparison of COMPARISONS) {
@@ -115,7 +115,7 @@ try {
     };
     result.comparisons.push(row);
     console.log(
-      `  CPU per request A ${row.cpuA.toFixed(1)} µs, B ${row.cpuB.toFixed(1)} µs; B/A median ${row.ratio.toFixed(3)} of ${row.kept} pairs (${row.range[0].toFixed(3)}–${row.range[1].toFixed(3)})`,
+      `  CPU per request A ${row.cpuA.toFixed(1)} µs, B ${row.cpuB.toFixed(1)} µs; B/A median ${row.ratio.toFixed(3)} of ${row.kept} pairs (${rangeText(row.range, 3)})`,
     );
   }
   result.exports = sink.exports();

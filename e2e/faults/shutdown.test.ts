@@ -30,9 +30,23 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-/** Resolves once the mock has received `count` requests (it counts each as it arrives, before its latency). */
+/** How long mockReceived waits for the requests before it fails the test. */
+const MOCK_RECEIVED_DEADLINE_MS = 10_000;
+
+/**
+ * Resolves once the mock has received `count` requests (it counts each as it arrives, before its
+ * latency); throws if they have not all arrived within MOCK_RECEIVED_DEADLINE_MS.
+ */
 async function mockReceived(count: number): Promise<void> {
-  while (stack.mock.world.stats.requests < count) await sleep(2);
+  const deadline = performance.now() + MOCK_RECEIVED_DEADLINE_MS;
+  while (stack.mock.world.stats.requests < count) {
+    if (performance.now() >= deadline) {
+      throw new Error(
+        `the WeChat mock received ${stack.mock.world.stats.requests} requests, not ${count}, within ${MOCK_RECEIVED_DEADLINE_MS} ms`,
+      );
+    }
+    await sleep(2);
+  }
 }
 
 it('answers every request in flight at SIGTERM and exits 0 within its timeout', async () => {

@@ -203,7 +203,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   // The same procedures as REST (those with openapi meta), and the document describing them: one
   // list for both, so the document describes exactly the routes served.
   const operations = restOperationsOf(appRouter);
-  await registerRestApi(app, { services, operations });
+  await registerRestApi(app, { services, operations, traceCalls: tracing });
   registerApiDocument(app, { operations, version: config.version, reference: config.apiReference });
   options.extend?.(app, services);
   return app;

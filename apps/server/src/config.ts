@@ -11,49 +11,12 @@ import packageJson from '../package.json' with { type: 'json' };
 import { commaList } from './comma-list';
 import { metricsSettings, type MetricsSettings } from './metrics-config';
 import { paymentSettings } from './payment-config';
+import { secretProblem, SECRET_VARIABLES, type ConfigProblem } from './secrets';
 import { TRACING_VARIABLES, tracingConfig, type TracingConfig } from './tracing/tracing-config';
-
-const MIN_SECRET_LENGTH = 32;
 
 const DEFAULT_DEV_CORS_ORIGINS = 'http://localhost:10086,http://127.0.0.1:10086';
 
-/** Secret variables: checked strictly in production, defaulted in development and test. */
-const SECRET_VARIABLES = {
-  JWT_SECRET: 'dev-only-insecure-jwt-secret-do-not-use-in-production',
-  // base64 of 32 bytes, as the real one must be.
-  SESSION_KEY_ENCRYPTION_KEY: Buffer.from('dev-only-session-key-encryption!', 'utf8').toString('base64'),
-  WECHAT_APP_SECRET: 'dev-only-wechat-app-secret-for-the-mock',
-} as const;
 const DEV_WECHAT_APP_ID = 'wx0000000000000000';
-/** Development defaults are never acceptable in production; .env.example's values say "change-me". */
-const KNOWN_INSECURE_SECRETS = new Set<string>(Object.values(SECRET_VARIABLES));
-/** .env.example's placeholders and the dev values (this server's defaults, the WeChat mock's merchant). */
-const PLACEHOLDER = /change[-_]?me|example|dev[-_]?only/i;
-
-type Problem = { variable: string; message: string };
-
-/**
- * Whether a value must never reach production: a placeholder or a development value. Also for
- * payment-config.ts and metrics-config.ts (which config.ts imports: they call this only while
- * loadConfig runs, so the import cycle is harmless).
- */
-export function isPlaceholder(value: string): boolean {
-  return KNOWN_INSECURE_SECRETS.has(value) || PLACEHOLDER.test(value);
-}
-
-/** What is wrong with a secret in production (missing, short, a placeholder), naming its variable; null: nothing. */
-export function secretProblem(variable: string, value: string | undefined): Problem | null {
-  const message =
-    value === undefined
-      ? 'is required in production'
-      : value.length < MIN_SECRET_LENGTH
-        ? `must be at least ${MIN_SECRET_LENGTH} characters in production`
-        : isPlaceholder(value)
-          ? 'is a placeholder value; generate one with: openssl rand -base64 48'
-          : null;
-  return message === null ? null : { variable, message };
-}
-
 const originList = z.pipe(
   z.string(),
   z.transform((value: string, ctx) =>
@@ -197,9 +160,9 @@ const envSchema = z.object({
  * Production secret checks, on the raw environment: they must report alongside any other wrong
  * variable (zod skips refinements of an object whose fields failed).
  */
-function productionProblems(env: Record<string, string>): Problem[] {
+function productionProblems(env: Record<string, string>): ConfigProblem[] {
   if (env.NODE_ENV !== 'production') return [];
-  const problems: Problem[] = [];
+  const problems: ConfigProblem[] = [];
   if (env.WECHAT_APP_ID === undefined) problems.push({ variable: 'WECHAT_APP_ID', message: 'is required in production' });
   for (const variable of Object.keys(SECRET_VARIABLES)) {
     const problem = secretProblem(variable, env[variable]);
@@ -213,8 +176,8 @@ function productionProblems(env: Record<string, string>): Problem[] {
  * timeout (which includes the headers), and a WeChat budget shorter than one attempt's timeout
  * would cut every slow attempt short of its own timeout.
  */
-function timeoutProblems(env: z.infer<typeof envSchema>): Problem[] {
-  const problems: Problem[] = [];
+function timeoutProblems(env: z.infer<typeof envSchema>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
   if (env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS) {
     problems.push({ variable: 'HEADERS_TIMEOUT_MS', message: 'must not be longer than REQUEST_TIMEOUT_MS, which includes the headers' });
   }

@@ -6,9 +6,7 @@
  * (METRICS_TOKEN), which then guards it on its own port too. In production the token must be a
  * real secret: not short, not a placeholder. Each problem names its variable, never its value.
  */
-import { secretProblem } from './config';
-
-type Problem = { variable: string; message: string };
+import { secretProblem, type ConfigProblem } from './secrets';
 
 /** The variables, as loadConfig's schema declares them. */
 interface MetricsVariables {
@@ -31,8 +29,8 @@ export interface MetricsSettings {
 export function metricsSettings(
   env: MetricsVariables,
   options: { production: boolean },
-): { settings: MetricsSettings | null; problems: Problem[] } {
-  const problems: Problem[] = [];
+): { settings: MetricsSettings | null; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
   const port = env.METRICS_PORT ?? null;
   const token = env.METRICS_TOKEN ?? null;
   if (port === null && env.METRICS_HOST !== undefined) {

@@ -8,14 +8,12 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { WeChatPaySettings } from '@app/api';
-import { isPlaceholder } from './config';
+import { isPlaceholder, type ConfigProblem } from './secrets';
 
 export const WECHATPAY_API = 'https://api.mch.weixin.qq.com';
 
 /** The WeChat mock's dev merchant id (its serial starts DEV0000): refused in production as placeholders are. */
 const DEV_MCH_ID = '1900000000';
-
-type Problem = { variable: string; message: string };
 
 /** The variables, as loadConfig's schema declares them (all optional strings). */
 export interface PaymentVariables {
@@ -38,7 +36,7 @@ function pemOf(
   inline: string | undefined,
   path: string | undefined,
   names: { inline: string; path: string },
-  problems: Problem[],
+  problems: ConfigProblem[],
 ): { pem: string; variable: string } | null {
   if (inline !== undefined && path !== undefined) {
     problems.push({ variable: names.path, message: `set either ${names.inline} or ${names.path}, not both` });
@@ -74,8 +72,8 @@ function isRsaPrivateKey(pem: string): boolean {
 export function paymentSettings(
   env: PaymentVariables,
   context: { production: boolean; devBaseUrl: string },
-): { settings: WeChatPaySettings | null; problems: Problem[] } {
-  const problems: Problem[] = [];
+): { settings: WeChatPaySettings | null; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
   const mchId = env.WECHATPAY_MCHID;
   if (mchId === undefined) return { settings: null, problems };
   const required = (variable: keyof PaymentVariables, value: string | undefined): value is string => {

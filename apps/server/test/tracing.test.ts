@@ -170,6 +170,19 @@ describe('traces', () => {
     expect(line).toMatchObject({ traceId: parentTraceId, spanId: idOf(request) });
   });
 
+  it('gives a REST call its procedure span too: request → user.me → queries', async () => {
+    const { accessToken } = await signIn('tracing-carol');
+    await sdk.flush();
+    exporter.reset();
+    const response = await fetch(`${address}/api/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(response.status).toBe(200);
+    const spans = await exported();
+    const request = only(spans, (span) => span.kind === SpanKind.SERVER);
+    const procedure = only(childrenOf(spans, request), (span) => span.name === 'user.me');
+    expect(procedure.attributes).toMatchObject({ 'rpc.system.name': 'trpc', 'trpc.procedure.type': 'query' });
+    only(childrenOf(spans, procedure), (span) => span.name === 'SELECT users');
+  });
+
   it("gives each call of a batch its own span, and marks only a server fault's as failed", async () => {
     const input = encodeURIComponent(JSON.stringify({ 0: { json: null }, 1: { json: null } }));
     const response = await fetch(`${address}/trpc/health,user.me?batch=1&input=${input}`);

@@ -9,7 +9,7 @@ export { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limits';
 export { systemClock, type Clock } from './clock';
 export { AppError, classifyError, DATABASE_RETRY_AFTER_SECONDS, httpStatusOf } from './errors';
 export { OutageLog } from './outage-log';
-export { noopTelemetry, type BreakerState, type Telemetry } from './telemetry';
+export type { BreakerState, Telemetry } from './telemetry';
 export { getUser } from './modules/user/user.service';
 export { LocalDiskStorage, type ByteRange, type StoredFileInfo, type UploadStorage } from './modules/uploads/upload-storage';
 export { storeImage, storedFileOf, type UploadServices } from './modules/uploads/uploads.service';

@@ -12,7 +12,7 @@ import type { RateLimitName } from './rate-limits';
 import type { WeChatTransportError } from './wechat/errors';
 
 /** Why WeChat gave no usable answer. */
-export type WeChatFailureReason = WeChatTransportError['reason'];
+type WeChatFailureReason = WeChatTransportError['reason'];
 
 /** The WeChat client's circuit breaker (cockatiel's states). */
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -35,9 +35,10 @@ export interface Telemetry {
   rateLimited(limiter: RateLimitName): void;
   /**
    * An order moved to this state, after the transaction that moved it committed; `reason` is the
-   * one its order_events row records (CREATED, CANCELLED, TIMEOUT, WECHATPAY_NOTIFY, …).
+   * one its order_events row records (CREATED, CANCELLED, TIMEOUT, WECHATPAY_NOTIFY, …); `count`
+   * orders at once (the sweeper's batch), one unless told.
    */
-  orderTransition(to: OrderStatus, reason: string): void;
+  orderTransition(to: OrderStatus, reason: string, count?: number): void;
   /** What a WeChat Pay notification did (pay.service.ts, handlePaymentNotification). */
   paymentNotification(kind: NotificationKind, outcome: string): void;
 }

@@ -4,8 +4,7 @@
  * and WeChat Pay on the embedded SQLite). Each event once, and only once its change committed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunningWeChatMock } from '@app/wechat-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { insertProduct } from '../src/modules/catalog/catalog.repository';
 import { OrderSweeper } from '../src/modules/order/order-sweeper';
@@ -15,7 +14,7 @@ import type { Telemetry } from '../src/telemetry';
 import { createSqliteTestDatabase, type TestDatabase } from './support/databases';
 import { appCodeOf } from './support/errors';
 import { usePayWorld, type PayWorld } from './support/pay-world';
-import { createTestWeChatClient, startTestMock } from './support/wechat';
+import { createTestWeChatClient, useTestMock } from './support/wechat';
 
 type Event = [keyof Telemetry, ...unknown[]];
 
@@ -31,18 +30,16 @@ function recording(): Telemetry & { events: Event[] } {
     breakerTransition: (state) => events.push(['breakerTransition', state]),
     tokenRefresh: (forced) => events.push(['tokenRefresh', forced]),
     rateLimited: (limiter) => events.push(['rateLimited', limiter]),
-    orderTransition: (to, reason) => events.push(['orderTransition', to, reason]),
+    // As a counter takes it: `count` transitions at once are `count` events.
+    orderTransition: (to, reason, count = 1) => {
+      for (let i = 0; i < count; i += 1) events.push(['orderTransition', to, reason]);
+    },
     paymentNotification: (kind, outcome) => events.push(['paymentNotification', kind, outcome]),
   };
 }
 
 describe('the WeChat client', () => {
-  let mock: RunningWeChatMock;
-  beforeAll(async () => {
-    mock = await startTestMock();
-  });
-  beforeEach(() => mock.world.reset());
-  afterAll(() => mock.close());
+  const mock = useTestMock();
 
   it('tells each attempt with its errcode or why it had none, and the breaker moving', async () => {
     const telemetry = recording();

@@ -128,33 +128,23 @@ async function handleDev(world: WeChatMockWorld, req: IncomingMessage, res: Serv
   }
 }
 
-/** The api.weixin.qq.com endpoints the mock serves. */
-const API_ROUTES: ReadonlySet<string> = new Set([
-  'GET /sns/jscode2session',
-  'POST /cgi-bin/stable_token',
-  'POST /wxa/business/getuserphonenumber',
-  'GET /wxa/checksession',
-  'POST /cgi-bin/message/subscribe/send',
-]);
+type Query = Record<string, string>;
+type ApiRoute = (world: WeChatMockWorld, query: Query, req: IncomingMessage) => unknown;
+
+/** The api.weixin.qq.com endpoints the mock serves, by `METHOD /path`: the world's answer to each. */
+const API_ROUTES: Readonly<Record<string, ApiRoute>> = {
+  'GET /sns/jscode2session': (world, query) => world.jscode2session(query),
+  'POST /cgi-bin/stable_token': async (world, _query, req) => world.stableToken(await readJson(req)),
+  'POST /wxa/business/getuserphonenumber': async (world, query, req) => world.getUserPhoneNumber(query.access_token, await readJson(req)),
+  'GET /wxa/checksession': (world, query) => world.checkSession(query),
+  'POST /cgi-bin/message/subscribe/send': async (world, query, req) => world.sendSubscribeMessage(query.access_token, await readJson(req)),
+};
 
 /** One of API_ROUTES, once the faults have let it through. */
-async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse, url: URL, route: string): Promise<void> {
-  const query = Object.fromEntries(url.searchParams);
+async function handleApi(world: WeChatMockWorld, req: IncomingMessage, res: ServerResponse, url: URL, answer: ApiRoute): Promise<void> {
   const injected = world.takeInjectedError();
   if (injected) return send(res, 200, injected);
-
-  switch (route) {
-    case 'GET /sns/jscode2session':
-      return send(res, 200, world.jscode2session(query));
-    case 'POST /cgi-bin/stable_token':
-      return send(res, 200, world.stableToken(await readJson(req)));
-    case 'POST /wxa/business/getuserphonenumber':
-      return send(res, 200, world.getUserPhoneNumber(query.access_token, await readJson(req)));
-    case 'POST /cgi-bin/message/subscribe/send':
-      return send(res, 200, world.sendSubscribeMessage(query.access_token, await readJson(req)));
-    default:
-      return send(res, 200, world.checkSession(query));
-  }
+  return send(res, 200, await answer(world, Object.fromEntries(url.searchParams), req));
 }
 
 /** WeChat Pay's endpoints (/v3/pay/…, /v3/refund/…): every answer signed by the mock's platform key. */
@@ -180,8 +170,8 @@ async function handle(world: WeChatMockWorld, req: IncomingMessage, res: ServerR
   const url = new URL(req.url ?? '/', 'http://mock.invalid');
   if (url.pathname.startsWith('/__dev/')) return handleDev(world, req, res, url);
   const pay = url.pathname.startsWith('/v3/pay/') || url.pathname.startsWith('/v3/refund/');
-  const route = `${req.method} ${url.pathname}`;
-  if (!pay && !API_ROUTES.has(route)) return send(res, 404, { errcode: 404, errmsg: 'not found' });
+  const api = pay ? undefined : API_ROUTES[`${req.method} ${url.pathname}`];
+  if (!pay && api === undefined) return send(res, 404, { errcode: 404, errmsg: 'not found' });
 
   // An API or WeChat Pay request: counted and recorded as it arrives, then subject to the faults.
   world.stats.requests += 1;
@@ -192,7 +182,7 @@ async function handle(world: WeChatMockWorld, req: IncomingMessage, res: ServerR
     return;
   }
   if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
-  return pay ? handlePay(world, req, res) : handleApi(world, req, res, url, route);
+  return api === undefined ? handlePay(world, req, res) : handleApi(world, req, res, url, api);
 }
 
 export function createWeChatMockHandler(world: WeChatMockWorld) {

@@ -143,7 +143,7 @@ export async function createMetrics(options: { version: string }): Promise<AppMe
     breakerTransition: (state) => breakerTransitions.inc({ to: state }),
     tokenRefresh: (forced) => tokenRefreshes.inc({ forced: String(forced) }),
     rateLimited: (limiter) => rateLimited.inc({ limiter }),
-    orderTransition: (to, reason) => orderTransitions.inc({ to, reason }),
+    orderTransition: (to, reason, count = 1) => orderTransitions.inc({ to, reason }, count),
     paymentNotification: (kind, outcome) => notifications.inc({ kind, outcome }),
   };
 

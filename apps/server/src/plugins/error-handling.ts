@@ -59,16 +59,27 @@ export function handleFrameworkError(error: FastifyError, request: FastifyReques
 }
 
 /**
- * A TRPCError answered as /trpc answers it (packages/api's classifyError): its code, issues and
- * Retry-After; server faults logged in full, a database outage once per episode (plugins/trpc.ts's
- * onError logs alike).
+ * A server fault of a procedure, wherever it was called (/trpc, REST, a plain route): logged in
+ * full, or, when the database is down, told to its outage log, which logs once per episode. Client
+ * mistakes are not logged here: the request line shows them.
  */
+export function reportServerFault(
+  request: FastifyRequest,
+  error: TRPCError,
+  databaseOutage: OutageLog,
+  procedure?: string,
+  classified: ReturnType<typeof classifyError> = classifyError(error),
+): void {
+  if (error.code !== 'INTERNAL_SERVER_ERROR') return;
+  if (classified.databaseUnavailable) databaseOutage.failed(error.cause);
+  else request.log.error({ err: error, ...(procedure === undefined ? {} : { procedure }) }, 'procedure failed');
+}
+
+/** A TRPCError answered as /trpc answers it (packages/api's classifyError): its code, issues and Retry-After. */
 function sendTrpcError(request: FastifyRequest, reply: FastifyReply, error: TRPCError, databaseOutage: OutageLog): FastifyReply {
-  const { appCode, issues, retryAfterSeconds, databaseUnavailable } = classifyError(error);
-  if (error.code === 'INTERNAL_SERVER_ERROR') {
-    if (databaseUnavailable) databaseOutage.failed(error.cause);
-    else request.log.error({ err: error }, 'unhandled error');
-  }
+  const classified = classifyError(error);
+  const { appCode, issues, retryAfterSeconds } = classified;
+  reportServerFault(request, error, databaseOutage, undefined, classified);
   if (retryAfterSeconds) reply.header('retry-after', String(retryAfterSeconds));
   return sendAppError(request, reply, appCode, issues);
 }

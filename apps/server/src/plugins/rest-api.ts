@@ -11,6 +11,7 @@ import { REST_PREFIX } from '../openapi/document';
 import { inputFields, type JsonSchema } from '../openapi/json-schema';
 import type { RestOperation } from '../openapi/operations';
 import { coerceFields } from '../openapi/query-input';
+import { procedureSpans } from '../tracing/procedure-spans';
 import { createRequestContext } from './trpc';
 
 type ProcedureCall = (input: unknown) => Promise<unknown>;
@@ -18,7 +19,7 @@ type ProcedureCall = (input: unknown) => Promise<unknown>;
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function restHandler(operation: RestOperation, services: Services) {
+function restHandler(operation: RestOperation, services: Services, traceCalls: boolean) {
   const segments = operation.procedurePath.split('.');
   // The input's fields as JSON Schema, made on the first request: not every start pays for them.
   let fields: Record<string, JsonSchema> | undefined;
@@ -35,14 +36,22 @@ function restHandler(operation: RestOperation, services: Services) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const caller = createCaller(createRequestContext(services, request));
     const call = segments.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as ProcedureCall;
-    return reply.send(await call(inputOf(request)));
+    const invoke = () => call(inputOf(request));
+    // The procedure's span, as /trpc's calls get it from the lean host.
+    const span = { path: operation.procedurePath, type: operation.type, index: 0 };
+    return reply.send(await (traceCalls ? procedureSpans(span, request, invoke) : invoke()));
   };
 }
 
 /** `operations`: restOperationsOf(appRouter), which the document (api-document.ts) describes too. */
 export async function registerRestApi(
   app: FastifyInstance,
-  options: { services: Services; operations: readonly RestOperation[] },
+  options: {
+    services: Services;
+    operations: readonly RestOperation[];
+    /** A span per procedure call (tracing/procedure-spans.ts), with tracing on. */
+    traceCalls?: boolean;
+  },
 ): Promise<void> {
   await app.register(
     (scope, _options, done) => {
@@ -50,7 +59,11 @@ export async function registerRestApi(
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('application/json', { parseAs: 'string' }, scope.getDefaultJsonParser('error', 'error'));
       for (const operation of options.operations) {
-        scope.route({ method: operation.method, url: operation.routePath, handler: restHandler(operation, options.services) });
+        scope.route({
+          method: operation.method,
+          url: operation.routePath,
+          handler: restHandler(operation, options.services, options.traceCalls === true),
+        });
       }
       done();
     },

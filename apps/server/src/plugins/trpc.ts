@@ -11,6 +11,7 @@ import { leanTrpcHost, serializeLikeSuperjson } from '@app/trpc-host';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { procedureSpans } from '../tracing/procedure-spans';
+import { reportServerFault } from './error-handling';
 
 export type TrpcHost = 'lean' | 'official';
 
@@ -48,14 +49,10 @@ export async function registerTrpc(
 ): Promise<void> {
   const { services, databaseOutage } = options;
   const createContext = (request: FastifyRequest) => createRequestContext(services, request);
-  // Client mistakes are visible in the request line; only server faults are logged in full, and a
-  // database outage once per episode rather than once per failed request.
   const { onCallError } = options;
   const onError = ({ error, path, request }: { error: TRPCError; path: string | undefined; request: FastifyRequest }) => {
     onCallError?.(request, path, error);
-    if (error.code !== 'INTERNAL_SERVER_ERROR') return;
-    if (classifyError(error).databaseUnavailable) databaseOutage.failed(error.cause);
-    else request.log.error({ err: error, procedure: path }, 'procedure failed');
+    reportServerFault(request, error, databaseOutage, path);
   };
   // 429s and 503s say when to come back (the longest wait of a batch).
   const retryAfter = (errors: readonly unknown[]) => {

@@ -18,7 +18,7 @@ export interface HttpAnswer {
   body: string;
 }
 
-export interface HttpExchange {
+interface HttpExchange {
   method: 'GET' | 'POST';
   headers: OutgoingHttpHeaders;
   body?: string;
@@ -32,7 +32,7 @@ export interface HttpExchange {
  * which a sign-in does not retry). Node's agents take the server's Keep-Alive hint (less a second)
  * only when it is shorter than this; without a value they keep idle connections for ever.
  */
-export const IDLE_CONNECTION_MS = 4_000;
+const IDLE_CONNECTION_MS = 4_000;
 
 // Shared by every client of the process.
 const agents = {

@@ -87,15 +87,19 @@ const cases: Array<[string, string]> = [
   ['two parts', sign(claims({})).split('.').slice(0, 2).join('.')],
 ];
 
+/** AccessTokens as the tests use them: 900 s tokens, on a clock at `now()` (seconds). */
+const tokensAt = (now: () => number) =>
+  new AccessTokens({
+    secret: SECRET,
+    issuer: 'issuer',
+    audience: 'audience',
+    ttlSeconds: 900,
+    clock: { now: () => new Date(now() * 1000) },
+  });
+
 describe('AccessTokens.issue', () => {
   it("writes the very bytes jose's SignJWT writes for the same claims", async () => {
-    const tokens = new AccessTokens({
-      secret: SECRET,
-      issuer: 'issuer',
-      audience: 'audience',
-      ttlSeconds: 900,
-      clock: { now: () => new Date(NOW * 1000) },
-    });
+    const tokens = tokensAt(() => NOW);
     const { token } = await tokens.issue({ userId: 7, sessionId: 'session' });
     const { jti } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { jti: string };
     const byJose = await new SignJWT({ sid: 'session' })
@@ -113,13 +117,7 @@ describe('AccessTokens.issue', () => {
 
 describe('AccessTokens.verify', () => {
   it.each(cases)('answers as jose does: %s', async (_label, token) => {
-    const tokens = new AccessTokens({
-      secret: SECRET,
-      issuer: 'issuer',
-      audience: 'audience',
-      ttlSeconds: 900,
-      clock: { now: () => new Date(NOW * 1000) },
-    });
+    const tokens = tokensAt(() => NOW);
     const code = await tokens.verify(token).then(
       () => 'valid',
       (error: unknown) => (error as AppError).appCode,
@@ -127,14 +125,23 @@ describe('AccessTokens.verify', () => {
     expect(code).toBe(await joseCode(token));
   });
 
+  it('has cases that jose takes and cases for every code the verifier fails with', async () => {
+    // access-tokens.ts: appCodeForJoseError's codes (AUTH_TOKEN_CLAIMS_INVALID is also its own check's).
+    const outcomes = new Set(await Promise.all(cases.map(([, token]) => joseCode(token))));
+    expect([...outcomes].sort()).toEqual(
+      [
+        'valid',
+        'AUTH_TOKEN_EXPIRED',
+        'AUTH_TOKEN_ALGORITHM_INVALID',
+        'AUTH_TOKEN_SIGNATURE_INVALID',
+        'AUTH_TOKEN_CLAIMS_INVALID',
+        'AUTH_TOKEN_MALFORMED',
+      ].sort(),
+    );
+  });
+
   it('takes the tokens it issues', async () => {
-    const tokens = new AccessTokens({
-      secret: SECRET,
-      issuer: 'issuer',
-      audience: 'audience',
-      ttlSeconds: 900,
-      clock: { now: () => new Date(NOW * 1000) },
-    });
+    const tokens = tokensAt(() => NOW);
     const sessionId = randomUUID();
     const { token } = await tokens.issue({ userId: 7, sessionId });
     expect(await tokens.verify(token)).toMatchObject({ userId: 7, sessionId });
@@ -142,13 +149,7 @@ describe('AccessTokens.verify', () => {
 
   it('stops accepting a cached token when it expires', async () => {
     let now = NOW;
-    const tokens = new AccessTokens({
-      secret: SECRET,
-      issuer: 'issuer',
-      audience: 'audience',
-      ttlSeconds: 900,
-      clock: { now: () => new Date(now * 1000) },
-    });
+    const tokens = tokensAt(() => now);
     const token = sign(claims({ exp: NOW + 60 }));
     expect((await tokens.verify(token)).userId).toBe(7);
     now = NOW + 89; // within the tolerance: still valid, from the cache

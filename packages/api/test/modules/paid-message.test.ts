@@ -3,7 +3,6 @@
  * user's 订阅消息 through WeChat (the mock) — once, not retried when the user never accepted the
  * template (43101), retried with backoff when WeChat could not be reached.
  */
-import type { RunningWeChatMock } from '@app/wechat-mock';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContextInner } from '../../src/context';
@@ -15,7 +14,7 @@ import { createCaller } from '../../src/root';
 import type { Services } from '../../src/services';
 import { dialects, type TestDatabase } from '../support/databases';
 import { createTestServices, testClock } from '../support/services';
-import { createTestWeChatClient, startTestMock } from '../support/wechat';
+import { createTestWeChatClient, useTestMock } from '../support/wechat';
 
 const TEMPLATE = 'tmpl-order-paid-0001';
 let keys = 0;
@@ -23,16 +22,15 @@ let keys = 0;
 describe.each(dialects)('the paid message on %s', (_dialect, createTestDatabase) => {
   let testDb: TestDatabase;
   let services: Services;
-  let mock: RunningWeChatMock;
+  // Not reset between tests: the services' client keeps the access token the mock issued.
+  const mock = useTestMock({ reset: false });
   const clock = testClock();
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    mock = await startTestMock();
     services = await createTestServices({ db: testDb.db, clock, wechatUrl: mock.url });
   });
   afterAll(async () => {
-    await mock.close();
     await testDb.destroy();
   });
 

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { MemoryAccessTokenStore, type AccessTokenStore } from '../../src/wechat/access-token';
 import { WeChatClient, type WeChatClientOptions } from '../../src/wechat/client';
 import { startWeChatMock, type MockOptions, type RunningWeChatMock } from '@app/wechat-mock';
@@ -8,6 +9,37 @@ export const TEST_APP = { appId: 'wx1234567890abcdef', appSecret: 'test-app-secr
 
 export async function startTestMock(options: Partial<MockOptions> = {}): Promise<RunningWeChatMock> {
   return startWeChatMock({ ...TEST_APP, ...options });
+}
+
+/**
+ * A mock for the describe block (or file) this is called in: started before its tests, its world
+ * reset after each test (unless `reset: false`), closed after them. The handle answers with the
+ * running mock's url and world once the mock has started (in the tests and in later hooks).
+ */
+export function useTestMock(options: Partial<MockOptions> & { reset?: boolean } = {}): RunningWeChatMock {
+  const { reset = true, ...mockOptions } = options;
+  let running: RunningWeChatMock | undefined;
+  const started = (): RunningWeChatMock => {
+    if (!running) throw new Error('the WeChat mock is not running: useTestMock starts it in beforeAll');
+    return running;
+  };
+  beforeAll(async () => {
+    running = await startTestMock(mockOptions);
+  });
+  if (reset) afterEach(() => running?.world.reset());
+  afterAll(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  return {
+    get url() {
+      return started().url;
+    },
+    get world() {
+      return started().world;
+    },
+    close: () => started().close(),
+  };
 }
 
 export function createTestWeChatClient(

@@ -8,25 +8,19 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { appCodeOf } from '../support/errors';
 import { RedisAccessTokenStore } from '../../src/wechat/access-token';
-import { startWeChatMock, type RunningWeChatMock } from '@app/wechat-mock';
+import { startWeChatMock } from '@app/wechat-mock';
 import { LogCapture } from '@app/test-support';
 import { createTestRedis } from '../support/redis';
-import { createTestWeChatClient, startTestMock, TEST_APP } from '../support/wechat';
+import { createTestWeChatClient, TEST_APP, useTestMock } from '../support/wechat';
 
-let mock: RunningWeChatMock;
 let now = Date.now();
-
-beforeAll(async () => {
-  mock = await startTestMock({ now: () => now, loginsPerUserPerMinute: 3 });
-});
+const mock = useTestMock({ now: () => now, loginsPerUserPerMinute: 3 });
 afterEach(() => {
-  mock.world.reset();
   now = Date.now();
 });
-afterAll(() => mock.close());
 
 /** How long a call took to settle, and the application code it failed with. */
 async function timed(call: Promise<unknown>): Promise<{ code: string; elapsedMs: number }> {
@@ -177,12 +171,7 @@ describe('code2Session', () => {
 describe('time budget', () => {
   // A mock of its own: the slow answers these tests stop waiting for still arrive later, and
   // would count in the stats of the tests that follow.
-  let wechat: RunningWeChatMock;
-  beforeAll(async () => {
-    wechat = await startTestMock();
-  });
-  afterEach(() => wechat.world.reset());
-  afterAll(() => wechat.close());
+  const wechat = useTestMock();
 
   it('ends a sign-in with WeChat slow within the budget, not after attempts x timeout', async () => {
     const client = createTestWeChatClient(wechat, { timeoutMs: 5_000, retries: 2, budgetMs: 300 });

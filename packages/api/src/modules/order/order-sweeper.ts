@@ -63,7 +63,7 @@ export class OrderSweeper {
     for (;;) {
       const batch = await retryOnDeadlock(() => this.#closeBatch());
       closed += batch.closed.length;
-      for (let i = 0; i < batch.closed.length; i += 1) this.#telemetry.orderTransition('CLOSED', 'TIMEOUT');
+      if (batch.closed.length > 0) this.#telemetry.orderTransition('CLOSED', 'TIMEOUT', batch.closed.length);
       // After the commit, best effort (closeTradesAtWeChatPay says why that is enough).
       await closeTradesAtWeChatPay({ db: this.#db, logger: this.#logger, pay: this.#pay }, batch.closed);
       if (batch.found < this.#batchSize) break;

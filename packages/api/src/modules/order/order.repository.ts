@@ -95,7 +95,7 @@ export async function findOrderItems(db: Db, orderIds: readonly number[]): Promi
 }
 
 /** What a move may write besides the status. */
-export type OrderMoveFields = Pick<Updateable<OrdersTable>, 'paid_at' | 'refunded_at' | 'closed_at' | 'close_reason'>;
+type OrderMoveFields = Pick<Updateable<OrdersTable>, 'paid_at' | 'refunded_at' | 'closed_at' | 'close_reason'>;
 
 /**
  * Moves an order `from` one state `to` another, only from that state (and, given a user, only

@@ -101,11 +101,14 @@ export class WeChatPayClient {
   readonly mchId: string;
   readonly #options: WeChatPayClientOptions;
   readonly #now: () => number;
+  /** The base URL without its trailing slashes, once. */
+  readonly #base: string;
 
   constructor(options: WeChatPayClientOptions) {
     this.mchId = options.merchant.mchId;
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#base = options.baseUrl.replace(/\/+$/, '');
   }
 
   /**
@@ -113,8 +116,7 @@ export class WeChatPayClient {
    * the trace to WeChat Pay; the verified body (parsed JSON, or null for a 204).
    */
   async #request(method: 'GET' | 'POST', route: string, pathWithQuery: string, body?: unknown): Promise<unknown> {
-    const base = this.#options.baseUrl.replace(/\/+$/, '');
-    const url = new URL(`${base}${pathWithQuery}`);
+    const url = new URL(`${this.#base}${pathWithQuery}`);
     return inClientSpan({ method, url, route }, (span, traceHeaders) =>
       this.#exchange(method, url, pathWithQuery, body, span, traceHeaders),
     );
