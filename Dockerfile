@@ -43,10 +43,15 @@ FROM ${NODE_IMAGE}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 UPLOAD_DIR=/data/uploads
 WORKDIR /app
 COPY --from=build /server ./
+COPY --from=build /repo/apps/server/build/warm-compile-cache.mjs /usr/local/lib/warm-compile-cache.mjs
 COPY deploy/docker/entrypoint.sh /usr/local/bin/server-entrypoint
 # Uploaded avatars: the only place the server writes; mount a volume there (compose.yaml does).
-RUN mkdir -p /data/uploads && chown node:node /data/uploads
+# Node keeps its compile cache per user id, so the build stage's (made as root) would be ignored:
+# it is made again here as the user the server runs as, in a folder of that user's.
+RUN mkdir -p /data/uploads && chown node:node /data/uploads \
+  && rm -rf dist/.compile-cache && mkdir dist/.compile-cache && chown node:node dist/.compile-cache
 USER node
+RUN node /usr/local/lib/warm-compile-cache.mjs dist
 EXPOSE 3000
 # Node's fetch, since the slim image has no curl: /healthz answers while the process serves.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \

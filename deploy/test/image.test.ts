@@ -64,6 +64,15 @@ describe('the server image', () => {
     expect(failed?.stderr).toMatch(/JWT_SECRET/);
   });
 
+  it('starts from the compile cache made in the image, as the user it runs as (Node keeps one per user id)', async () => {
+    // Without its secrets the server stops right after loading its bundle: enough to see the cache used.
+    const failed = await docker('run', '--rm', '--network', 'host', '-e', 'NODE_DEBUG_NATIVE=COMPILE_CACHE', image).then(
+      () => null,
+      (error: { stderr: string }) => error,
+    );
+    expect(failed?.stderr).toMatch(/V8 code cache for CommonJS \S*\/dist\/server\.cjs was accepted/);
+  });
+
   it('runs the migrations as their own command', async () => {
     const { stdout } = await docker('run', '--rm', '--network', 'host', ...envFlags(env), image, 'migrate', 'up');
     expect(stdout).toMatch(/\[db:migrate\] up on mysql/);

@@ -1,9 +1,10 @@
 /**
- * The server process: `tsx watch src/main.ts` in development, dist/server.mjs in production (loaded
+ * The server process: `tsx watch src/main.ts` in development, dist/server.cjs in production (loaded
  * by dist/main.mjs, see compile-cache-entry.ts). `--warm-up` runs the start path once and exits:
- * the build uses it to fill the compile cache.
+ * the build uses it to fill the compile cache (build/warm-compile-cache.mjs awaits `started`).
  */
-import { startServer, warmUp } from './start';
+import { startServer } from './start';
+import { warmUp } from './warm-up';
 
-if (process.argv.includes('--warm-up')) await warmUp();
-else await startServer();
+/** Settles once the server listens, or once the warm-up is done. */
+export const started = process.argv.includes('--warm-up') ? warmUp() : startServer();

@@ -51,27 +51,3 @@ export async function startServer(options: BuildAppOptions = {}): Promise<void> 
   }
   app.log.info({ wechatApi: config.wechat.baseUrl, database: config.database.url.split(':', 1)[0] }, 'ready');
 }
-
-/**
- * Runs the start-up path and first requests once, without listening, so that the code a start
- * needs is compiled: build/bundle.mjs runs it (`dist/main.mjs --warm-up`, see main.ts) to fill
- * Node's compile cache next to the bundle.
- */
-export async function warmUp(): Promise<void> {
-  // A production configuration (the path production starts take), with throwaway secrets.
-  const secret = 'w'.repeat(48);
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: 'sqlite::memory:',
-    JWT_SECRET: secret,
-    SESSION_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
-    WECHAT_APP_ID: 'wx0000000000000001',
-    WECHAT_APP_SECRET: secret,
-    WECHAT_API_BASE_URL: 'http://127.0.0.1:9',
-  });
-  const app = await buildApp(config);
-  await app.ready();
-  for (const url of ['/healthz', '/readyz', '/trpc/health', '/trpc/user.me']) await app.inject(url);
-  await app.close();
-}

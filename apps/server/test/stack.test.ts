@@ -4,9 +4,12 @@
  * say a variable does, it must do when set in that command's environment; a second stack on the
  * same machine must either work or say which port is taken; the production bundle carries no mock.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileFunction } from 'node:vm';
+import { crc32 } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { createScratchDatabase, freePort, inheritedEnv, type ScratchDatabase } from '@app/test-support';
 import { trpcClientFor } from './support/trpc-client';
@@ -150,11 +153,36 @@ describe('npm start, configured by its environment', () => {
 
 describe('the production bundle', () => {
   it('carries none of the WeChat mock', () => {
-    const bundle = readFileSync(`${serverDist}server.mjs`, 'utf8');
+    const bundle = readFileSync(`${serverDist}server.cjs`, 'utf8');
     // The mock's dev endpoints and its simulated platform: strings no minifier renames.
     const found = (text: string) => bundle.includes(text); // not toContain: a failure would print the whole bundle
     for (const devOnly of ['/__dev/login-code', '/__dev/faults', 'jscode2session calls per user'])
       expect(found(devOnly), devOnly).toBe(false);
     expect(found('sns/jscode2session')).toBe(true); // the real client's endpoint is there: the check can see
+  });
+
+  it("ships Node's compile cache with the code its warm-up ran, and Node accepts it", () => {
+    for (const file of ['server.cjs', 'mysql2.cjs']) {
+      const source = readFileSync(`${serverDist}${file}`);
+      // Node's cache file for the bundle: its header names the source's size and CRC-32.
+      const entry = readdirSync(`${serverDist}.compile-cache`, { recursive: true, withFileTypes: true })
+        .filter((item) => item.isFile())
+        .map((item) => readFileSync(join(item.parentPath, item.name)))
+        .find((data) => data.readUInt32LE(4) === source.length && data.readUInt32LE(12) === crc32(source));
+      expect(entry, file).toBeDefined();
+      // What V8 caches for the same source compiled without running: the top level only. The
+      // warmed cache holds every function the warm-up ran besides, several times as much.
+      const topLevelOnly = compileFunction(source.toString('utf8'), ['exports', 'require', 'module', '__filename', '__dirname'], {
+        produceCachedData: true,
+      }).cachedData?.length;
+      expect(entry!.length - 20, file).toBeGreaterThan(2 * (topLevelOnly ?? Infinity));
+    }
+    const run = spawnSync(process.execPath, [`${serverDist}main.mjs`, '--warm-up'], {
+      env: { ...inheritedEnv(), NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(0);
+    for (const file of ['server.cjs', 'mysql2.cjs'])
+      expect(run.stderr).toMatch(new RegExp(`CommonJS \\S*/${file.replace('.', '\\.')} was accepted`));
   });
 });

@@ -45,17 +45,24 @@ function appCodeForJoseError(error: unknown): AppErrorCode {
 }
 
 export class AccessTokens {
-  readonly #key: Promise<webcrypto.CryptoKey>;
+  #key: Promise<webcrypto.CryptoKey> | undefined;
+  readonly #raw: Buffer;
   readonly #hmacKey: KeyObject;
   readonly #options: AccessTokenOptions & { clockToleranceSeconds: number };
   readonly #verified: VerifiedTokens<AccessTokenClaims>;
 
   constructor(options: AccessTokenOptions) {
     const raw = Buffer.from(options.secret, 'utf8');
-    this.#key = webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    this.#raw = raw;
     this.#hmacKey = createSecretKey(raw);
     this.#options = { ...options, clockToleranceSeconds: options.clockToleranceSeconds ?? 30 };
     this.#verified = new VerifiedTokens(VERIFIED_TOKENS_KEPT, this.#options.clockToleranceSeconds);
+  }
+
+  /** jose's key, made on the first verification: loading WebCrypto is a few ms of every start. */
+  #cryptoKey(): Promise<webcrypto.CryptoKey> {
+    this.#key ??= webcrypto.subtle.importKey('raw', this.#raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    return this.#key;
   }
 
   get ttlSeconds(): number {
@@ -89,7 +96,7 @@ export class AccessTokens {
     if (known !== undefined) return known;
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, await this.#key, {
+      ({ payload } = await jwtVerify(token, await this.#cryptoKey(), {
         algorithms: [ACCESS_TOKEN_ALGORITHM],
         issuer: this.#options.issuer,
         audience: this.#options.audience,

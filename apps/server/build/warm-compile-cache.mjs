@@ -1,0 +1,144 @@
+// `node build/warm-compile-cache.mjs <dist>`: makes <dist>/.compile-cache, Node's compile cache for
+// the server's bundles (server.cjs, and mysql2.cjs, the driver it loads on its first MySQL
+// connection), hold the code of every function a start runs. Run by bundle.mjs, and by the
+// container image and the SCF package with the Node.js (and, for the image, the user) that will run
+// the server: the cache is only valid for the release that made it, and Node keeps it per user id.
+//
+// Why not simply start the server once with the cache on: Node writes a module's cache right after
+// compiling it, when V8 has compiled only the module's top level; the functions a start calls
+// (Fastify's set-up, the routes, the first requests) are compiled lazily afterwards and were compiled
+// again by every start. V8 can make the cache of a CommonJS module after it ran, though: compile the
+// same source again in the same process and V8 hands back the functions it already compiled. So:
+//   1. a start with Node's compile cache on (`main.mjs --warm-up`) makes Node's own cache files for
+//      the bundles, which say where Node looks for them and how they are labelled;
+//   2. here, server.cjs is compiled as Node's CommonJS loader compiles a module, and so is every
+//      bundle of dist/ it requires; its warm-up runs (src/warm-up.ts); then each is compiled again,
+//      this time asking V8 for the code cache;
+//   3. each cache replaces the contents of Node's file (same label, new size and checksum);
+//   4. a last start checks that Node accepts them; where it does not (a Node.js whose cache file
+//      format has changed), Node's own cache from step 1 is put back and the build says so.
+// At run time nothing here is involved: dist/main.mjs turns on Node's compile cache, and Node reads
+// the files.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import vm from 'node:vm';
+import { crc32 } from 'node:zlib';
+
+// Node's compile cache file: five little-endian 32-bit words, then V8's cache.
+const HEADER_BYTES = 20;
+const CODE_SIZE = 4; // the source's length in UTF-8 bytes
+const CACHE_SIZE = 8;
+const CODE_HASH = 12; // CRC-32 of the source
+const CACHE_HASH = 16; // CRC-32 of the cache
+
+// The parameters Node's CommonJS loader compiles a module's source with.
+const COMMONJS_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname'];
+
+const distArg = process.argv[2];
+if (!distArg || distArg === '--help') {
+  console.log('Usage: node build/warm-compile-cache.mjs <dist directory>   (after the bundle is built)');
+  process.exit(distArg ? 0 : 1);
+}
+const dist = resolve(distArg);
+const bundle = join(dist, 'server.cjs');
+const cacheDir = join(dist, '.compile-cache');
+
+/** A warm-up start of the built server, as `node dist/main.mjs` runs (its compile cache on); its stderr. */
+function startWithCache(env = {}) {
+  const run = spawnSync(process.execPath, [join(dist, 'main.mjs'), '--warm-up'], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  if (run.status !== 0) throw new Error(`the warm-up start failed (exit ${run.status}):\n${run.stderr}`);
+  return run.stderr;
+}
+
+/** Node's cache file for `source`: the one whose header names its size and checksum. */
+function nodeCacheFileFor(source) {
+  const size = source.length;
+  const hash = crc32(source);
+  const files = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+  for (const entry of files) {
+    const path = join(entry.parentPath, entry.name);
+    const header = readFileSync(path).subarray(0, HEADER_BYTES);
+    if (header.length === HEADER_BYTES && header.readUInt32LE(CODE_SIZE) === size && header.readUInt32LE(CODE_HASH) === hash) {
+      return { path, header: Buffer.from(header) };
+    }
+  }
+  return null;
+}
+
+/**
+ * Runs the server's warm-up in this process, each bundle of dist/ compiled as Node's CommonJS loader
+ * would; then V8's cache of each, with what the warm-up compiled. Bundle path -> cache.
+ */
+async function cachesAfterWarmUp() {
+  const compile = (file, text, produceCachedData) =>
+    vm.compileFunction(text, COMMONJS_PARAMETERS, {
+      filename: file,
+      produceCachedData,
+      // The same constant for both compiles: V8 hands back its compiled functions only to an
+      // identical compile. Needed for the server's import() of node:sqlite.
+      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
+  const loaded = new Map(); // path -> { text, module }
+  function load(file) {
+    const known = loaded.get(file);
+    if (known) return known.module.exports;
+    const text = readFileSync(file, 'utf8');
+    const module = { exports: {}, filename: file, id: file, loaded: false, children: [], paths: [] };
+    loaded.set(file, { text, module });
+    const nodeRequire = createRequire(file);
+    // A bundle's require of another bundle of dist/ goes through here too; anything else is Node's.
+    const require = Object.assign((id) => {
+      const path = id.startsWith('.') ? resolve(dirname(file), id) : null;
+      return path && dirname(path) === dist && path.endsWith('.cjs') ? load(path) : nodeRequire(id);
+    }, nodeRequire);
+    compile(file, text, false).call(module.exports, module.exports, require, module, file, dirname(file));
+    module.loaded = true;
+    return module.exports;
+  }
+  process.argv.push('--warm-up');
+  await load(bundle).started;
+  return new Map([...loaded].map(([file, { text }]) => [file, compile(file, text, true).cachedData]));
+}
+
+const started = performance.now();
+// Emptied, not removed: the container image gives the server's user this folder, not dist/.
+for (const entry of existsSync(cacheDir) ? readdirSync(cacheDir) : []) rmSync(join(cacheDir, entry), { recursive: true, force: true });
+startWithCache();
+const caches = await cachesAfterWarmUp();
+const outcomes = [];
+const nodeOwn = new Map(); // Node's file -> its own contents, to put back if ours is refused
+for (const [file, cache] of caches) {
+  const name = basename(file);
+  const nodeFile = nodeCacheFileFor(readFileSync(file));
+  if (!nodeFile) {
+    outcomes.push(`${name}: Node's cache file not recognised (another cache format?), Node's own kept`);
+    continue;
+  }
+  const own = readFileSync(nodeFile.path);
+  nodeOwn.set(name, { path: nodeFile.path, own });
+  const header = nodeFile.header;
+  header.writeUInt32LE(cache.length, CACHE_SIZE);
+  header.writeUInt32LE(crc32(cache), CACHE_HASH);
+  writeFileSync(nodeFile.path, Buffer.concat([header, cache]));
+  outcomes.push(`${name} ${kb(own.length)} -> ${kb(cache.length + HEADER_BYTES)}`);
+}
+const log = startWithCache({ NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
+for (const [name, { path, own }] of nodeOwn) {
+  if (!new RegExp(`V8 code cache for CommonJS \\S*${name.replace('.', '\\.')} was accepted`).test(log)) {
+    writeFileSync(path, own);
+    outcomes.push(`${name}: Node ${process.version} did not accept the warmed cache, Node's own kept`);
+  }
+}
+console.log(`compile cache (Node ${process.version}): ${outcomes.join('; ')}; in ${Math.round(performance.now() - started)} ms`);
+// The warm-up's server is closed, but whatever it left behind must not keep the build waiting.
+process.exit(0);
+
+function kb(bytes) {
+  return `${Math.round(bytes / 1024)} KB`;
+}
