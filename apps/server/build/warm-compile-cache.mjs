@@ -106,6 +106,14 @@ async function cachesAfterWarmUp() {
   return new Map([...loaded].map(([file, { text }]) => [file, compile(file, text, true).cachedData]));
 }
 
+// The one experimental API used here (vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER, Node 24) is used
+// knowingly, and step 4 checks the outcome: its warning would only be noise in every build's output.
+const [printWarning] = process.listeners('warning');
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (!(warning.name === 'ExperimentalWarning' && warning.message.includes('USE_MAIN_CONTEXT_DEFAULT_LOADER'))) printWarning?.(warning);
+});
+
 const started = performance.now();
 // Emptied, not removed: the container image gives the server's user this folder, not dist/.
 for (const entry of existsSync(cacheDir) ? readdirSync(cacheDir) : []) rmSync(join(cacheDir, entry), { recursive: true, force: true });

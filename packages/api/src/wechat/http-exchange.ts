@@ -34,11 +34,15 @@ interface HttpExchange {
  */
 const IDLE_CONNECTION_MS = 4_000;
 
-// Shared by every client of the process.
-const agents = {
-  'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
-  'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
-};
+// Shared by every client of the process; made on the first exchange, not by every start.
+let agents: Record<'http:' | 'https:', HttpAgent> | undefined;
+function agentFor(protocol: 'http:' | 'https:'): HttpAgent {
+  agents ??= {
+    'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
+    'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
+  };
+  return agents[protocol];
+}
 
 /** Sent with every exchange: who calls, and that the answer must not be compressed (nothing here decompresses). */
 const BASE_HEADERS = { 'user-agent': 'wechat-miniprogram-foundation (node)', 'accept-encoding': 'identity' };
@@ -64,7 +68,7 @@ export function exchange(url: URL, { method, headers, body, timeoutMs }: HttpExc
       url,
       {
         method,
-        agent: agents[url.protocol as 'http:' | 'https:'],
+        agent: agentFor(url.protocol as 'http:' | 'https:'),
         headers:
           body === undefined ? { ...BASE_HEADERS, ...headers } : { ...BASE_HEADERS, ...headers, 'content-length': Buffer.byteLength(body) },
       },
