@@ -120,7 +120,7 @@ for (const entry of existsSync(cacheDir) ? readdirSync(cacheDir) : []) rmSync(jo
 startWithCache();
 const caches = await cachesAfterWarmUp();
 const outcomes = [];
-const nodeOwn = new Map(); // Node's file -> its own contents, to put back if ours is refused
+const nodeOwn = new Map(); // bundle name -> Node's file and its own contents, put back if ours is refused
 for (const [file, cache] of caches) {
   const name = basename(file);
   const nodeFile = nodeCacheFileFor(readFileSync(file));
