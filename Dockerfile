@@ -29,7 +29,8 @@ RUN npm ci --workspace @app/server --ignore-scripts
 COPY tsconfig.base.json ./
 COPY packages/ packages/
 COPY apps/server/ apps/server/
-RUN cd apps/server && node build/bundle.mjs && node build/pack.mjs --out /server
+# The compile cache is made again in the runtime stage, as the user the server runs as (below).
+RUN cd apps/server && node build/bundle.mjs && node build/pack.mjs --out /server && rm -rf /server/dist/.compile-cache
 
 # --- wechat-mock: the dev-only WeChat API stand-in, for compose.yaml's local stack (never deploy) -
 FROM build AS wechat-mock
@@ -46,12 +47,15 @@ COPY --from=build /server ./
 COPY --from=build /repo/apps/server/build/warm-compile-cache.mjs /usr/local/lib/warm-compile-cache.mjs
 COPY deploy/docker/entrypoint.sh /usr/local/bin/server-entrypoint
 # Uploaded avatars: the only place the server writes; mount a volume there (compose.yaml does).
-# Node keeps its compile cache per user id, so the build stage's (made as root) would be ignored:
-# it is made again here as the user the server runs as, in a folder of that user's.
-RUN mkdir -p /data/uploads && chown node:node /data/uploads \
-  && rm -rf dist/.compile-cache && mkdir dist/.compile-cache && chown node:node dist/.compile-cache
+RUN mkdir -p /data/uploads && chown node:node /data/uploads && mkdir dist/.compile-cache && chown node:node dist/.compile-cache
+# Node keeps its compile cache per user id (one made as root would be ignored): made here as the
+# user the server runs as, then given to root, so the server reads it but cannot change the code
+# its next start will load (Node's own writes to it at exit then fail, quietly).
 USER node
 RUN node /usr/local/lib/warm-compile-cache.mjs dist
+USER root
+RUN chown -R root:root dist/.compile-cache && chmod -R a+rX,go-w dist/.compile-cache
+USER node
 EXPOSE 3000
 # Node's fetch, since the slim image has no curl: /healthz answers while the process serves.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \

@@ -1,7 +1,6 @@
 // The esbuild options of the server's bundles: the production server (bundle.mjs), its CLIs and the
 // benchmarks' server (bench/build-server.mjs), so all are built alike.
 import { builtinModules } from 'node:module';
-import { fileURLToPath } from 'node:url';
 
 const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
@@ -94,10 +93,12 @@ export const serverBundleOptions = {
   outExtension: { '.js': '.cjs' },
   banner: {},
   external: bundleOptions.external.filter((name) => name !== 'mysql2'),
-  plugins: [...bundleOptions.plugins, mysqlDriverFile],
-  // import.meta.url as the bundle's own file URL (esbuild's recipe: in CommonJS import.meta is empty).
-  inject: [fileURLToPath(new URL('import-meta-url.mjs', import.meta.url))],
-  define: { 'import.meta.url': 'importMetaUrl' },
+  // Not requireBuiltins: CommonJS output requires built-ins anyway, with no ES module facade.
+  plugins: [mysqlDriverFile],
+  // In CommonJS import.meta is empty. Its one reader here (src/lazy-schema-compilers.ts) takes the
+  // bundle's own `require` instead; without this define, that file is the only one esbuild warns
+  // about (empty-import-meta), so no dependency in the bundle needs a file URL either.
+  define: { 'import.meta.url': 'undefined' },
 };
 
 /** dist/mysql2.cjs (above). */
@@ -105,7 +106,6 @@ export const mysqlDriverBundleOptions = {
   ...serverBundleOptions,
   external: [],
   plugins: [],
-  inject: [],
   define: {},
   sourcemap: false,
   entryPoints: { [MYSQL_DRIVER_FILE.replace(/\.cjs$/, '')]: 'mysql2' },

@@ -45,15 +45,25 @@ const dist = resolve(distArg);
 const bundle = join(dist, 'server.cjs');
 const cacheDir = join(dist, '.compile-cache');
 
+// What would send a child's cache elsewhere, or make V8 compile differently from a plain start.
+const { NODE_COMPILE_CACHE, NODE_DISABLE_COMPILE_CACHE, NODE_OPTIONS, ...plainEnv } = process.env;
+const WARM_UP_DEADLINE_MS = 120_000;
+
 /** A warm-up start of the built server, as `node dist/main.mjs` runs (its compile cache on); its stderr. */
 function startWithCache(env = {}) {
   const run = spawnSync(process.execPath, [join(dist, 'main.mjs'), '--warm-up'], {
-    env: { ...process.env, ...env },
+    env: { ...plainEnv, ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: WARM_UP_DEADLINE_MS,
   });
-  if (run.status !== 0) throw new Error(`the warm-up start failed (exit ${run.status}):\n${run.stderr}`);
+  if (run.status !== 0) throw new Error(`the warm-up start failed (${run.error?.message ?? `exit ${run.status}`}):\n${run.stderr}`);
   return run.stderr;
+}
+
+/** Node's debug line for a module whose cache it took, as NODE_DEBUG_NATIVE=COMPILE_CACHE prints it. */
+function acceptedIn(log, file) {
+  return log.includes(`V8 code cache for CommonJS ${file} was accepted`);
 }
 
 /** Node's cache file for `source`: the one whose header names its size and checksum. */
@@ -102,12 +112,19 @@ async function cachesAfterWarmUp() {
     return module.exports;
   }
   process.argv.push('--warm-up');
-  await load(bundle).started;
+  let deadline;
+  await Promise.race([
+    load(bundle).started,
+    new Promise((_, reject) => {
+      deadline = setTimeout(() => reject(new Error(`the warm-up took over ${WARM_UP_DEADLINE_MS / 1000} s`)), WARM_UP_DEADLINE_MS);
+    }),
+  ]);
+  clearTimeout(deadline);
   return new Map([...loaded].map(([file, { text }]) => [file, compile(file, text, true).cachedData]));
 }
 
-// The one experimental API used here (vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER, Node 24) is used
-// knowingly, and step 4 checks the outcome: its warning would only be noise in every build's output.
+// The one experimental API used here (vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER, experimental in
+// Node 22 and 24) is used knowingly, and step 4 checks the outcome: its warning would be noise.
 const [printWarning] = process.listeners('warning');
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {
@@ -119,31 +136,43 @@ const started = performance.now();
 for (const entry of existsSync(cacheDir) ? readdirSync(cacheDir) : []) rmSync(join(cacheDir, entry), { recursive: true, force: true });
 startWithCache();
 const caches = await cachesAfterWarmUp();
-const outcomes = [];
-const nodeOwn = new Map(); // bundle name -> Node's file and its own contents, put back if ours is refused
+const outcomes = new Map(); // bundle path -> what its cache became
+const fallbacks = [];
+const nodeOwn = new Map(); // bundle path -> Node's file and its own contents, put back if ours is refused
 for (const [file, cache] of caches) {
   const name = basename(file);
   const nodeFile = nodeCacheFileFor(readFileSync(file));
   if (!nodeFile) {
-    outcomes.push(`${name}: Node's cache file not recognised (another cache format?), Node's own kept`);
+    fallbacks.push(`${name}: Node's cache file not recognised (another cache format?), Node's own kept`);
     continue;
   }
   const own = readFileSync(nodeFile.path);
-  nodeOwn.set(name, { path: nodeFile.path, own });
+  nodeOwn.set(file, { path: nodeFile.path, own });
   const header = nodeFile.header;
   header.writeUInt32LE(cache.length, CACHE_SIZE);
   header.writeUInt32LE(crc32(cache), CACHE_HASH);
   writeFileSync(nodeFile.path, Buffer.concat([header, cache]));
-  outcomes.push(`${name} ${kb(own.length)} -> ${kb(cache.length + HEADER_BYTES)}`);
+  outcomes.set(file, `${name} ${kb(own.length)} -> ${kb(cache.length + HEADER_BYTES)}`);
 }
-const log = startWithCache({ NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
-for (const [name, { path, own }] of nodeOwn) {
-  if (!new RegExp(`V8 code cache for CommonJS \\S*${name.replace('.', '\\.')} was accepted`).test(log)) {
+let log;
+try {
+  log = startWithCache({ NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
+} catch (error) {
+  for (const { path, own } of nodeOwn.values()) writeFileSync(path, own);
+  throw error;
+}
+for (const [file, { path, own }] of nodeOwn) {
+  if (!acceptedIn(log, file)) {
     writeFileSync(path, own);
-    outcomes.push(`${name}: Node ${process.version} did not accept the warmed cache, Node's own kept`);
+    outcomes.delete(file);
+    fallbacks.push(`${basename(file)}: Node ${process.version} did not accept the warmed cache, Node's own kept`);
   }
 }
-console.log(`compile cache (Node ${process.version}): ${outcomes.join('; ')}; in ${Math.round(performance.now() - started)} ms`);
+console.log(
+  `compile cache (Node ${process.version}): ${[...outcomes.values()].join('; ') || "Node's own"}; in ${Math.round(performance.now() - started)} ms`,
+);
+// Not fatal (the server starts either way, compiling what the cache lacks), but never quiet.
+for (const fallback of fallbacks) console.error(`WARNING: compile cache: ${fallback}; starts will be slower`);
 // The warm-up's server is closed, but whatever it left behind must not keep the build waiting.
 process.exit(0);
 

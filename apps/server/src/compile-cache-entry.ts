@@ -2,8 +2,8 @@
  * The production entry, dist/main.mjs: turns on Node's compile cache (module.enableCompileCache,
  * Node 22.1+), then loads the server bundle, dist/server.cjs. The cache lives next to the bundle in
  * dist/.compile-cache, made at build time after a warm-up run (build/warm-compile-cache.mjs), so
- * even the first start of a fresh container or function neither parses nor compiles the code its
- * start runs. "portable": the cache stays valid when dist/ is copied elsewhere (an image, a zip).
+ * even the first start of a fresh container or function neither parses nor compiles what the
+ * warm-up ran (the start, the first requests); only other code is compiled as it is first used. "portable": the cache stays valid when dist/ is copied elsewhere (an image, a zip).
  * A cache made by another Node.js version (or another user: Node keeps one folder per user id) is
  * not used, and the server simply compiles as usual.
  */

@@ -4,7 +4,6 @@
  * the build uses it to fill the compile cache (build/warm-compile-cache.mjs awaits `started`).
  */
 import { startServer } from './start';
-import { warmUp } from './warm-up';
 
-/** Settles once the server listens, or once the warm-up is done. */
-export const started = process.argv.includes('--warm-up') ? warmUp() : startServer();
+/** Settles once the server listens, or once the warm-up is done (its module evaluated only then). */
+export const started = process.argv.includes('--warm-up') ? import('./warm-up').then(({ warmUp }) => warmUp()) : startServer();

@@ -14,7 +14,7 @@ import { createDatabase, migrateToLatest, pingDatabase } from '@app/api/db';
 import { buildApp } from './app';
 import { loadConfig } from './config';
 
-/** The requests a start usually answers first: probes, an anonymous call, a signed-in one. */
+/** The requests a start usually answers first: probes, anonymous calls (401s and a 404 among them). */
 const FIRST_REQUESTS = ['/healthz', '/readyz', '/trpc/health', '/trpc/user.me', '/api/me', '/api/products', '/no-such-route'];
 const SIGNED_IN_REQUESTS = [
   // user.me as the mini-program's tRPC client asks for it: a batch of one, no input.
@@ -22,15 +22,25 @@ const SIGNED_IN_REQUESTS = [
   '/api/me',
 ];
 
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<void> {
+/** The status of a GET to the warm-up's own server. */
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, headers }, (response) => {
+    request({ host: '127.0.0.1', port, path, headers, timeout: 10_000 }, (response) => {
       response.resume();
-      response.once('end', resolve);
+      response.once('end', () => resolve(response.statusCode ?? 0));
     })
+      .once('timeout', function (this: ReturnType<typeof request>) {
+        this.destroy(new Error(`GET ${path} took over 10 s`));
+      })
       .once('error', reject)
       .end();
   });
+}
+
+/** Answers the warm-up must get, or what it compiles is not the path a real start takes. */
+async function expectOk(port: number, path: string, headers?: Record<string, string>): Promise<void> {
+  const status = await get(port, path, headers);
+  if (status !== 200) throw new Error(`warm-up: GET ${path} answered ${status}, not 200`);
 }
 
 /** A user with a live session in `db`, and an access token for it signed as the server signs. */
@@ -94,10 +104,11 @@ export async function warmUp(): Promise<void> {
     const app = await buildApp(config, { db, extend: (_app, built) => (services = built) });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;
+    await expectOk(port, '/healthz');
     for (const path of FIRST_REQUESTS) await get(port, path);
     if (services) {
       const authorization = `Bearer ${await signedInUser(services)}`;
-      for (const path of SIGNED_IN_REQUESTS) await get(port, path, { authorization });
+      for (const path of SIGNED_IN_REQUESTS) await expectOk(port, path, { authorization });
     }
     await app.close();
   } finally {
