@@ -29,8 +29,8 @@ RUN npm ci --workspace @app/server --ignore-scripts
 COPY tsconfig.base.json ./
 COPY packages/ packages/
 COPY apps/server/ apps/server/
-# The compile cache is made again in the runtime stage, as the user the server runs as (below).
-RUN cd apps/server && node build/bundle.mjs && node build/pack.mjs --out /server && rm -rf /server/dist/.compile-cache
+# The bundle only: its compile cache is made in the runtime stage, as the user the server runs as.
+RUN cd apps/server && node build/bundle.mjs && node build/pack.mjs --out /server
 
 # --- wechat-mock: the dev-only WeChat API stand-in, for compose.yaml's local stack (never deploy) -
 FROM build AS wechat-mock
@@ -44,17 +44,15 @@ FROM ${NODE_IMAGE}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 UPLOAD_DIR=/data/uploads
 WORKDIR /app
 COPY --from=build /server ./
-COPY --from=build /repo/apps/server/build/warm-compile-cache.mjs /usr/local/lib/warm-compile-cache.mjs
+COPY --from=build /repo/apps/server/build/warm-compile-cache.mjs /repo/apps/server/build/compile-cache-file.mjs /usr/local/lib/compile-cache/
 COPY deploy/docker/entrypoint.sh /usr/local/bin/server-entrypoint
 # Uploaded avatars: the only place the server writes; mount a volume there (compose.yaml does).
-RUN mkdir -p /data/uploads && chown node:node /data/uploads && mkdir dist/.compile-cache && chown node:node dist/.compile-cache
 # Node keeps its compile cache per user id (one made as root would be ignored): made here as the
-# user the server runs as, then given to root, so the server reads it but cannot change the code
-# its next start will load (Node's own writes to it at exit then fail, quietly).
-USER node
-RUN node /usr/local/lib/warm-compile-cache.mjs dist
-USER root
-RUN chown -R root:root dist/.compile-cache && chmod -R a+rX,go-w dist/.compile-cache
+# user the server runs as, then given to root in the same layer, so the server reads it but cannot
+# change the code its next start will load (Node's own writes to it at exit then fail, quietly).
+RUN mkdir -p /data/uploads dist/.compile-cache && chown node:node /data/uploads dist/.compile-cache \
+  && setpriv --reuid=node --regid=node --clear-groups node /usr/local/lib/compile-cache/warm-compile-cache.mjs dist \
+  && chown -R root:root dist/.compile-cache && chmod -R a+rX,go-w dist/.compile-cache
 USER node
 EXPOSE 3000
 # Node's fetch, since the slim image has no curl: /healthz answers while the process serves.

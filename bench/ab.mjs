@@ -72,8 +72,7 @@ const processes = processGroup();
 try {
   const env = await serverEnvironment({ databaseUrl: database.url, processes, mock: which === 'login' });
   await migrate(env);
-  const { token } = await seedSignedInUser(database.admin, database.name, env.JWT_SECRET);
-  const headers = { authorization: `Bearer ${token}` };
+  const { headers } = await seedSignedInUser(database.admin, database.name, env.JWT_SECRET);
 
   if (mode === 'cold') {
     // Each start from its build's compile cache as built (lib.mjs, pristineCompileCache).

@@ -9,10 +9,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleOptions } from '../apps/server/build/esbuild-options.mjs';
-import { ROOT } from './lib.mjs';
+import { OUT_DIR, ROOT } from './lib.mjs';
 
-export const benchServerFile = fileURLToPath(new URL('out/bench-server.mjs', import.meta.url));
-export const noTracingServerFile = fileURLToPath(new URL('out/bench-server-no-tracing.mjs', import.meta.url));
+export const benchServerFile = join(OUT_DIR, 'bench-server.mjs');
+export const noTracingServerFile = join(OUT_DIR, 'bench-server-no-tracing.mjs');
 
 const STAND_IN_DIR = join(ROOT, 'bench/no-tracing');
 const SERVER_TRACING = join(ROOT, 'apps/server/src/tracing');

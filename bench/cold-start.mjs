@@ -46,8 +46,7 @@ try {
   // As deployed: one log line per request.
   const mariadbEnv = productionEnv({ LOG_LEVEL: 'info', DATABASE_URL: database.url });
   await migrate(mariadbEnv);
-  const { token } = await seedSignedInUser(database.admin, database.name, mariadbEnv.JWT_SECRET);
-  const headers = { authorization: `Bearer ${token}` };
+  const { headers } = await seedSignedInUser(database.admin, database.name, mariadbEnv.JWT_SECRET);
   const go = buildGoReference();
   process.stderr.write(
     go.skipped ? `Gin reference skipped: ${go.skipped}\n` : `Gin reference ${go.reused ? 'reused' : 'built'}: ${go.binary}\n`,

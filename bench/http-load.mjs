@@ -123,8 +123,7 @@ try {
   );
   process.env.BENCH_PRODUCT_ID = String(product.insertId);
   // One signed-in user, as the app would be, with a phone to mask.
-  const { token } = await seedSignedInUser(database.admin, database.name, base.JWT_SECRET);
-  const auth = { authorization: `Bearer ${token}` };
+  const { headers: auth } = await seedSignedInUser(database.admin, database.name, base.JWT_SECRET);
 
   const servers = {};
   const launch = async (name, args, env, command) => {

@@ -320,7 +320,8 @@ export async function seedSignedInUser(admin, dbName, secret) {
     `INSERT INTO \`${dbName}\`.auth_sessions (id, user_id, session_key_ciphertext, created_at, expires_at) VALUES (?, ?, 'bench', ?, ?)`,
     [sessionId, user.insertId, now, new Date(now.getTime() + 86_400_000)],
   );
-  return { userId: user.insertId, token: await accessToken(secret, { userId: user.insertId, sessionId }) };
+  const token = await accessToken(secret, { userId: user.insertId, sessionId });
+  return { userId: user.insertId, token, headers: { authorization: `Bearer ${token}` } };
 }
 
 /**
@@ -500,10 +501,12 @@ export async function comparePaired(
   };
 }
 
+/** A number that is not NaN or ±Infinity (what a ratio of a failed run is). */
+export const finite = (value) => typeof value === 'number' && Number.isFinite(value);
+
 /** A range of ratios, `low–high` with `digits` decimals, or '–' when it has none (no pairs kept: NaN, or null from JSON). */
 export function rangeText(range, digits = 2) {
-  const finite = Array.isArray(range) && range.every((value) => typeof value === 'number' && Number.isFinite(value));
-  return finite ? `${range[0].toFixed(digits)}–${range[1].toFixed(digits)}` : '–';
+  return Array.isArray(range) && range.every(finite) ? `${range[0].toFixed(digits)}–${range[1].toFixed(digits)}` : '–';
 }
 
 /**

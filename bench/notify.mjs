@@ -333,7 +333,7 @@ try {
   // a margin, so that none is sent twice; signing costs ~0.3 ms each, outside the measurement.
   const servedRps = { duplicate: 2000, first: 1500 };
 
-  async function measure(testCase, duration, label) {
+  async function measure(testCase, duration, label, warmUp = false) {
     const count = Math.ceil(servedRps[testCase.key] * duration * 1.5) + 1000;
     // A wrk run that failed (no report) is run again, twice at most (lib.mjs, retryingWrk), on
     // notifications of its own: those of the failed run may have been presented (their nonces seen,
@@ -369,14 +369,14 @@ try {
     }
     if (result.non2xx > 0) {
       // The warm-up's count is a guess (servedRps above); the rounds' come from what it served.
-      const when = label.startsWith('w-') ? ' in the warm-up (its count a guess; the rounds use what it served)' : '';
+      const when = warmUp ? ' in the warm-up (its count a guess; the rounds use what it served)' : '';
       process.stderr.write(`${testCase.key}: ${result.non2xx} refused${when} (more sent than the ${count} signed?)\n`);
     }
     return { ...result, signed: count, ordersPaid };
   }
 
   process.stderr.write('warming up…\n');
-  for (const testCase of cases) await measure(testCase, 2, `w-${testCase.key}`);
+  for (const testCase of cases) await measure(testCase, 2, `w-${testCase.key}`, true);
   const samples = Object.fromEntries(cases.map((c) => [c.key, []]));
   for (let round = 1; round <= rounds; round += 1) {
     for (const testCase of cases) {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { GO_HINT } from './go-reference.mjs';
-import { numberArg, rangeText, ROOT as root } from './lib.mjs';
+import { finite, numberArg, rangeText, ROOT as root } from './lib.mjs';
 
 if (process.argv.includes('--help')) {
   console.log(
@@ -71,7 +71,6 @@ const byKey = Object.fromEntries(load.cases.map((row) => [row.key, row]));
 const gin = load.pairedAgainst.gin ?? null;
 const bare = load.pairedAgainst.bare;
 // A NaN (a case with no requests) comes back from JSON as null.
-const finite = (value) => typeof value === 'number' && Number.isFinite(value);
 const ratio = (value, digits = 2) => (finite(value) ? `${value.toFixed(digits)}×` : '–');
 // Whether a measured value meets its target; '–' when there is none (no pairs kept: null, which `<=` takes for 0).
 const met = (value, ok) => (finite(value) ? (ok(value) ? 'yes' : 'no') : '–');
@@ -98,9 +97,9 @@ const lines = [
     : `| \`user.me\`'s server CPU per request ≤ 2× a Go/Gin server's | not measured: ${load.gin.skipped} | – |`,
   `| \`user.me\` through the tRPC host ≥ 0.9× the bare route's throughput (paired) | ${exact(bare.rpsRatio)} (sequential rounds: ${ratio(byKey.me.rpsRatio)}) | ${met(bare.rpsRatio, (v) => v >= 0.9)} |`,
   `| its server CPU per request ≤ 1.1× the bare route's (paired) | ${exact(bare.cpuRatio)} (sequential rounds: ${ratio(byKey.me.cpuRatio)}) | ${met(bare.cpuRatio, (v) => v <= 1.1)} |`,
-  `| \`auth.login\` throughput ≥ 0.3× \`user.me\`'s | ${exact(load.loginVsMe)} | ${load.loginVsMe >= 0.3 ? 'yes' : 'no'} |`,
-  `| spawn → first authenticated \`user.me\` 200 on MariaDB ≤ 2× a bare \`node:http\` server's spawn → first 200 | ${exact(cold.meRatio)} (${cold.meMs.toFixed(0)} ms against ${cold.bareMs.toFixed(0)} ms) | ${cold.meRatio <= 2 ? 'yes' : 'no'} |`,
-  `| bundled server cold start (/healthz, SQLite) ≤ 1.5× a bare \`node:http\` server's | ${exact(cold.ratio)} | ${cold.ratio <= 1.5 ? 'yes' : 'no'} |`,
+  `| \`auth.login\` throughput ≥ 0.3× \`user.me\`'s | ${exact(load.loginVsMe)} | ${met(load.loginVsMe, (v) => v >= 0.3)} |`,
+  `| spawn → first authenticated \`user.me\` 200 on MariaDB ≤ 2× a bare \`node:http\` server's spawn → first 200 | ${exact(cold.meRatio)} (${cold.meMs.toFixed(0)} ms against ${cold.bareMs.toFixed(0)} ms) | ${met(cold.meRatio, (v) => v <= 2)} |`,
+  `| bundled server cold start (/healthz, SQLite) ≤ 1.5× a bare \`node:http\` server's | ${exact(cold.ratio)} | ${met(cold.ratio, (v) => v <= 1.5)} |`,
   ...tracing.comparisons
     .filter((row) => row.a === 'none')
     .map(

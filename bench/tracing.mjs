@@ -84,9 +84,9 @@ const result = { pairs, seconds, connections, comparisons: [] };
 try {
   const env = await serverEnvironment({ databaseUrl: database.url, processes, mock: true });
   await migrate(env);
-  const { token } = await seedSignedInUser(database.admin, database.name, env.JWT_SECRET);
+  const { headers } = await seedSignedInUser(database.admin, database.name, env.JWT_SECRET);
   const targets = {
-    me: { path: ME_PATH, headers: { authorization: `Bearer ${token}` }, label: 'user.me' },
+    me: { path: ME_PATH, headers, label: 'user.me' },
     // Every request a fresh code (login.lua), redeemed by the mock, as in http-load.mjs.
     login: { ...LOGIN_TARGET, headers: {}, label: 'auth.login' },
   };

@@ -64,21 +64,26 @@ describe('the server image', () => {
     expect(failed?.stderr).toMatch(/JWT_SECRET/);
   });
 
-  it('starts from the compile cache made in the image, as the user it runs as (Node keeps one per user id)', async () => {
+  it('starts from the warmed compile cache made in the image, as the user it runs as, which cannot change it', async () => {
     // Without its secrets the server stops right after loading its bundle: enough to see the cache used.
-    const failed = await docker('run', '--rm', '--network', 'host', '-e', 'NODE_DEBUG_NATIVE=COMPILE_CACHE', image).then(
+    const failed = await docker('run', '--rm', '-e', 'NODE_DEBUG_NATIVE=COMPILE_CACHE', image).then(
       () => null,
       (error: { stderr: string }) => error,
     );
     expect(failed?.stderr).toContain('V8 code cache for CommonJS /app/dist/server.cjs was accepted');
-    // The warmed cache, not Node's own fallback (also accepted): Node's holds only the bundle's top
-    // level, well under the bundle's size; the warmed one every function the warm-up ran, over it.
-    const sizes = `const fs = require('node:fs'), { join } = require('node:path');
-      const files = fs.readdirSync('dist/.compile-cache', { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-      console.log(JSON.stringify({ bundle: fs.statSync('dist/server.cjs').size, cache: Math.max(...files.map((e) => fs.statSync(join(e.parentPath, e.name)).size)) }));`;
-    const { stdout } = await docker('run', '--rm', '--entrypoint', 'node', image, '-e', sizes);
-    const { bundle, cache } = JSON.parse(stdout) as { bundle: number; cache: number };
-    expect(cache).toBeGreaterThan(bundle);
+    // The warmed cache, not Node's own fallback (also accepted, holding only the bundle's top level),
+    // found as Node finds it, with the build's own reader of the file (copied into the image).
+    const inspect = `import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+      import { cacheFileFor, topLevelCacheSize } from '/usr/local/lib/compile-cache/compile-cache-file.mjs';
+      const source = readFileSync('dist/server.cjs');
+      const entry = cacheFileFor('dist/.compile-cache', source);
+      let writable = true;
+      try { accessSync(entry.path, constants.W_OK); } catch { writable = false; }
+      console.log(JSON.stringify({ cache: entry.cache.length, topLevel: topLevelCacheSize(source), owner: statSync(entry.path).uid, writable }));`;
+    const { stdout } = await docker('run', '--rm', '--entrypoint', 'node', image, '--input-type=module', '-e', inspect);
+    const found = JSON.parse(stdout) as { cache: number; topLevel: number; owner: number; writable: boolean };
+    expect(found.cache).toBeGreaterThan(2 * found.topLevel);
+    expect(found).toMatchObject({ owner: 0, writable: false });
   });
 
   it('runs the migrations as their own command', async () => {

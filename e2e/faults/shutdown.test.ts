@@ -5,6 +5,7 @@
  * them is known to be held there.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from '@app/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { countBy, Load, report } from './support/load';
 import type { ServerProcess } from './support/server-process';
@@ -37,16 +38,9 @@ const MOCK_RECEIVED_DEADLINE_MS = 10_000;
  * Resolves once the mock has received `count` requests (it counts each as it arrives, before its
  * latency); throws if they have not all arrived within MOCK_RECEIVED_DEADLINE_MS.
  */
-async function mockReceived(count: number): Promise<void> {
-  const deadline = performance.now() + MOCK_RECEIVED_DEADLINE_MS;
-  while (stack.mock.world.stats.requests < count) {
-    if (performance.now() >= deadline) {
-      throw new Error(
-        `the WeChat mock received ${stack.mock.world.stats.requests} requests, not ${count}, within ${MOCK_RECEIVED_DEADLINE_MS} ms`,
-      );
-    }
-    await sleep(2);
-  }
+function mockReceived(count: number): Promise<void> {
+  const probe = () => Promise.resolve(stack.mock.world.stats.requests >= count);
+  return waitUntil(`the WeChat mock receiving ${count} requests`, probe, undefined, MOCK_RECEIVED_DEADLINE_MS, 2);
 }
 
 it('answers every request in flight at SIGTERM and exits 0 within its timeout', async () => {

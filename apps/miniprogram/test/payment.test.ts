@@ -7,6 +7,7 @@
 import type { Order, RequestPaymentParams } from '@app/shared';
 import Taro from '@tarojs/taro';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_RATE_LIMITS } from '@app/api';
 import { CONFIRM_DELAYS_MS, confirmUntilSettled, REFUND_REQUESTED_DELAYS_MS, refundSettled } from '../src/api/payment-confirm';
 import { clientError } from '../src/errors/app-error';
 import { canRequestPayment, isPaymentCancel, prepayIdOf, requestPayment, type PaymentOutcome } from '../src/platform/request-payment';
@@ -312,6 +313,9 @@ describe('the confirm schedule', () => {
     expect(at).toEqual([0, 1_000, 3_000, 7_000, 15_000, 30_000]);
     // The times pinned above are those of the exported schedule: each call after its wait.
     expect(at).toEqual(CONFIRM_DELAYS_MS.map((_, i) => CONFIRM_DELAYS_MS.slice(0, i + 1).reduce((sum, ms) => sum + ms, 0)));
+    // Within the server's own limit on payment queries in any window of its length.
+    const { points, durationSeconds } = DEFAULT_RATE_LIMITS.payQueryPerUser;
+    for (const start of at) expect(at.filter((t) => t >= start && t < start + durationSeconds * 1000).length).toBeLessThanOrEqual(points);
   });
 
   it('stops at the first answer that is not pending, waiting only between calls', async () => {

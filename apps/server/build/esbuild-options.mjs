@@ -59,14 +59,12 @@ export const bundleOptions = {
 };
 
 /**
- * The MySQL driver of the production server: bundled on its own into dist/mysql2.cjs, which the
- * server requires the first time it connects to MySQL. As one file it gets one compile cache entry
+ * The MySQL driver, bundled on its own into dist/mysql2.cjs, which the server (and the migration
+ * CLI) require the first time they connect to MySQL. As one file it gets one compile cache entry
  * made after a warm-up (build/warm-compile-cache.mjs): loading mysql2 from node_modules (a hundred
  * files, each compiled on every start) took ~45 ms of the first MySQL query, the warmed bundle ~17.
  * A server on SQLite never reads it.
  */
-export const MYSQL_DRIVER_FILE = 'mysql2.cjs';
-
 const mysqlDriverFile = {
   name: 'mysql-driver-file',
   setup(build) {
@@ -74,12 +72,19 @@ const mysqlDriverFile = {
     // go through Node's ES module loader, which first scans all of it for export names.
     build.onResolve({ filter: /^mysql2$/ }, () => ({ path: 'mysql2', namespace: 'mysql-driver-file' }));
     build.onLoad({ filter: /.*/, namespace: 'mysql-driver-file' }, () => ({
-      contents: `module.exports = require('./${MYSQL_DRIVER_FILE}');`,
+      contents: "module.exports = require('./mysql2.cjs');",
       loader: 'js',
     }));
     build.onResolve({ filter: /^\.\/mysql2\.cjs$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
+const withoutMysql2 = bundleOptions.external.filter((name) => name !== 'mysql2');
+
+/** dist/migrate.mjs and dist/seed.mjs: ES modules, on the server's copy of the driver. */
+export const cliBundleOptions = { ...bundleOptions, external: withoutMysql2, plugins: [...bundleOptions.plugins, mysqlDriverFile] };
+
+/** CommonJS output: what V8 caches after a run (below, and build/warm-compile-cache.mjs). */
+const commonJs = { format: 'cjs', outExtension: { '.js': '.cjs' }, banner: {} };
 
 /**
  * The production server, dist/server.cjs: CommonJS, because V8 can make the code cache of a
@@ -89,24 +94,22 @@ const mysqlDriverFile = {
  */
 export const serverBundleOptions = {
   ...bundleOptions,
-  format: 'cjs',
-  outExtension: { '.js': '.cjs' },
-  banner: {},
-  external: bundleOptions.external.filter((name) => name !== 'mysql2'),
+  ...commonJs,
+  external: withoutMysql2,
   // Not requireBuiltins: CommonJS output requires built-ins anyway, with no ES module facade.
   plugins: [mysqlDriverFile],
-  // In CommonJS import.meta is empty. Its one reader here (src/lazy-schema-compilers.ts) takes the
-  // bundle's own `require` instead; without this define, that file is the only one esbuild warns
-  // about (empty-import-meta), so no dependency in the bundle needs a file URL either.
-  define: { 'import.meta.url': 'undefined' },
+  // import.meta is empty in CommonJS: its URL is the bundle file's (esbuild warns about any other use).
+  // "use strict" first: a banner goes before esbuild's own, which would then no longer count.
+  banner: { js: `"use strict";var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
+  define: { 'import.meta.url': '__importMetaUrl' },
 };
 
 /** dist/mysql2.cjs (above). */
 export const mysqlDriverBundleOptions = {
-  ...serverBundleOptions,
+  ...bundleOptions,
+  ...commonJs,
   external: [],
   plugins: [],
-  define: {},
   sourcemap: false,
-  entryPoints: { [MYSQL_DRIVER_FILE.replace(/\.cjs$/, '')]: 'mysql2' },
+  entryPoints: { mysql2: 'mysql2' },
 };

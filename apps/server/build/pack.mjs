@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleOptions } from './esbuild-options.mjs';
+import { serverBundleOptions } from './esbuild-options.mjs';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, help: { type: 'boolean' } } });
 if (values.help || !values.out) {
@@ -85,13 +85,11 @@ function copyPackage(name, fromDir, targetModules, optional) {
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 cpSync(join(serverDir, 'dist'), join(out, 'dist'), { recursive: true });
-// What any bundle leaves out: the server's own list, plus mysql2 for the migration CLI (the server
-// has its own copy of the driver, dist/mysql2.cjs).
-for (const external of bundleOptions.external) copyPackage(external, serverDir, join(out, 'node_modules'), false);
+for (const external of serverBundleOptions.external) copyPackage(external, serverDir, join(out, 'node_modules'), false);
 
 const server = readJson(join(serverDir, 'package.json'));
 const root = readJson(join(serverDir, '../../package.json'));
-const dependencies = Object.fromEntries(bundleOptions.external.map((name) => [name, placed.get(name)]));
+const dependencies = Object.fromEntries(serverBundleOptions.external.map((name) => [name, placed.get(name)]));
 writeFileSync(
   join(out, 'package.json'),
   `${JSON.stringify({ name: server.name, version: server.version, private: true, type: 'module', engines: root.engines, dependencies }, null, 2)}\n`,

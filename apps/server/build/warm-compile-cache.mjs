@@ -1,6 +1,6 @@
 // `node build/warm-compile-cache.mjs <dist>`: makes <dist>/.compile-cache, Node's compile cache for
 // the server's bundles (server.cjs, and mysql2.cjs, the driver it loads on its first MySQL
-// connection), hold the code of every function a start runs. Run by bundle.mjs, and by the
+// connection), hold the code of every function a start runs. Run by `npm run build`, and by the
 // container image and the SCF package with the Node.js (and, for the image, the user) that will run
 // the server: the cache is only valid for the release that made it, and Node keeps it per user id.
 //
@@ -9,8 +9,10 @@
 // (Fastify's set-up, the routes, the first requests) are compiled lazily afterwards and were compiled
 // again by every start. V8 can make the cache of a CommonJS module after it ran, though: compile the
 // same source again in the same process and V8 hands back the functions it already compiled. So:
-//   1. a start with Node's compile cache on (`main.mjs --warm-up`) makes Node's own cache files for
-//      the bundles, which say where Node looks for them and how they are labelled;
+//   0. a scratch SQLite database is migrated (dist/migrate.mjs: the migrations stay out of the
+//      server's bundle) for the warm-up to sign in to;
+//   1. a start with Node's compile cache on (`main.mjs --warm-up <database>`) makes Node's own cache
+//      files for the bundles, which say where Node looks for them and how they are labelled;
 //   2. here, server.cjs is compiled as Node's CommonJS loader compiles a module, and so is every
 //      bundle of dist/ it requires; its warm-up runs (src/warm-up.ts); then each is compiled again,
 //      this time asking V8 for the code cache;
@@ -20,21 +22,13 @@
 // At run time nothing here is involved: dist/main.mjs turns on Node's compile cache, and Node reads
 // the files.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import vm from 'node:vm';
 import { crc32 } from 'node:zlib';
-
-// Node's compile cache file: five little-endian 32-bit words, then V8's cache.
-const HEADER_BYTES = 20;
-const CODE_SIZE = 4; // the source's length in UTF-8 bytes
-const CACHE_SIZE = 8;
-const CODE_HASH = 12; // CRC-32 of the source
-const CACHE_HASH = 16; // CRC-32 of the cache
-
-// The parameters Node's CommonJS loader compiles a module's source with.
-const COMMONJS_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname'];
+import { acceptedIn, CACHE_HASH, CACHE_SIZE, cacheFileFor, COMMONJS_PARAMETERS, HEADER_BYTES } from './compile-cache-file.mjs';
 
 const distArg = process.argv[2];
 if (!distArg || distArg === '--help') {
@@ -49,37 +43,24 @@ const cacheDir = join(dist, '.compile-cache');
 const { NODE_COMPILE_CACHE, NODE_DISABLE_COMPILE_CACHE, NODE_OPTIONS, ...plainEnv } = process.env;
 const WARM_UP_DEADLINE_MS = 120_000;
 
-/** A warm-up start of the built server, as `node dist/main.mjs` runs (its compile cache on); its stderr. */
-function startWithCache(env = {}) {
-  const run = spawnSync(process.execPath, [join(dist, 'main.mjs'), '--warm-up'], {
+const scratch = mkdtempSync(join(tmpdir(), 'warm-up-'));
+const databaseUrl = `sqlite:${join(scratch, 'warm-up.sqlite')}`;
+process.once('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
+/** `node <dist>/<script> ...args` with the plain environment; its stderr. */
+function run(script, args, env = {}) {
+  const child = spawnSync(process.execPath, [join(dist, script), ...args], {
     env: { ...plainEnv, ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: WARM_UP_DEADLINE_MS,
   });
-  if (run.status !== 0) throw new Error(`the warm-up start failed (${run.error?.message ?? `exit ${run.status}`}):\n${run.stderr}`);
-  return run.stderr;
+  if (child.status !== 0) throw new Error(`${script} failed (${child.error?.message ?? `exit ${child.status}`}):\n${child.stderr}`);
+  return child.stderr;
 }
 
-/** Node's debug line for a module whose cache it took, as NODE_DEBUG_NATIVE=COMPILE_CACHE prints it. */
-function acceptedIn(log, file) {
-  return log.includes(`V8 code cache for CommonJS ${file} was accepted`);
-}
-
-/** Node's cache file for `source`: the one whose header names its size and checksum. */
-function nodeCacheFileFor(source) {
-  const size = source.length;
-  const hash = crc32(source);
-  const files = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
-  for (const entry of files) {
-    const path = join(entry.parentPath, entry.name);
-    const header = readFileSync(path).subarray(0, HEADER_BYTES);
-    if (header.length === HEADER_BYTES && header.readUInt32LE(CODE_SIZE) === size && header.readUInt32LE(CODE_HASH) === hash) {
-      return { path, header: Buffer.from(header) };
-    }
-  }
-  return null;
-}
+/** A warm-up start of the built server, as `node dist/main.mjs` runs (its compile cache on); its stderr. */
+const startWithCache = (env) => run('main.mjs', ['--warm-up', databaseUrl], env);
 
 /**
  * Runs the server's warm-up in this process, each bundle of dist/ compiled as Node's CommonJS loader
@@ -111,7 +92,7 @@ async function cachesAfterWarmUp() {
     module.loaded = true;
     return module.exports;
   }
-  process.argv.push('--warm-up');
+  process.argv.push('--warm-up', databaseUrl);
   let deadline;
   await Promise.race([
     load(bundle).started,
@@ -134,6 +115,7 @@ process.on('warning', (warning) => {
 const started = performance.now();
 // Emptied, not removed: the container image gives the server's user this folder, not dist/.
 for (const entry of existsSync(cacheDir) ? readdirSync(cacheDir) : []) rmSync(join(cacheDir, entry), { recursive: true, force: true });
+run('migrate.mjs', ['up'], { DATABASE_URL: databaseUrl });
 startWithCache();
 const caches = await cachesAfterWarmUp();
 const outcomes = new Map(); // bundle path -> what its cache became
@@ -141,12 +123,12 @@ const fallbacks = [];
 const nodeOwn = new Map(); // bundle path -> Node's file and its own contents, put back if ours is refused
 for (const [file, cache] of caches) {
   const name = basename(file);
-  const nodeFile = nodeCacheFileFor(readFileSync(file));
+  const nodeFile = cacheFileFor(cacheDir, readFileSync(file));
   if (!nodeFile) {
     fallbacks.push(`${name}: Node's cache file not recognised (another cache format?), Node's own kept`);
     continue;
   }
-  const own = readFileSync(nodeFile.path);
+  const own = Buffer.concat([nodeFile.header, nodeFile.cache]);
   nodeOwn.set(file, { path: nodeFile.path, own });
   const header = nodeFile.header;
   header.writeUInt32LE(cache.length, CACHE_SIZE);

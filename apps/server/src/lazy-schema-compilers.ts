@@ -9,9 +9,7 @@ import { createRequire } from 'node:module';
 type CompilerFactory = (externalSchemas: unknown, options: unknown) => unknown;
 type Selector = () => CompilerFactory;
 
-// The production bundle is CommonJS, with a `require` of its own; under tsx and Vitest this is an
-// ES module, which makes one (the bundle defines import.meta.url away: esbuild-options.mjs).
-const load: NodeJS.Require = typeof require === 'function' ? require : createRequire(import.meta.url);
+const load = createRequire(import.meta.url);
 
 function lazily(moduleName: string): CompilerFactory {
   let factory: CompilerFactory | undefined;

@@ -4,6 +4,7 @@ export { requiresSession } from './trpc';
 export type { OpenApiOperationMeta, ProcedureMeta } from './meta';
 export { createServices, type Services, type ServicesConfig } from './services';
 export type { AuthServices } from './modules/auth/auth-services';
+export { login } from './modules/auth/auth.service';
 export type { Session } from './modules/auth/session';
 export { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limits';
 export { systemClock, type Clock } from './clock';

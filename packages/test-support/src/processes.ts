@@ -17,13 +17,19 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Until `probe` says yes (a throw is a no); fails at once when `child` exits meanwhile. */
-export async function waitUntil(what: string, probe: () => Promise<boolean>, child?: ChildProcess, timeoutMs = 20_000): Promise<void> {
+/** Until `probe` says yes (a throw is a no), asked every `intervalMs`; fails at once when `child` exits meanwhile. */
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  child?: ChildProcess,
+  timeoutMs = 20_000,
+  intervalMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe().catch(() => false))) {
     const exit = child ? (child.exitCode ?? child.signalCode) : null;
     if (exit !== null) throw new Error(`${what} exited (${exit})`);
     if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs} ms`);
-    await sleep(50);
+    await sleep(intervalMs);
   }
 }

@@ -213,7 +213,7 @@ export class WeChatClient {
         throw transportErrorOf(endpoint, error);
       }
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, answer.status);
-      if (answer.status < 200 || answer.status > 299) throw new WeChatTransportError(endpoint, 'http', `HTTP ${answer.status}`);
+      if (!answer.ok) throw new WeChatTransportError(endpoint, 'http', `HTTP ${answer.status}`);
       let parsed: unknown;
       try {
         parsed = JSON.parse(answer.body);

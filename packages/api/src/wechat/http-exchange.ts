@@ -13,6 +13,8 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 export interface HttpAnswer {
   status: number;
+  /** A 2xx status. */
+  ok: boolean;
   /** Node's headers object: lower-case names. */
   headers: IncomingHttpHeaders;
   body: string;
@@ -34,15 +36,11 @@ interface HttpExchange {
  */
 const IDLE_CONNECTION_MS = 4_000;
 
-// Shared by every client of the process; made on the first exchange, not by every start.
-let agents: Record<'http:' | 'https:', HttpAgent> | undefined;
-function agentFor(protocol: 'http:' | 'https:'): HttpAgent {
-  agents ??= {
-    'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
-    'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
-  };
-  return agents[protocol];
-}
+// Shared by every client of the process.
+const agents = {
+  'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
+  'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
+};
 
 /** Sent with every exchange: who calls, and that the answer must not be compressed (nothing here decompresses). */
 const BASE_HEADERS = { 'user-agent': 'wechat-miniprogram-foundation (node)', 'accept-encoding': 'identity' };
@@ -68,7 +66,7 @@ export function exchange(url: URL, { method, headers, body, timeoutMs }: HttpExc
       url,
       {
         method,
-        agent: agentFor(url.protocol as 'http:' | 'https:'),
+        agent: agents[url.protocol as 'http:' | 'https:'],
         headers:
           body === undefined ? { ...BASE_HEADERS, ...headers } : { ...BASE_HEADERS, ...headers, 'content-length': Buffer.byteLength(body) },
       },
@@ -84,7 +82,8 @@ export function exchange(url: URL, { method, headers, body, timeoutMs }: HttpExc
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
+          const status = response.statusCode ?? 0;
+          resolve({ status, ok: status >= 200 && status <= 299, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
         });
         // The connection broke during the body: the request reached the server.
         response.on('error', (error) => {

@@ -16,7 +16,7 @@ export async function startTestMock(options: Partial<MockOptions> = {}): Promise
  * reset after each test (unless `reset: false`), closed after them. The handle answers with the
  * running mock's url and world once the mock has started (in the tests and in later hooks).
  */
-export function useTestMock(options: Partial<MockOptions> & { reset?: boolean } = {}): RunningWeChatMock {
+export function useTestMock(options: Partial<MockOptions> & { reset?: boolean } = {}): Pick<RunningWeChatMock, 'url' | 'world'> {
   const { reset = true, ...mockOptions } = options;
   let running: RunningWeChatMock | undefined;
   const started = (): RunningWeChatMock => {
@@ -38,12 +38,11 @@ export function useTestMock(options: Partial<MockOptions> & { reset?: boolean } 
     get world() {
       return started().world;
     },
-    close: () => started().close(),
   };
 }
 
 export function createTestWeChatClient(
-  mock: RunningWeChatMock,
+  mock: Pick<RunningWeChatMock, 'url'>,
   options: Partial<WeChatClientOptions> & { logs?: LogCapture; tokenStore?: AccessTokenStore } = {},
 ): WeChatClient {
   const { logs, ...rest } = options;

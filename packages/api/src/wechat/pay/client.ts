@@ -155,7 +155,7 @@ export class WeChatPayClient {
       throw transportErrorOf(endpoint, error);
     }
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, answer.status);
-    if (answer.status < 200 || answer.status > 299) {
+    if (!answer.ok) {
       let code = 'HTTP_ERROR';
       let message = '';
       try {
