@@ -28,7 +28,7 @@ export function numberArg(name, fallback) {
   return value === undefined ? fallback : Number(value);
 }
 
-/** The load of http-load.mjs and notify.mjs: `--seconds` per wrk run, `--rounds`, wrk's `--connections` and `--threads`. */
+/** The load of the scripts that drive wrk (http-load, notify, tracing, ab): `--seconds` per wrk run, `--rounds`, wrk's `--connections` and `--threads`. */
 export function loadArgs() {
   return {
     seconds: numberArg('seconds', 5),
