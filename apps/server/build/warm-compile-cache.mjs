@@ -115,7 +115,9 @@ process.on('warning', (warning) => {
 const started = performance.now();
 // Emptied, not removed: the container image gives the server's user this folder, not dist/.
 for (const entry of existsSync(cacheDir) ? readdirSync(cacheDir) : []) rmSync(join(cacheDir, entry), { recursive: true, force: true });
-run('migrate.mjs', ['up'], { DATABASE_URL: databaseUrl });
+// Not as production (as in the image): the CLI would ask for the server's secrets, which a scratch
+// database does not need.
+run('migrate.mjs', ['up'], { DATABASE_URL: databaseUrl, NODE_ENV: 'development' });
 startWithCache();
 const caches = await cachesAfterWarmUp();
 const outcomes = new Map(); // bundle path -> what its cache became
