@@ -28,18 +28,21 @@ export interface AuthSessionsTable {
   expires_at: Date;
   revoked_at: Date | null;
   revoked_reason: string | null;
+  /** SHA-256 of the session's current refresh token (null only for sessions revoked before migration 0007). */
+  refresh_token_hash: string | null;
 }
 export type AuthSessionRow = Selectable<AuthSessionsTable>;
 
-export interface RefreshTokensTable {
+/** Refresh tokens already rotated away: presenting one again is reuse (auth.service.ts). */
+export interface UsedRefreshTokensTable {
   id: Generated<number>;
   session_id: string;
   token_hash: string;
-  created_at: Date;
+  /** When it would have expired had it not been rotated. */
   expires_at: Date;
-  rotated_at: Date | null;
+  rotated_at: Date;
 }
-export type RefreshTokenRow = Selectable<RefreshTokensTable>;
+export type UsedRefreshTokenRow = Selectable<UsedRefreshTokensTable>;
 
 export interface ProductsTable {
   id: Generated<number>;
@@ -146,7 +149,7 @@ export type JobRow = Selectable<JobsTable>;
 export interface Database {
   users: UsersTable;
   auth_sessions: AuthSessionsTable;
-  refresh_tokens: RefreshTokensTable;
+  used_refresh_tokens: UsedRefreshTokensTable;
   products: ProductsTable;
   orders: OrdersTable;
   order_items: OrderItemsTable;

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Generated } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isUniqueViolation } from '../../src/db/dialect';
 import { migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrate';
@@ -35,6 +35,63 @@ describe.each(dialects)('migrations on %s', (_dialect, create) => {
 
     // And up again after a full revert: down() left nothing behind.
     expect(await migrateToLatest(db)).toEqual(allMigrations);
+  });
+
+  it("0007 moves each session's current refresh token onto it, keeps the rotated ones as used, and back", async () => {
+    testDb = await create({ migrate: false });
+    await migrateToLatest(testDb.db);
+    expect(await migrateDown(testDb.db)).toBe('2026_12_01_0007_refresh_token_on_session');
+    // The tables as they were before 0007.
+    const before = testDb.db.withTables<{
+      refresh_tokens: {
+        id: Generated<number>;
+        session_id: string;
+        token_hash: string;
+        created_at: Date;
+        expires_at: Date;
+        rotated_at: Date | null;
+      };
+    }>();
+    const at = new Date('2026-11-30T08:00:00.000Z');
+    const later = new Date('2026-12-30T08:00:00.000Z');
+    await before.insertInto('users').values({ openid: 'o-migrated', unionid: null, created_at: at, updated_at: at }).execute();
+    const { id: userId } = await before.selectFrom('users').select('id').where('openid', '=', 'o-migrated').executeTakeFirstOrThrow();
+    const session = { user_id: userId, session_key_ciphertext: 'c', created_at: at, expires_at: later, revoked_reason: null };
+    await before
+      .insertInto('auth_sessions')
+      .values([
+        { ...session, id: 's-live', revoked_at: null },
+        { ...session, id: 's-revoked', revoked_at: at },
+      ])
+      .execute();
+    await before
+      .insertInto('refresh_tokens')
+      .values([
+        { session_id: 's-live', token_hash: 'a'.repeat(64), created_at: at, expires_at: later, rotated_at: at },
+        { session_id: 's-live', token_hash: 'b'.repeat(64), created_at: at, expires_at: later, rotated_at: null },
+        { session_id: 's-revoked', token_hash: 'c'.repeat(64), created_at: at, expires_at: later, rotated_at: at },
+      ])
+      .execute();
+
+    expect(await migrateToLatest(testDb.db)).toEqual(['2026_12_01_0007_refresh_token_on_session']);
+    const sessions = await testDb.db.selectFrom('auth_sessions').select(['id', 'refresh_token_hash']).orderBy('id').execute();
+    expect(sessions).toEqual([
+      { id: 's-live', refresh_token_hash: 'b'.repeat(64) },
+      { id: 's-revoked', refresh_token_hash: null },
+    ]);
+    const used = await testDb.db.selectFrom('used_refresh_tokens').select(['session_id', 'token_hash']).orderBy('token_hash').execute();
+    expect(used).toEqual([
+      { session_id: 's-live', token_hash: 'a'.repeat(64) },
+      { session_id: 's-revoked', token_hash: 'c'.repeat(64) },
+    ]);
+
+    expect(await migrateDown(testDb.db)).toBe('2026_12_01_0007_refresh_token_on_session');
+    const restored = await before.selectFrom('refresh_tokens').select(['token_hash', 'rotated_at']).orderBy('token_hash').execute();
+    expect(restored.map((row) => [row.token_hash[0], row.rotated_at === null])).toEqual([
+      ['a', false],
+      ['b', true],
+      ['c', false],
+    ]);
   });
 
   it('round-trips dates with milliseconds in UTC, emoji text, and rejects a duplicate openid', async () => {

@@ -6,10 +6,11 @@ import { SignJWT } from 'jose';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createContextInner } from '../../src/context';
+import { insertUser } from '../../src/modules/user/user.repository';
 import type { Services } from '../../src/services';
 import { AppError } from '../../src/errors';
 import { appCodeOf } from '../support/errors';
-import { sessionKeyOf } from '../../src/modules/auth/auth.service';
+import { hashRefreshToken, sessionKeyOf } from '../../src/modules/auth/auth.service';
 import { createCaller } from '../../src/root';
 import type { RunningWeChatMock } from '@app/wechat-mock';
 import { createMysqlTestDatabase, type TestDatabase } from '../support/databases';
@@ -72,6 +73,18 @@ describe('auth.login', () => {
     expect(sessions).toHaveLength(2);
   });
 
+  it('writes the unionid WeChat now gives a known user who had none, with the session', async () => {
+    const openid = mock.world.openidOf('late-union');
+    const known = await insertUser(testDb.db, { openid, unionid: null }, clock.now());
+    const signedIn = await signIn('late-union');
+    expect(signedIn.isNewUser).toBe(false);
+    expect(signedIn.user.id).toBe(known.id);
+    const row = await testDb.db.selectFrom('users').select('unionid').where('id', '=', known.id).executeTakeFirstOrThrow();
+    expect(row.unionid).toBe(mock.world.unionidOf('late-union'));
+    const sessions = await testDb.db.selectFrom('auth_sessions').select('id').where('user_id', '=', known.id).execute();
+    expect(sessions).toHaveLength(1);
+  });
+
   it('gives two simultaneous first sign-ins of one user the same account', async () => {
     const [a, b] = await Promise.all([signIn('twin'), signIn('twin')]);
     expect(a.user.id).toBe(b.user.id);
@@ -100,9 +113,9 @@ describe('auth.login', () => {
     const stored = await testDb.db.selectFrom('auth_sessions').selectAll().where('id', '=', session.sessionId).executeTakeFirstOrThrow();
     expect(stored.session_key_ciphertext).not.toContain(sessionKey);
     expect(await sessionKeyOf(services, { userId: session.userId, sessionId: session.sessionId })).toBe(sessionKey);
-    // Stored refresh tokens are hashes, not the tokens.
-    const tokens = await testDb.db.selectFrom('refresh_tokens').select('token_hash').where('session_id', '=', session.sessionId).execute();
-    expect(tokens.map((t) => t.token_hash)).not.toContain(result.refreshToken);
+    // The session holds a hash of its refresh token, not the token.
+    expect(stored.refresh_token_hash).toBe(hashRefreshToken(result.refreshToken));
+    expect(JSON.stringify(stored)).not.toContain(result.refreshToken);
   });
 
   it('maps each WeChat failure to its code and writes nothing', async () => {

@@ -9,6 +9,7 @@ import * as createShop from './2026_11_30_0003_create_shop';
 import * as createPayments from './2026_12_01_0004_create_payments';
 import * as createJobs from './2026_12_01_0005_create_jobs';
 import * as createRefunds from './2026_12_01_0006_create_refunds';
+import * as refreshTokenOnSession from './2026_12_01_0007_refresh_token_on_session';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_0001_create_users': createUsers,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0004_create_payments': createPayments,
   '2026_12_01_0005_create_jobs': createJobs,
   '2026_12_01_0006_create_refunds': createRefunds,
+  '2026_12_01_0007_refresh_token_on_session': refreshTokenOnSession,
 };

@@ -1,8 +1,9 @@
 /**
- * Sessions and refresh tokens. Plain functions taking the database or a transaction first.
+ * Sessions, which hold their current refresh token's hash, and the refresh tokens rotated away.
+ * Plain functions taking the database or a transaction first.
  */
-import type { Kysely } from 'kysely';
-import type { AuthSessionRow, Database, RefreshTokenRow } from '../../db/schema';
+import type { Insertable, Kysely } from 'kysely';
+import type { AuthSessionRow, Database, UsedRefreshTokenRow, UsedRefreshTokensTable } from '../../db/schema';
 
 type Db = Kysely<Database>;
 
@@ -12,10 +13,6 @@ export async function insertSession(db: Db, session: AuthSessionRow): Promise<vo
 
 export async function findSession(db: Db, id: string): Promise<AuthSessionRow | undefined> {
   return db.selectFrom('auth_sessions').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-export async function extendSession(db: Db, id: string, expiresAt: Date): Promise<void> {
-  await db.updateTable('auth_sessions').set({ expires_at: expiresAt }).where('id', '=', id).execute();
 }
 
 /** Revokes a live session; returns false when it was already revoked (or does not exist). */
@@ -34,27 +31,32 @@ export async function findSessionsRevokedSince(db: Db, since: Date): Promise<str
   return rows.map((row) => row.id);
 }
 
-export async function insertRefreshToken(
+/** The live or revoked session whose current refresh token has this hash. */
+export async function findSessionByRefreshTokenHash(db: Db, tokenHash: string): Promise<AuthSessionRow | undefined> {
+  return db.selectFrom('auth_sessions').selectAll().where('refresh_token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/**
+ * Gives the session a new current refresh token (and its expiry) in place of `fromHash`; false when
+ * `fromHash` is no longer its current one: another request rotated it first (a race, or a replay).
+ */
+export async function rotateRefreshToken(
   db: Db,
-  token: { session_id: string; token_hash: string; created_at: Date; expires_at: Date },
-): Promise<void> {
-  await db
-    .insertInto('refresh_tokens')
-    .values({ ...token, rotated_at: null })
-    .execute();
-}
-
-export async function findRefreshTokenByHash(db: Db, tokenHash: string): Promise<RefreshTokenRow | undefined> {
-  return db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-}
-
-/** Marks a token used; false when another request rotated it first (a race, or a replay). */
-export async function markRefreshTokenRotated(db: Db, id: number, now: Date): Promise<boolean> {
+  rotation: { sessionId: string; fromHash: string; toHash: string; expiresAt: Date },
+): Promise<boolean> {
   const result = await db
-    .updateTable('refresh_tokens')
-    .set({ rotated_at: now })
-    .where('id', '=', id)
-    .where('rotated_at', 'is', null)
+    .updateTable('auth_sessions')
+    .set({ refresh_token_hash: rotation.toHash, expires_at: rotation.expiresAt })
+    .where('id', '=', rotation.sessionId)
+    .where('refresh_token_hash', '=', rotation.fromHash)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+export async function insertUsedRefreshToken(db: Db, token: Insertable<UsedRefreshTokensTable>): Promise<void> {
+  await db.insertInto('used_refresh_tokens').values(token).execute();
+}
+
+export async function findUsedRefreshToken(db: Db, tokenHash: string): Promise<UsedRefreshTokenRow | undefined> {
+  return db.selectFrom('used_refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
