@@ -76,6 +76,8 @@ const ratio = (value, digits = 2) => (finite(value) ? `${value.toFixed(digits)}�
 const met = (value, ok) => (finite(value) ? (ok(value) ? 'yes' : 'no') : '–');
 // Targets get three digits: 0.897× printed as 0.90× would read as met.
 const exact = (value) => ratio(value, 3);
+// A whole number of µs; '–' for a comparison whose pairs all failed (NaN, written to JSON as null).
+const whole = (value) => (finite(value) ? value.toFixed(0) : '–');
 const pairedLine = (p) =>
   `- user.me against ${p.against}: CPU per request ${ratio(p.cpuRatio)} (pairs ${rangeText(p.cpuRange)}×), req/s ${ratio(p.rpsRatio)}, median of ${p.pairs} pairs${p.starved ? ` (${p.starved} starved by the machine left out)` : ''}${p.failed ? ` (${p.failed} failed or with non-2xx answers left out)` : ''}`;
 
@@ -177,7 +179,7 @@ const lines = [
   '| --- | --- | --- | --- | --- | --- | --- |',
   ...tracing.comparisons.map(
     (row) =>
-      `| ${row.path === 'me' ? 'user.me' : 'auth.login'} | ${row.a} | ${row.b} | ${row.cpuA.toFixed(0)} | ${row.cpuB.toFixed(0)} | ${exact(row.ratio)} | ${row.kept}${row.leftOut ? ` (${row.leftOut} left out)` : ''} (${rangeText(row.range)}) |`,
+      `| ${row.path === 'me' ? 'user.me' : 'auth.login'} | ${row.a} | ${row.b} | ${whole(row.cpuA)} | ${whole(row.cpuB)} | ${exact(row.ratio)} | ${row.kept}${row.leftOut ? ` (${row.leftOut} left out)` : ''} (${rangeText(row.range)}) |`,
   ),
   '',
   'none: no tracing code; off: tracing off (the default: no exporter set); unsampled: on, the sampler keeping nothing (always_off); tenth: on, 10 % sampled (traceidratio 0.1); all: on, every request sampled (always_on).',

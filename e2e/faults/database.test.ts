@@ -20,7 +20,7 @@ afterAll(() => stack.close());
 
 it('keeps every acknowledged write through a crash of the database, and answers the outage with coded 503s', async () => {
   const acknowledged: string[] = [];
-  // Each request is a sign-in: a user, a session and a refresh token written in one transaction.
+  // Each request is a first sign-in: a user and its session (holding the refresh token) written in one transaction.
   const load = new Load(6, async (worker, sequence) => {
     const answer = await call(server, 'auth.login', { input: { code: stack.mock.world.issueLoginCode(`writer-${worker}-${sequence}`) } });
     if (answer.code === 'ok') acknowledged.push(sessionOf(answer.data).sessionId);

@@ -37,6 +37,11 @@ export async function migrateToLatest(db: AnyKysely): Promise<string[]> {
   return unwrap(await migratorFor(db).migrateToLatest());
 }
 
+/** Migrates up or down to the named migration (it stays applied); returns the names run. */
+export async function migrateTo(db: AnyKysely, name: string): Promise<string[]> {
+  return unwrap(await migratorFor(db).migrateTo(name));
+}
+
 /** Reverts the most recent migration; returns its name, or null when none was applied. */
 export async function migrateDown(db: AnyKysely): Promise<string | null> {
   return unwrap(await migratorFor(db).migrateDown())[0] ?? null;

@@ -28,21 +28,25 @@ export interface AuthSessionsTable {
   expires_at: Date;
   revoked_at: Date | null;
   revoked_reason: string | null;
-  /** SHA-256 of the session's current refresh token (null only for sessions revoked before migration 0007). */
+  /**
+   * SHA-256 of the session's current refresh token, and when it was issued. Null for a session a
+   * version before migration 0007 wrote: its current token is a row of refresh_tokens.
+   */
   refresh_token_hash: string | null;
+  refresh_token_created_at: Date | null;
 }
 export type AuthSessionRow = Selectable<AuthSessionsTable>;
 
-/** Refresh tokens already rotated away: presenting one again is reuse (auth.service.ts). */
-export interface UsedRefreshTokensTable {
+/** Refresh tokens rotated away (presenting one again is reuse), and those issued before migration 0007. */
+export interface RefreshTokensTable {
   id: Generated<number>;
   session_id: string;
   token_hash: string;
-  /** When it would have expired had it not been rotated. */
+  created_at: Date;
   expires_at: Date;
-  rotated_at: Date;
+  rotated_at: Date | null;
 }
-export type UsedRefreshTokenRow = Selectable<UsedRefreshTokensTable>;
+export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 
 export interface ProductsTable {
   id: Generated<number>;
@@ -149,7 +153,7 @@ export type JobRow = Selectable<JobsTable>;
 export interface Database {
   users: UsersTable;
   auth_sessions: AuthSessionsTable;
-  used_refresh_tokens: UsedRefreshTokensTable;
+  refresh_tokens: RefreshTokensTable;
   products: ProductsTable;
   orders: OrdersTable;
   order_items: OrderItemsTable;

@@ -1,7 +1,7 @@
-import { sql, type Generated } from 'kysely';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isUniqueViolation } from '../../src/db/dialect';
-import { migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrate';
+import { migrateDown, migrateTo, migrateToLatest, migrationStatus } from '../../src/db/migrate';
 import { migrations } from '../../src/db/migrations';
 import { dialects, type TestDatabase } from '../support/databases';
 
@@ -37,61 +37,53 @@ describe.each(dialects)('migrations on %s', (_dialect, create) => {
     expect(await migrateToLatest(db)).toEqual(allMigrations);
   });
 
-  it("0007 moves each session's current refresh token onto it, keeps the rotated ones as used, and back", async () => {
+  it("0007 adds the session's refresh token beside refresh_tokens; its down puts the sessions' tokens there", async () => {
     testDb = await create({ migrate: false });
-    await migrateToLatest(testDb.db);
-    expect(await migrateDown(testDb.db)).toBe('2026_12_01_0007_refresh_token_on_session');
-    // The tables as they were before 0007.
-    const before = testDb.db.withTables<{
-      refresh_tokens: {
-        id: Generated<number>;
-        session_id: string;
-        token_hash: string;
-        created_at: Date;
-        expires_at: Date;
-        rotated_at: Date | null;
-      };
-    }>();
+    const { db } = testDb;
+    await migrateTo(db, '2026_12_01_0006_create_refunds');
     const at = new Date('2026-11-30T08:00:00.000Z');
     const later = new Date('2026-12-30T08:00:00.000Z');
-    await before.insertInto('users').values({ openid: 'o-migrated', unionid: null, created_at: at, updated_at: at }).execute();
-    const { id: userId } = await before.selectFrom('users').select('id').where('openid', '=', 'o-migrated').executeTakeFirstOrThrow();
-    const session = { user_id: userId, session_key_ciphertext: 'c', created_at: at, expires_at: later, revoked_reason: null };
-    await before
+    await db.insertInto('users').values({ openid: 'o-migrated', unionid: null, created_at: at, updated_at: at }).execute();
+    const { id: userId } = await db.selectFrom('users').select('id').where('openid', '=', 'o-migrated').executeTakeFirstOrThrow();
+    const session = {
+      user_id: userId,
+      session_key_ciphertext: 'c',
+      created_at: at,
+      expires_at: later,
+      revoked_at: null,
+      revoked_reason: null,
+    };
+    // A session and its current token as a version before 0007 writes them.
+    await db
       .insertInto('auth_sessions')
-      .values([
-        { ...session, id: 's-live', revoked_at: null },
-        { ...session, id: 's-revoked', revoked_at: at },
-      ])
+      .values({ ...session, id: 's-before' })
       .execute();
-    await before
+    await db
       .insertInto('refresh_tokens')
-      .values([
-        { session_id: 's-live', token_hash: 'a'.repeat(64), created_at: at, expires_at: later, rotated_at: at },
-        { session_id: 's-live', token_hash: 'b'.repeat(64), created_at: at, expires_at: later, rotated_at: null },
-        { session_id: 's-revoked', token_hash: 'c'.repeat(64), created_at: at, expires_at: later, rotated_at: at },
-      ])
+      .values({ session_id: 's-before', token_hash: 'b'.repeat(64), created_at: at, expires_at: later, rotated_at: null })
       .execute();
 
-    expect(await migrateToLatest(testDb.db)).toEqual(['2026_12_01_0007_refresh_token_on_session']);
-    const sessions = await testDb.db.selectFrom('auth_sessions').select(['id', 'refresh_token_hash']).orderBy('id').execute();
-    expect(sessions).toEqual([
-      { id: 's-live', refresh_token_hash: 'b'.repeat(64) },
-      { id: 's-revoked', refresh_token_hash: null },
-    ]);
-    const used = await testDb.db.selectFrom('used_refresh_tokens').select(['session_id', 'token_hash']).orderBy('token_hash').execute();
-    expect(used).toEqual([
-      { session_id: 's-live', token_hash: 'a'.repeat(64) },
-      { session_id: 's-revoked', token_hash: 'c'.repeat(64) },
+    expect(await migrateTo(db, '2026_12_01_0007_refresh_token_on_session')).toEqual(['2026_12_01_0007_refresh_token_on_session']);
+    // Nothing moved: the version before still finds its token where it wrote it.
+    expect(await db.selectFrom('refresh_tokens').select('token_hash').execute()).toEqual([{ token_hash: 'b'.repeat(64) }]);
+    await db
+      .insertInto('auth_sessions')
+      .values({ ...session, id: 's-after', refresh_token_hash: 'a'.repeat(64), refresh_token_created_at: at })
+      .execute();
+    const bySession = await db.selectFrom('auth_sessions').select(['id', 'refresh_token_hash']).orderBy('id').execute();
+    expect(bySession).toEqual([
+      { id: 's-after', refresh_token_hash: 'a'.repeat(64) },
+      { id: 's-before', refresh_token_hash: null },
     ]);
 
-    expect(await migrateDown(testDb.db)).toBe('2026_12_01_0007_refresh_token_on_session');
-    const restored = await before.selectFrom('refresh_tokens').select(['token_hash', 'rotated_at']).orderBy('token_hash').execute();
-    expect(restored.map((row) => [row.token_hash[0], row.rotated_at === null])).toEqual([
-      ['a', false],
-      ['b', true],
-      ['c', false],
+    expect(await migrateTo(db, '2026_12_01_0006_create_refunds')).toEqual(['2026_12_01_0007_refresh_token_on_session']);
+    const restored = await db.selectFrom('refresh_tokens').selectAll().orderBy('token_hash').execute();
+    expect(restored.map((row) => [row.session_id, row.token_hash[0], row.created_at.toISOString(), row.rotated_at])).toEqual([
+      ['s-after', 'a', at.toISOString(), null],
+      ['s-before', 'b', at.toISOString(), null],
     ]);
+    const columns = (await db.introspection.getTables()).find((table) => table.name === 'auth_sessions')?.columns.map((c) => c.name);
+    expect(columns).not.toContain('refresh_token_hash');
   });
 
   it('round-trips dates with milliseconds in UTC, emoji text, and rejects a duplicate openid', async () => {

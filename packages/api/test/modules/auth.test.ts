@@ -172,6 +172,34 @@ describe('auth.refresh', () => {
     expect(await appCodeOf(client(bearer(login.accessToken)).user.me())).toBe('AUTH_SESSION_REVOKED');
   });
 
+  it('rotates a token a version before migration 0007 issued (a row of refresh_tokens), then treats it as rotated', async () => {
+    const login = await signIn('before-0007');
+    const { sessionId } = await services.auth.tokens.verify(login.accessToken);
+    // The session as that version wrote it: no token of its own, its current one in refresh_tokens.
+    const legacy = `legacy-${sessionId}`;
+    await testDb.db
+      .updateTable('auth_sessions')
+      .set({ refresh_token_hash: null, refresh_token_created_at: null })
+      .where('id', '=', sessionId)
+      .execute();
+    const { expires_at } = await testDb.db
+      .selectFrom('auth_sessions')
+      .select('expires_at')
+      .where('id', '=', sessionId)
+      .executeTakeFirstOrThrow();
+    await testDb.db
+      .insertInto('refresh_tokens')
+      .values({ session_id: sessionId, token_hash: hashRefreshToken(legacy), created_at: clock.now(), expires_at, rotated_at: null })
+      .execute();
+
+    const refreshed = await client().auth.refresh({ refreshToken: legacy });
+    expect((await client(bearer(refreshed.accessToken)).user.me()).id).toBe(login.user.id);
+    const session = await testDb.db.selectFrom('auth_sessions').selectAll().where('id', '=', sessionId).executeTakeFirstOrThrow();
+    expect(session.refresh_token_hash).toBe(hashRefreshToken(refreshed.refreshToken));
+    expect((await client().auth.refresh({ refreshToken: refreshed.refreshToken })).refreshToken).not.toBe(refreshed.refreshToken);
+    expect(await appCodeOf(client().auth.refresh({ refreshToken: legacy }))).toBe('AUTH_REFRESH_REUSED');
+  });
+
   it('lets only one of two concurrent refreshes with the same token win', async () => {
     const login = await signIn('racer');
     const results = await Promise.allSettled([

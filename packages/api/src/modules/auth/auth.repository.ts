@@ -1,9 +1,10 @@
 /**
- * Sessions, which hold their current refresh token's hash, and the refresh tokens rotated away.
+ * Sessions, which hold their current refresh token's hash, and the refresh tokens rotated away (with
+ * the still current ones a version before migration 0007 issued).
  * Plain functions taking the database or a transaction first.
  */
 import type { Insertable, Kysely } from 'kysely';
-import type { AuthSessionRow, Database, UsedRefreshTokenRow, UsedRefreshTokensTable } from '../../db/schema';
+import type { AuthSessionRow, Database, RefreshTokenRow, RefreshTokensTable } from '../../db/schema';
 
 type Db = Kysely<Database>;
 
@@ -31,32 +32,46 @@ export async function findSessionsRevokedSince(db: Db, since: Date): Promise<str
   return rows.map((row) => row.id);
 }
 
-/** The live or revoked session whose current refresh token has this hash. */
+/** The session (live or revoked) whose current refresh token has this hash. */
 export async function findSessionByRefreshTokenHash(db: Db, tokenHash: string): Promise<AuthSessionRow | undefined> {
   return db.selectFrom('auth_sessions').selectAll().where('refresh_token_hash', '=', tokenHash).executeTakeFirst();
 }
 
 /**
- * Gives the session a new current refresh token (and its expiry) in place of `fromHash`; false when
- * `fromHash` is no longer its current one: another request rotated it first (a race, or a replay).
+ * Gives the session a new current refresh token, which also sets when the session ends. With
+ * `replacing`, only while that is still its current one: false when another request rotated it
+ * first (a race, or a replay).
  */
-export async function rotateRefreshToken(
+export async function setSessionRefreshToken(
   db: Db,
-  rotation: { sessionId: string; fromHash: string; toHash: string; expiresAt: Date },
+  token: { sessionId: string; replacing?: string; hash: string; createdAt: Date; expiresAt: Date },
 ): Promise<boolean> {
-  const result = await db
+  let update = db
     .updateTable('auth_sessions')
-    .set({ refresh_token_hash: rotation.toHash, expires_at: rotation.expiresAt })
-    .where('id', '=', rotation.sessionId)
-    .where('refresh_token_hash', '=', rotation.fromHash)
-    .executeTakeFirst();
+    .set({ refresh_token_hash: token.hash, refresh_token_created_at: token.createdAt, expires_at: token.expiresAt })
+    .where('id', '=', token.sessionId);
+  if (token.replacing !== undefined) update = update.where('refresh_token_hash', '=', token.replacing);
+  const result = await update.executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
-export async function insertUsedRefreshToken(db: Db, token: Insertable<UsedRefreshTokensTable>): Promise<void> {
-  await db.insertInto('used_refresh_tokens').values(token).execute();
+/** A refresh token rotated away, kept so that presenting it again is recognised as reuse. */
+export async function insertRotatedRefreshToken(db: Db, token: Insertable<RefreshTokensTable> & { rotated_at: Date }): Promise<void> {
+  await db.insertInto('refresh_tokens').values(token).execute();
 }
 
-export async function findUsedRefreshToken(db: Db, tokenHash: string): Promise<UsedRefreshTokenRow | undefined> {
-  return db.selectFrom('used_refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+/** A token rotated away, or one still current that a version before migration 0007 issued. */
+export async function findRefreshTokenByHash(db: Db, tokenHash: string): Promise<RefreshTokenRow | undefined> {
+  return db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** Marks a token used; false when another request rotated it first (a race, or a replay). */
+export async function markRefreshTokenRotated(db: Db, id: number, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('refresh_tokens')
+    .set({ rotated_at: now })
+    .where('id', '=', id)
+    .where('rotated_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

@@ -4,8 +4,8 @@
  * login:   code → code2Session → user by openid (created on first sign-in) → a session holding
  *          the encrypted session_key and its refresh token's hash → access token (JWT) + refresh
  *          token (opaque).
- * refresh: the presented token (the session's current one) is rotated, and remembered as used;
- *          presenting a used one again revokes the session.
+ * refresh: the presented token (the session's current one) is rotated, and kept as rotated;
+ *          presenting a rotated one again revokes the session.
  * logout:  revokes the session; its access tokens stop working at once.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -20,13 +20,14 @@ import type { WeChatClient } from '../../wechat/client';
 import { findUserByOpenid, insertUser, updateUser } from '../user/user.repository';
 import { toPublicUser } from '../user/user.service';
 import {
+  findRefreshTokenByHash,
   findSession,
   findSessionByRefreshTokenHash,
-  findUsedRefreshToken,
+  insertRotatedRefreshToken,
   insertSession,
-  insertUsedRefreshToken,
+  markRefreshTokenRotated,
   revokeSession,
-  rotateRefreshToken,
+  setSessionRefreshToken,
 } from './auth.repository';
 import type { AuthServices } from './auth-services';
 import type { Session } from './session';
@@ -49,17 +50,18 @@ function newRefreshToken(): string {
 
 type Db = Kysely<Database>;
 
-/** Whether WeChat names a unionid the user's row does not hold yet (a sign-in writes it). */
-function unionidChanged(user: UserRow, unionid: string | null): unionid is string {
-  return unionid !== null && user.unionid !== unionid;
+/** The unionid a sign-in must write to the user's row: one WeChat names that the row lacks, else null. */
+function unionidToWrite(user: UserRow, unionid: string | null): string | null {
+  return unionid !== null && user.unionid !== unionid ? unionid : null;
 }
 
 /** Within the sign-in transaction: the user by openid, created on first sign-in. */
 async function findOrCreateUser(db: Db, now: Date, openid: string, unionid: string | null) {
   const existing = await findUserByOpenid(db, openid);
   if (!existing) return { user: await insertUser(db, { openid, unionid }, now), isNewUser: true };
-  if (unionidChanged(existing, unionid)) {
-    return { user: (await updateUser(db, existing.id, { unionid }, now)) ?? existing, isNewUser: false };
+  const newUnionid = unionidToWrite(existing, unionid);
+  if (newUnionid !== null) {
+    return { user: (await updateUser(db, existing.id, { unionid: newUnionid }, now)) ?? existing, isNewUser: false };
   }
   return { user: existing, isNewUser: false };
 }
@@ -80,13 +82,14 @@ export async function login(deps: AuthDeps, code: string): Promise<LoginOutput> 
     revoked_at: null,
     revoked_reason: null,
     refresh_token_hash: hashRefreshToken(refreshToken),
+    refresh_token_created_at: now,
   });
 
   let signedIn: { user: UserRow; isNewUser: boolean };
   // Most sign-ins are a known user's: then the session, with its refresh token, is one row, one
   // INSERT, and needs no transaction (a launch storm is all sign-ins).
   const known = await findUserByOpenid(deps.db, wechatSession.openid);
-  if (known && !unionidChanged(known, wechatSession.unionid)) {
+  if (known && unionidToWrite(known, wechatSession.unionid) === null) {
     await insertSession(deps.db, sessionFor(known));
     signedIn = { user: known, isNewUser: false };
   } else {
@@ -125,52 +128,70 @@ async function revoke(deps: AuthDeps, sessionId: string, reason: string): Promis
   await deps.auth.revocations.revoke(sessionId);
 }
 
-export async function refresh(deps: AuthDeps, presented: string): Promise<AuthTokens> {
+/** A rotated token came back: whoever holds the newer one may be a thief, or the victim. */
+async function reuseDetected(deps: AuthDeps, family: AuthSessionRow): Promise<never> {
+  // End the whole family; the real user signs in again.
+  await revoke(deps, family.id, 'refresh_reuse');
+  deps.logger.warn({ sessionId: family.id, userId: family.user_id }, 'refresh token reuse: session revoked');
+  throw new AppError('AUTH_REFRESH_REUSED');
+}
+
+type NextRefreshToken = { hash: string; createdAt: Date; expiresAt: Date };
+
+/**
+ * Replaces a live session's refresh token that expires at `presentedExpiresAt`: `swap` writes the
+ * new one in a transaction and says false when another request rotated the presented one first.
+ */
+async function rotate(
+  deps: AuthDeps,
+  session: AuthSessionRow,
+  presentedExpiresAt: Date,
+  swap: (trx: Db, next: NextRefreshToken) => Promise<boolean>,
+): Promise<AuthTokens> {
   const now = deps.clock.now();
-  const presentedHash = hashRefreshToken(presented);
-  const session = await findSessionByRefreshTokenHash(deps.db, presentedHash);
-
-  const reused = async (family: AuthSessionRow): Promise<never> => {
-    // A rotated token came back: whoever holds the newer one may be a thief, or the victim.
-    // End the whole family; the real user signs in again.
-    await revoke(deps, family.id, 'refresh_reuse');
-    deps.logger.warn({ sessionId: family.id, userId: family.user_id }, 'refresh token reuse: session revoked');
-    throw new AppError('AUTH_REFRESH_REUSED');
-  };
-  if (!session) {
-    // Not a session's current token: one rotated away, or none of ours.
-    const used = await findUsedRefreshToken(deps.db, presentedHash);
-    if (!used) throw new AppError('AUTH_REFRESH_INVALID');
-    const family = await findSession(deps.db, used.session_id);
-    if (!family || family.revoked_at !== null) throw new AppError('AUTH_SESSION_REVOKED');
-    return reused(family);
-  }
-  if (session.revoked_at !== null) throw new AppError('AUTH_SESSION_REVOKED');
-  if (session.expires_at.getTime() <= now.getTime()) throw new AppError('AUTH_REFRESH_INVALID');
-
+  if (presentedExpiresAt.getTime() <= now.getTime()) throw new AppError('AUTH_REFRESH_INVALID');
   const refreshToken = newRefreshToken();
-  const refreshExpiresAt = new Date(now.getTime() + deps.auth.refreshTokenTtlSeconds * 1000);
-  const rotated = await deps.db.transaction().execute(async (trx) => {
-    const rotation = {
-      sessionId: session.id,
-      fromHash: presentedHash,
-      toHash: hashRefreshToken(refreshToken),
-      expiresAt: refreshExpiresAt,
-    };
-    if (!(await rotateRefreshToken(trx, rotation))) return false;
-    await insertUsedRefreshToken(trx, {
-      session_id: session.id,
-      token_hash: presentedHash,
-      expires_at: session.expires_at,
-      rotated_at: now,
+  const next = {
+    hash: hashRefreshToken(refreshToken),
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + deps.auth.refreshTokenTtlSeconds * 1000),
+  };
+  if (!(await deps.db.transaction().execute((trx) => swap(trx, next)))) return reuseDetected(deps, session);
+  const access = await deps.auth.tokens.issue({ userId: session.user_id, sessionId: session.id });
+  return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenExpiresAt: next.expiresAt };
+}
+
+export async function refresh(deps: AuthDeps, presented: string): Promise<AuthTokens> {
+  const presentedHash = hashRefreshToken(presented);
+  // A session's current token: the new one takes its place, it is kept as rotated.
+  const session = await findSessionByRefreshTokenHash(deps.db, presentedHash);
+  if (session) {
+    if (session.revoked_at !== null) throw new AppError('AUTH_SESSION_REVOKED');
+    return rotate(deps, session, session.expires_at, async (trx, next) => {
+      if (!(await setSessionRefreshToken(trx, { sessionId: session.id, replacing: presentedHash, ...next }))) return false;
+      await insertRotatedRefreshToken(trx, {
+        session_id: session.id,
+        token_hash: presentedHash,
+        created_at: session.refresh_token_created_at ?? session.created_at,
+        expires_at: session.expires_at,
+        rotated_at: next.createdAt,
+      });
+      return true;
     });
+  }
+
+  // Otherwise a token rotated away, or one still current that a version before migration 0007
+  // issued (kept in refresh_tokens): rotating it moves the session's token onto the session.
+  const stored = await findRefreshTokenByHash(deps.db, presentedHash);
+  if (!stored) throw new AppError('AUTH_REFRESH_INVALID');
+  const family = await findSession(deps.db, stored.session_id);
+  if (!family || family.revoked_at !== null) throw new AppError('AUTH_SESSION_REVOKED');
+  if (stored.rotated_at !== null) return reuseDetected(deps, family);
+  return rotate(deps, family, stored.expires_at, async (trx, next) => {
+    if (!(await markRefreshTokenRotated(trx, stored.id, next.createdAt))) return false;
+    await setSessionRefreshToken(trx, { sessionId: family.id, ...next });
     return true;
   });
-  // Another request rotated this token between the read and the update.
-  if (!rotated) return reused(session);
-
-  const access = await deps.auth.tokens.issue({ userId: session.user_id, sessionId: session.id });
-  return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenExpiresAt: refreshExpiresAt };
 }
 
 export async function logout(deps: AuthDeps, session: Session): Promise<void> {
