@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isUniqueViolation } from '../../src/db/dialect';
 import { migrateDown, migrateTo, migrateToLatest, migrationStatus } from '../../src/db/migrate';
 import { migrations } from '../../src/db/migrations';
+import * as refreshTokenOnSession from '../../src/db/migrations/2026_12_01_0007_refresh_token_on_session';
 import { dialects, type TestDatabase } from '../support/databases';
 
 const allMigrations = Object.keys(migrations).sort();
@@ -76,14 +77,42 @@ describe.each(dialects)('migrations on %s', (_dialect, create) => {
       { id: 's-before', refresh_token_hash: null },
     ]);
 
+    // One session per current token.
+    const duplicate = db
+      .insertInto('auth_sessions')
+      .values({ ...session, id: 's-copy', refresh_token_hash: 'a'.repeat(64), refresh_token_created_at: at })
+      .execute();
+    expect(
+      isUniqueViolation(
+        await duplicate.then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      ),
+    ).toBe(true);
+    // A run stopped half-way is run again: every step finds itself done.
+    await refreshTokenOnSession.up(db);
+
     expect(await migrateTo(db, '2026_12_01_0006_create_refunds')).toEqual(['2026_12_01_0007_refresh_token_on_session']);
+    await refreshTokenOnSession.down(db);
     const restored = await db.selectFrom('refresh_tokens').selectAll().orderBy('token_hash').execute();
-    expect(restored.map((row) => [row.session_id, row.token_hash[0], row.created_at.toISOString(), row.rotated_at])).toEqual([
-      ['s-after', 'a', at.toISOString(), null],
-      ['s-before', 'b', at.toISOString(), null],
+    expect(
+      restored.map((row) => [
+        row.session_id,
+        row.token_hash[0],
+        row.created_at.toISOString(),
+        row.expires_at.toISOString(),
+        row.rotated_at,
+      ]),
+    ).toEqual([
+      ['s-after', 'a', at.toISOString(), later.toISOString(), null],
+      ['s-before', 'b', at.toISOString(), later.toISOString(), null],
     ]);
     const columns = (await db.introspection.getTables()).find((table) => table.name === 'auth_sessions')?.columns.map((c) => c.name);
     expect(columns).not.toContain('refresh_token_hash');
+    expect(columns).not.toContain('refresh_token_created_at');
+    // And up again after down: down left nothing behind.
+    expect(await migrateToLatest(db)).toContain('2026_12_01_0007_refresh_token_on_session');
   });
 
   it('round-trips dates with milliseconds in UTC, emoji text, and rejects a duplicate openid', async () => {

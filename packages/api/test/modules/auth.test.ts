@@ -6,6 +6,7 @@ import { SignJWT } from 'jose';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createContextInner } from '../../src/context';
+import { setSessionRefreshToken } from '../../src/modules/auth/auth.repository';
 import { insertUser } from '../../src/modules/user/user.repository';
 import type { Services } from '../../src/services';
 import { AppError } from '../../src/errors';
@@ -172,32 +173,70 @@ describe('auth.refresh', () => {
     expect(await appCodeOf(client(bearer(login.accessToken)).user.me())).toBe('AUTH_SESSION_REVOKED');
   });
 
-  it('rotates a token a version before migration 0007 issued (a row of refresh_tokens), then treats it as rotated', async () => {
-    const login = await signIn('before-0007');
+  /**
+   * A signed-in session as a version before migration 0007 wrote it: no token of its own, its
+   * current one a row of refresh_tokens (expiring with the session unless told).
+   */
+  async function signInBefore0007(user: string, expiresAt?: Date) {
+    const login = await signIn(user);
     const { sessionId } = await services.auth.tokens.verify(login.accessToken);
-    // The session as that version wrote it: no token of its own, its current one in refresh_tokens.
     const legacy = `legacy-${sessionId}`;
     await testDb.db
       .updateTable('auth_sessions')
       .set({ refresh_token_hash: null, refresh_token_created_at: null })
       .where('id', '=', sessionId)
       .execute();
-    const { expires_at } = await testDb.db
-      .selectFrom('auth_sessions')
-      .select('expires_at')
-      .where('id', '=', sessionId)
-      .executeTakeFirstOrThrow();
+    const session = await testDb.db.selectFrom('auth_sessions').select('expires_at').where('id', '=', sessionId).executeTakeFirstOrThrow();
     await testDb.db
       .insertInto('refresh_tokens')
-      .values({ session_id: sessionId, token_hash: hashRefreshToken(legacy), created_at: clock.now(), expires_at, rotated_at: null })
+      .values({
+        session_id: sessionId,
+        token_hash: hashRefreshToken(legacy),
+        created_at: clock.now(),
+        expires_at: expiresAt ?? session.expires_at,
+        rotated_at: null,
+      })
       .execute();
+    return { login, sessionId, legacy };
+  }
 
+  it('rotates a token a version before migration 0007 issued (a row of refresh_tokens), then treats it as rotated', async () => {
+    const { login, sessionId, legacy } = await signInBefore0007('before-0007');
     const refreshed = await client().auth.refresh({ refreshToken: legacy });
     expect((await client(bearer(refreshed.accessToken)).user.me()).id).toBe(login.user.id);
     const session = await testDb.db.selectFrom('auth_sessions').selectAll().where('id', '=', sessionId).executeTakeFirstOrThrow();
     expect(session.refresh_token_hash).toBe(hashRefreshToken(refreshed.refreshToken));
     expect((await client().auth.refresh({ refreshToken: refreshed.refreshToken })).refreshToken).not.toBe(refreshed.refreshToken);
     expect(await appCodeOf(client().auth.refresh({ refreshToken: legacy }))).toBe('AUTH_REFRESH_REUSED');
+  });
+
+  it('lets only one of two concurrent refreshes of a token from before migration 0007 win', async () => {
+    const { legacy } = await signInBefore0007('racer-before-0007');
+    const results = await Promise.allSettled([
+      client().auth.refresh({ refreshToken: legacy }),
+      client().auth.refresh({ refreshToken: legacy }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((rejected.reason as AppError).appCode).toBe('AUTH_REFRESH_REUSED');
+  });
+
+  it('refuses a token from before migration 0007 that expired, or whose session was revoked', async () => {
+    const expired = await signInBefore0007('expired-before-0007', new Date(clock.now().getTime() - 1_000));
+    expect(await appCodeOf(client().auth.refresh({ refreshToken: expired.legacy }))).toBe('AUTH_REFRESH_INVALID');
+    const revoked = await signInBefore0007('revoked-before-0007');
+    await client(bearer(revoked.login.accessToken)).auth.logout();
+    expect(await appCodeOf(client().auth.refresh({ refreshToken: revoked.legacy }))).toBe('AUTH_SESSION_REVOKED');
+  });
+
+  it('replaces a session token only while it is still the current one', async () => {
+    const login = await signIn('compare-and-set');
+    const { sessionId } = await services.auth.tokens.verify(login.accessToken);
+    const before = await testDb.db.selectFrom('auth_sessions').selectAll().where('id', '=', sessionId).executeTakeFirstOrThrow();
+    const next = { sessionId, hash: 'f'.repeat(64), createdAt: clock.now(), expiresAt: clock.now() };
+    expect(await setSessionRefreshToken(testDb.db, { ...next, replacing: hashRefreshToken('not-the-current-one') })).toBe(false);
+    expect(await testDb.db.selectFrom('auth_sessions').selectAll().where('id', '=', sessionId).executeTakeFirstOrThrow()).toEqual(before);
+    expect(await setSessionRefreshToken(testDb.db, { ...next, replacing: hashRefreshToken(login.refreshToken) })).toBe(true);
   });
 
   it('lets only one of two concurrent refreshes with the same token win', async () => {

@@ -189,8 +189,7 @@ export async function refresh(deps: AuthDeps, presented: string): Promise<AuthTo
   if (stored.rotated_at !== null) return reuseDetected(deps, family);
   return rotate(deps, family, stored.expires_at, async (trx, next) => {
     if (!(await markRefreshTokenRotated(trx, stored.id, next.createdAt))) return false;
-    await setSessionRefreshToken(trx, { sessionId: family.id, ...next });
-    return true;
+    return setSessionRefreshToken(trx, { sessionId: family.id, ...next });
   });
 }
 
