@@ -55,15 +55,15 @@ function unionidToWrite(user: UserRow, unionid: string | null): string | null {
   return unionid !== null && user.unionid !== unionid ? unionid : null;
 }
 
-/** Within the sign-in transaction: the user by openid, created on first sign-in. */
-async function findOrCreateUser(db: Db, now: Date, openid: string, unionid: string | null) {
-  const existing = await findUserByOpenid(db, openid);
-  if (!existing) return { user: await insertUser(db, { openid, unionid }, now), isNewUser: true };
-  const newUnionid = unionidToWrite(existing, unionid);
-  if (newUnionid !== null) {
-    return { user: (await updateUser(db, existing.id, { unionid: newUnionid }, now)) ?? existing, isNewUser: false };
-  }
-  return { user: existing, isNewUser: false };
+/**
+ * Within the sign-in transaction: the user as read just before it (`seen`), created when there was
+ * none, its unionid written when WeChat names one the row lacks.
+ */
+async function writeUser(db: Db, now: Date, seen: UserRow | undefined, openid: string, unionid: string | null) {
+  if (!seen) return { user: await insertUser(db, { openid, unionid }, now), isNewUser: true };
+  const newUnionid = unionidToWrite(seen, unionid);
+  if (newUnionid === null) return { user: seen, isNewUser: false };
+  return { user: (await updateUser(db, seen.id, { unionid: newUnionid }, now)) ?? seen, isNewUser: false };
 }
 
 export async function login(deps: AuthDeps, code: string): Promise<LoginOutput> {
@@ -94,19 +94,19 @@ export async function login(deps: AuthDeps, code: string): Promise<LoginOutput> 
     signedIn = { user: known, isNewUser: false };
   } else {
     // A first sign-in (or a new unionid): the user and the session are written together or not at all.
-    const signIn = () =>
+    const signIn = (seen: UserRow | undefined) =>
       deps.db.transaction().execute(async (trx) => {
-        const found = await findOrCreateUser(trx, now, wechatSession.openid, wechatSession.unionid);
+        const found = await writeUser(trx, now, seen, wechatSession.openid, wechatSession.unionid);
         await insertSession(trx, sessionFor(found.user));
         return found;
       });
     try {
-      signedIn = await signIn();
+      signedIn = await signIn(known);
     } catch (error) {
-      // Two first sign-ins of one user at once: the other insert won. A new transaction sees it
-      // (this one's snapshot predates it under MySQL's repeatable read).
+      // Two first sign-ins of one user at once: the other insert won. Read outside a transaction,
+      // the user it committed is there.
       if (!isUniqueViolation(error)) throw error;
-      signedIn = await signIn();
+      signedIn = await signIn(await findUserByOpenid(deps.db, wechatSession.openid));
     }
   }
   const { user, isNewUser } = signedIn;
