@@ -5,7 +5,8 @@
 //     one's CPU per request; the median of B/A over the pairs.
 //   --mode cold: spawn → first authenticated user.me 200 (or the bare route's: --path bare) on
 //     MariaDB, A and B alternating (entries such as a copy of apps/server/dist/main.mjs with its
-//     compile cache); medians and B/A. Not --path login: a sign-in is a POST, never a GET's 200.
+//     compile cache, started with the copy's node-flags as production starts it); medians and B/A.
+//     Not --path login: a sign-in is a POST, never a GET's 200.
 // LOG_LEVEL=info, MariaDB, a seeded signed-in user; the WeChat mock only for --path login.
 // Usage: node bench/ab.mjs --a <entry.mjs> --b <entry.mjs> [--mode load|cold] [--path me|bare|login]
 //          [--pairs 8] [--seconds 5] [--connections 50] [--rounds 15] [--a-node "<node flags>"] [--b-node "<node flags>"] [--a-env NAME=value] [--b-env NAME=value]
@@ -22,6 +23,7 @@ import {
   numberArg,
   pristineCompileCache,
   processGroup,
+  productionNodeFlags,
   rangeText,
   SERVER_DIR,
   seedSignedInUser,
@@ -59,7 +61,8 @@ const rounds = numberArg('rounds', 15);
 const sides = ['a', 'b'].map((side) => ({
   side,
   entry: resolve(stringArg(side)),
-  nodeArgs: stringArg(`${side}-node`, '').split(' ').filter(Boolean),
+  // A copy of apps/server/dist starts with its production flags (dist/node-flags), then any given.
+  nodeArgs: [...productionNodeFlags(dirname(resolve(stringArg(side)))), ...stringArg(`${side}-node`, '').split(' ').filter(Boolean)],
   // --a-env/--b-env NAME=value: one more variable for that side (e.g. FLOOR_STATEMENT=execute).
   env: Object.fromEntries([stringArg(`${side}-env`, '')].filter(Boolean).map((pair) => pair.split(/=(.*)/s).slice(0, 2))),
 }));

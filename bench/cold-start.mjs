@@ -1,8 +1,8 @@
 // Cold start, alternating rounds on this machine, medians compared as ratios to a bare node:http
 // server's spawn → first 200 (bench/bare-http-server.mjs). Every start of the bundled server begins
 // from its compile cache as the build left it, as a fresh container or function instance does:
-//   - spawn → first /healthz 200 of the bundled server as `npm start` runs it (node dist/main.mjs
-//     with its compile cache, NODE_ENV=production), on SQLite;
+//   - spawn → first /healthz 200 of the bundled server as `npm start` runs it (node with the flags of
+//     dist/node-flags, dist/main.mjs with its compile cache, NODE_ENV=production), on SQLite;
 //   - spawn → first authenticated user.me 200 of the same server on MariaDB (a signed-in user seeded
 //     in a migrated database; the request asked every 2 ms from spawn on, so it is the first answer a
 //     client waiting at start-up gets: loading the driver, connecting, the revocation check and the
@@ -23,6 +23,7 @@ import {
   numberArg,
   pristineCompileCache,
   productionEnv,
+  productionNodeFlags,
   ROOT,
   seedSignedInUser,
   SERVER_DIR,
@@ -38,8 +39,10 @@ if (process.argv.includes('--help')) {
 const rounds = numberArg('rounds', 15);
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
 
-// Every start of the bundled server begins from the compile cache as built (lib.mjs says why).
+// Every start of the bundled server begins from the compile cache as built (lib.mjs says why), and
+// runs as production starts it: `node <dist/node-flags> dist/main.mjs`.
 const compileCache = pristineCompileCache(join(SERVER_DIR, 'dist'));
+const serverArgs = [...productionNodeFlags(join(SERVER_DIR, 'dist')), 'dist/main.mjs'];
 const database = await benchDatabase('bench_cold');
 try {
   const sqliteEnv = productionEnv({ DATABASE_URL: `sqlite:${join(dataDir, 'bench.sqlite')}` });
@@ -56,9 +59,9 @@ try {
   for (let round = 1; round <= rounds; round += 1) {
     samples.bare.push(await coldStart([join(ROOT, 'bench/bare-http-server.mjs')], { cwd: ROOT }));
     compileCache.restore();
-    samples.healthz.push(await coldStart(['dist/main.mjs'], { cwd: SERVER_DIR, env: sqliteEnv }));
+    samples.healthz.push(await coldStart(serverArgs, { cwd: SERVER_DIR, env: sqliteEnv }));
     compileCache.restore();
-    samples.me.push(await coldStart(['dist/main.mjs'], { cwd: SERVER_DIR, env: mariadbEnv, path: ME_PATH, headers }));
+    samples.me.push(await coldStart(serverArgs, { cwd: SERVER_DIR, env: mariadbEnv, path: ME_PATH, headers }));
     if (!go.skipped) {
       samples.gin.push(await coldStart([], { command: go.binary, env: mariadbEnv, path: '/bench/user-me', headers }));
     }

@@ -2,7 +2,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createSecretKey, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -155,6 +155,15 @@ export async function coldStart(
     child.kill('SIGTERM');
     await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
   }
+}
+
+/**
+ * The Node.js flags a production start of the build in `distDir` uses (its `node-flags`, written by
+ * apps/server/build/bundle.mjs); none for a directory without one (a bench-server build, say).
+ */
+export function productionNodeFlags(distDir) {
+  const file = join(distDir, 'node-flags');
+  return existsSync(file) ? readFileSync(file, 'utf8').split(/\s+/).filter(Boolean) : [];
 }
 
 /**

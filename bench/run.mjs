@@ -186,7 +186,7 @@ const lines = [
   '',
   '## Cold start',
   '',
-  `Spawn to the first 200, median of ${cold.rounds} alternating rounds; ratios to the bare \`node:http\` server (bench/bare-http-server.mjs, spawn → first 200). The bundled server as \`npm start\` runs it (\`node dist/main.mjs\`, its compile cache, NODE_ENV=production). The first \`user.me\`: a signed-in user seeded in a migrated MariaDB database, the authenticated request sent every 2 ms from spawn on (so it includes loading the driver, connecting, the revocation check and the select); LOG_LEVEL=info.`,
+  `Spawn to the first 200, median of ${cold.rounds} alternating rounds; ratios to the bare \`node:http\` server (bench/bare-http-server.mjs, spawn → first 200). The bundled server as \`npm start\` runs it (\`node $(cat dist/node-flags) dist/main.mjs\`: V8's young generation sized for a start, its compile cache, NODE_ENV=production). The first \`user.me\`: a signed-in user seeded in a migrated MariaDB database, the authenticated request sent every 2 ms from spawn on (so it includes loading the driver, connecting, the revocation check and the select); LOG_LEVEL=info.`,
   '',
   '| server | spawn → first 200 | vs bare |',
   '| --- | --- | --- |',

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The image's entry point:
-#   serve (the default)        the server: node dist/main.mjs (exec'd, so SIGTERM reaches Node)
+#   serve (the default)        the server: node <dist/node-flags> dist/main.mjs (exec'd, so SIGTERM
+#                              reaches Node; the flags are the build's, apps/server/build/node-flags.mjs)
 #   migrate up|down|status     the migrations: node dist/migrate.mjs
 #   seed                       the demo catalog, into an empty products table (demos, compose)
 #   anything else              run as given (e.g. `sh` to look around)
@@ -8,7 +9,9 @@ set -e
 command="${1:-serve}"
 [ "$#" -gt 0 ] && shift
 case "$command" in
-  serve) exec node /app/dist/main.mjs "$@" ;;
+  serve)
+    # shellcheck disable=SC2046 # one line of flags, split into words on purpose
+    exec node $(cat /app/dist/node-flags) /app/dist/main.mjs "$@" ;;
   migrate) exec node /app/dist/migrate.mjs "$@" ;;
   seed) exec node /app/dist/seed.mjs "$@" ;;
   *) exec "$command" "$@" ;;

@@ -4,11 +4,13 @@
 //   dist/mysql2.cjs      the MySQL driver, required on the first connection to MySQL
 //   dist/migrate.mjs     the migration CLI (migrations are imported statically)
 //   dist/seed.mjs        the demo catalog loader (npm run db:seed)
+//   dist/node-flags      the Node.js flags every production start uses (node-flags.mjs says why)
 //   (dist/.compile-cache, Node's compiled code, is made next by warm-compile-cache.mjs: npm run build)
 // What stays in node_modules, and why: esbuild-options.mjs.
 import { build } from 'esbuild';
-import { rmSync, statSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { bundleOptions, cliBundleOptions, mysqlDriverBundleOptions, serverBundleOptions } from './esbuild-options.mjs';
+import { PRODUCTION_NODE_FLAGS } from './node-flags.mjs';
 
 const started = performance.now();
 
@@ -27,6 +29,9 @@ await Promise.all([
     sourcemap: false,
   }),
 ]);
+
+// Read by shell scripts as `$(cat dist/node-flags)`: one line, flags separated by spaces.
+writeFileSync('dist/node-flags', `${PRODUCTION_NODE_FLAGS.join(' ')}\n`);
 
 for (const file of ['main.mjs', 'server.cjs', 'mysql2.cjs', 'migrate.mjs']) {
   console.log(`dist/${file.padEnd(16)} ${(statSync(`dist/${file}`).size / 1024).toFixed(0)} KB`);

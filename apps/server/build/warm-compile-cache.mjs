@@ -47,9 +47,13 @@ const scratch = mkdtempSync(join(tmpdir(), 'warm-up-'));
 const databaseUrl = `sqlite:${join(scratch, 'warm-up.sqlite')}`;
 process.once('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
-/** `node <dist>/<script> ...args` with the plain environment; its stderr. */
+// The flags production starts use (dist/node-flags, from node-flags.mjs): the acceptance check
+// must see the cache as those starts will.
+const nodeFlags = readFileSync(join(dist, 'node-flags'), 'utf8').split(/\s+/).filter(Boolean);
+
+/** `node <production flags> <dist>/<script> ...args` with the plain environment; its stderr. */
 function run(script, args, env = {}) {
-  const child = spawnSync(process.execPath, [join(dist, script), ...args], {
+  const child = spawnSync(process.execPath, [...nodeFlags, join(dist, script), ...args], {
     env: { ...plainEnv, ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
