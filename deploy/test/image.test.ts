@@ -126,6 +126,11 @@ describe('the server image', () => {
     expect(me.id).toBe(login.user.id);
 
     expect((await docker('exec', container, 'id', '-u')).stdout.trim()).toBe('1000');
+    // Node runs with the build's flags (dist/node-flags), as every production start does.
+    const flags = (await docker('exec', container, 'cat', '/app/dist/node-flags')).stdout.split(/\s+/).filter(Boolean);
+    expect(flags.length).toBeGreaterThan(0);
+    const commandLine = (await docker('exec', container, 'cat', '/proc/1/cmdline')).stdout.split('\0');
+    expect(commandLine.slice(1, 1 + flags.length)).toEqual(flags);
     // The image's HEALTHCHECK (run every second here) turns the container healthy.
     await waitUntil(
       'a healthy health check',

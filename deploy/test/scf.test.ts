@@ -118,6 +118,11 @@ describe('the SCF web function package', () => {
     expect(prewarmed).toHaveLength(1);
     expect(prewarmed[0]).toMatchObject({ database: { ok: true }, wechatToken: { ok: true } });
     expect(mock.world.stats.stableToken).toBe(1);
+    // Node runs with the build's flags (dist/node-flags): scf_bootstrap execs it in its own process.
+    const flags = readFileSync(join(dir, 'dist/node-flags'), 'utf8').split(/\s+/).filter(Boolean);
+    expect(flags.length).toBeGreaterThan(0);
+    const commandLine = readFileSync(`/proc/${first.child.pid}/cmdline`, 'utf8').split('\0');
+    expect(commandLine.slice(1, 1 + flags.length)).toEqual(flags);
 
     const login = await fetch(`http://127.0.0.1:${SCF_PORT}/trpc/auth.login`, {
       method: 'POST',
