@@ -61,8 +61,11 @@ const rounds = numberArg('rounds', 15);
 const sides = ['a', 'b'].map((side) => ({
   side,
   entry: resolve(stringArg(side)),
-  // A copy of apps/server/dist starts with its production flags (dist/node-flags), then any given.
-  nodeArgs: [...productionNodeFlags(dirname(resolve(stringArg(side)))), ...stringArg(`${side}-node`, '').split(' ').filter(Boolean)],
+  // Cold: a copy of apps/server/dist starts with its production flags (dist/node-flags), then any given.
+  nodeArgs: [
+    ...(mode === 'cold' ? productionNodeFlags(dirname(resolve(stringArg(side)))) : []),
+    ...stringArg(`${side}-node`, '').split(' ').filter(Boolean),
+  ],
   // --a-env/--b-env NAME=value: one more variable for that side (e.g. FLOOR_STATEMENT=execute).
   env: Object.fromEntries([stringArg(`${side}-env`, '')].filter(Boolean).map((pair) => pair.split(/=(.*)/s).slice(0, 2))),
 }));

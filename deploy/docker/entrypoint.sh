@@ -10,8 +10,9 @@ command="${1:-serve}"
 [ "$#" -gt 0 ] && shift
 case "$command" in
   serve)
-    # shellcheck disable=SC2046 # one line of flags, split into words on purpose
-    exec node $(cat /app/dist/node-flags) /app/dist/main.mjs "$@" ;;
+    flags="$(cat /app/dist/node-flags)" # its own command, so that set -e stops on a missing file
+    # shellcheck disable=SC2086 # one line of flags, split into words on purpose
+    exec node $flags /app/dist/main.mjs "$@" ;;
   migrate) exec node /app/dist/migrate.mjs "$@" ;;
   seed) exec node /app/dist/seed.mjs "$@" ;;
   *) exec "$command" "$@" ;;

@@ -144,6 +144,8 @@ for (const [file, cache] of caches) {
 }
 let log;
 try {
+  // With the production flags: a V8 that counted one of them in the hash a code cache must match
+  // would refuse the warmed cache here (and the build would say so below).
   log = startWithCache({ NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
 } catch (error) {
   for (const { path, own } of nodeOwn.values()) writeFileSync(path, own);
