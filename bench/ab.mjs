@@ -58,17 +58,20 @@ if (mode === 'cold' && which === 'login') {
 const pairs = numberArg('pairs', 8);
 const { seconds, connections } = loadArgs();
 const rounds = numberArg('rounds', 15);
-const sides = ['a', 'b'].map((side) => ({
-  side,
-  entry: resolve(stringArg(side)),
-  // Cold: a copy of apps/server/dist starts with its production flags (dist/node-flags), then any given.
-  nodeArgs: [
-    ...(mode === 'cold' ? productionNodeFlags(dirname(resolve(stringArg(side)))) : []),
-    ...stringArg(`${side}-node`, '').split(' ').filter(Boolean),
-  ],
-  // --a-env/--b-env NAME=value: one more variable for that side (e.g. FLOOR_STATEMENT=execute).
-  env: Object.fromEntries([stringArg(`${side}-env`, '')].filter(Boolean).map((pair) => pair.split(/=(.*)/s).slice(0, 2))),
-}));
+const sides = ['a', 'b'].map((side) => {
+  const entry = resolve(stringArg(side));
+  return {
+    side,
+    entry,
+    // Cold: a copy of apps/server/dist starts with its production flags (dist/node-flags), then any given.
+    nodeArgs: [
+      ...(mode === 'cold' ? productionNodeFlags(dirname(entry)) : []),
+      ...stringArg(`${side}-node`, '').split(' ').filter(Boolean),
+    ],
+    // --a-env/--b-env NAME=value: one more variable for that side (e.g. FLOOR_STATEMENT=execute).
+    env: Object.fromEntries([stringArg(`${side}-env`, '')].filter(Boolean).map((pair) => pair.split(/=(.*)/s).slice(0, 2))),
+  };
+});
 const { path, label } = PATHS[which];
 // auth.login: every request a fresh code (login.lua), redeemed by the WeChat mock, as in http-load.mjs.
 const script = which === 'login' ? LOGIN_TARGET.script : undefined;

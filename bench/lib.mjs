@@ -316,7 +316,7 @@ async function accessToken(secret, { userId, sessionId, ttlSeconds = 7200 }) {
 
 /**
  * A signed-in user in a migrated database: the user (with a nickname, an avatar and a phone, so the
- * answer has the masking to do), a live session, and an access token for it.
+ * answer has the masking to do), a live session, and the Authorization header of an access token for it.
  */
 export async function seedSignedInUser(admin, dbName, secret) {
   const now = new Date();
@@ -330,7 +330,7 @@ export async function seedSignedInUser(admin, dbName, secret) {
     [sessionId, user.insertId, now, new Date(now.getTime() + 86_400_000)],
   );
   const token = await accessToken(secret, { userId: user.insertId, sessionId });
-  return { userId: user.insertId, token, headers: { authorization: `Bearer ${token}` } };
+  return { headers: { authorization: `Bearer ${token}` } };
 }
 
 /**

@@ -7,9 +7,9 @@ import { compileFunction } from 'node:vm';
 import { crc32 } from 'node:zlib';
 
 export const HEADER_BYTES = 20;
-export const CODE_SIZE = 4; // the source's length in UTF-8 bytes
+const CODE_SIZE = 4; // the source's length in UTF-8 bytes
 export const CACHE_SIZE = 8;
-export const CODE_HASH = 12; // CRC-32 of the source
+const CODE_HASH = 12; // CRC-32 of the source
 export const CACHE_HASH = 16; // CRC-32 of the cache
 
 /** The parameters Node's CommonJS loader compiles a module's source with. */

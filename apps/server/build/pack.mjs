@@ -1,6 +1,7 @@
 // `node build/pack.mjs --out <dir>` (after `npm run build`), from apps/server: the server as one
 // self-contained folder to ship, what the container image and the SCF package are made of:
-//   <dir>/dist/            the bundle, the migration CLI and the compile cache (build/bundle.mjs)
+//   <dir>/dist/            the bundle, the migration CLI, node-flags (build/bundle.mjs) and the
+//                          compile cache (build/warm-compile-cache.mjs)
 //   <dir>/node_modules/    only what the bundle leaves out (esbuild-options.mjs: the drivers and
 //                          Fastify's schema compilers) and what those need, copied from this
 //                          install, so the versions are the lockfile's; dev dependencies never

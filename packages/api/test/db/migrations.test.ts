@@ -90,7 +90,8 @@ describe.each(dialects)('migrations on %s', (_dialect, create) => {
         ),
       ),
     ).toBe(true);
-    // A run stopped half-way is run again: every step finds itself done.
+    // Run again once done, every step finds itself done (its guards; a run stopped between two SQLite
+    // steps is not reproduced here).
     await refreshTokenOnSession.up(db);
 
     expect(await migrateTo(db, '2026_12_01_0006_create_refunds')).toEqual(['2026_12_01_0007_refresh_token_on_session']);
