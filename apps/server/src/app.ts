@@ -7,6 +7,7 @@ import {
   DEFAULT_RATE_LIMITS,
   OutageLog,
   OrderSweeper,
+  SessionRetentionSweeper,
   JobRunner,
   ORDER_PAID_JOB,
   paidMessageHandler,
@@ -163,6 +164,19 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   // Registered after the database's onClose hook, so it runs before it (Fastify closes in reverse
   // order): a sweep in progress finishes while the database is still there.
   app.addHook('onClose', () => sweeper.stop());
+
+  // Sessions that ended long ago are deleted in every instance (packages/api, session-retention.ts says when).
+  const sessionSweeper = new SessionRetentionSweeper({
+    db,
+    clock: services.clock,
+    logger,
+    accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+  });
+  app.addHook('onReady', (done) => {
+    sessionSweeper.start(config.auth.sessionSweepIntervalMs);
+    done();
+  });
+  app.addHook('onClose', () => sessionSweeper.stop());
 
   // Durable jobs (packages/api, jobs/): what follows a payment or a refund, run at least once across instances.
   const jobs = new JobRunner({

@@ -79,6 +79,9 @@ const envSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: withDefault(integer(10, 86_400), 900),
   REFRESH_TOKEN_TTL_SECONDS: withDefault(integer(60, 365 * 86_400), 30 * 86_400),
   JWT_CLOCK_TOLERANCE_SECONDS: withDefault(integer(0, 300), 30),
+  // Sign-in sessions that ended over a day ago are deleted (packages/api, session-retention.ts),
+  // looked for this often by each instance.
+  SESSION_SWEEP_INTERVAL_MS: withDefault(integer(100, 86_400_000), 3_600_000),
   SESSION_KEY_ENCRYPTION_KEY: z.optional(
     z.string().check(
       z.refine((value) => Buffer.from(value, 'base64').length === 32, {
@@ -197,7 +200,10 @@ export interface Config {
   port: number;
   logLevel: string;
   database: { url: string; poolSize: number };
-  auth: ServicesConfig['auth'];
+  auth: ServicesConfig['auth'] & {
+    /** How often this instance deletes the sessions that ended long ago (packages/api, session-retention.ts). */
+    sessionSweepIntervalMs: number;
+  };
   redisUrl: string | null;
   rateLimits: { loginPerIpPerMinute: number; mutationsPerUserPerMinute: number };
   wechat: {
@@ -299,6 +305,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
       clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
       sessionKeyEncryptionKey: Buffer.from(env.SESSION_KEY_ENCRYPTION_KEY ?? SECRET_VARIABLES.SESSION_KEY_ENCRYPTION_KEY, 'base64'),
+      sessionSweepIntervalMs: env.SESSION_SWEEP_INTERVAL_MS,
     },
     redisUrl: env.REDIS_URL ?? null,
     rateLimits: {

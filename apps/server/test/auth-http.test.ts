@@ -125,3 +125,34 @@ describe('sign-in over HTTP', () => {
     expect(res.json<TrpcErrorBody>().error.json.data.appCode).toBe('AUTH_TOKEN_ALGORITHM_INVALID');
   });
 });
+
+describe('session retention', () => {
+  it('deletes, at SESSION_SWEEP_INTERVAL_MS, the sessions that ended over a day ago, and only those', async () => {
+    const address = await (await start({ SESSION_SWEEP_INTERVAL_MS: '100' })).listen({ host: '127.0.0.1', port: 0 });
+    const login = await trpcClientFor(address).auth.login.mutate({ code: mock.world.issueLoginCode('retention-user') });
+    const longAgo = new Date(Date.now() - 3 * 24 * 60 * 60 * 1000);
+    await db
+      .insertInto('auth_sessions')
+      .values({
+        id: 'ended-long-ago',
+        user_id: login.user.id,
+        session_key_ciphertext: 'c',
+        created_at: longAgo,
+        expires_at: longAgo,
+        revoked_at: null,
+        revoked_reason: null,
+        refresh_token_hash: 'e'.repeat(64),
+        refresh_token_created_at: longAgo,
+      })
+      .execute();
+    const remaining = async () => (await db.selectFrom('auth_sessions').select('id').execute()).map((row) => row.id);
+    const deadline = Date.now() + 5_000;
+    while ((await remaining()).includes('ended-long-ago') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    // The signed-in user's session stays, and still refreshes.
+    expect(await remaining()).toHaveLength(1);
+    expect((await trpcClientFor(address).auth.refresh.mutate({ refreshToken: login.refreshToken })).refreshToken).not.toBe(
+      login.refreshToken,
+    );
+    expect(logs.text).toContain('deleted sign-in sessions that ended over a day ago');
+  });
+});

@@ -15,6 +15,7 @@ export { getUser } from './modules/user/user.service';
 export { LocalDiskStorage, type ByteRange, type StoredFileInfo, type UploadStorage } from './modules/uploads/upload-storage';
 export { storeImage, storedFileOf, type UploadServices } from './modules/uploads/uploads.service';
 export { OrderSweeper } from './modules/order/order-sweeper';
+export { SessionRetentionSweeper } from './modules/auth/session-retention';
 export { DEFAULT_ORDER_SETTINGS } from './services';
 export type { OrderSettings } from './modules/order/order.service';
 export { DEMO_PRODUCTS, seedDemoCatalog } from './modules/catalog/demo-catalog';

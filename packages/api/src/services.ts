@@ -12,7 +12,7 @@ import { AccessTokens } from './modules/auth/access-tokens';
 import type { AuthServices } from './modules/auth/auth-services';
 import { createAuthenticate } from './modules/auth/authenticate';
 import { findSession, findSessionsRevokedSince } from './modules/auth/auth.repository';
-import { MemoryRevocationStore, RedisRevocationStore, type RevocationRecord } from './modules/auth/revocations';
+import { MemoryRevocationStore, RedisRevocationStore, revocationTtlSeconds, type RevocationRecord } from './modules/auth/revocations';
 import { OutageLog } from './outage-log';
 import { SessionKeyCipher } from './modules/auth/session-key-cipher';
 import type { UploadServices } from './modules/uploads/uploads.service';
@@ -113,12 +113,11 @@ export function createServices(config: ServicesConfig): Promise<Services> {
     ...(config.auth.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: config.auth.clockToleranceSeconds }),
   });
   const redisOutage = config.redisOutage ?? new OutageLog(config.logger, 'redis');
-  // A revocation must outlive the access tokens issued before it (plus clock tolerance).
-  const revocationTtlSeconds = config.auth.accessTokenTtlSeconds + 60;
+  const revocationTtl = revocationTtlSeconds(config.auth.accessTokenTtlSeconds);
   const record = revocationRecord(config.db, clock);
   const revocations = redis
-    ? new RedisRevocationStore(redis, record, revocationTtlSeconds, redisOutage)
-    : new MemoryRevocationStore(record, revocationTtlSeconds, () => clock.now().getTime());
+    ? new RedisRevocationStore(redis, record, revocationTtl, redisOutage)
+    : new MemoryRevocationStore(record, revocationTtl, () => clock.now().getTime());
   return Promise.resolve({
     db: config.db,
     clock,

@@ -4,11 +4,12 @@ import { isUniqueViolation } from '../../src/db/dialect';
 import { migrateDown, migrateTo, migrateToLatest, migrationStatus } from '../../src/db/migrate';
 import { migrations } from '../../src/db/migrations';
 import * as refreshTokenOnSession from '../../src/db/migrations/2026_12_01_0007_refresh_token_on_session';
+import * as authSessionsExpiresAtIndex from '../../src/db/migrations/2026_12_01_0008_auth_sessions_expires_at_index';
 import { dialects, type TestDatabase } from '../support/databases';
 
 const allMigrations = Object.keys(migrations).sort();
 
-describe.each(dialects)('migrations on %s', (_dialect, create) => {
+describe.each(dialects)('migrations on %s', (dialect, create) => {
   let testDb: TestDatabase | undefined;
   afterEach(async () => {
     await testDb?.destroy();
@@ -114,6 +115,32 @@ describe.each(dialects)('migrations on %s', (_dialect, create) => {
     expect(columns).not.toContain('refresh_token_created_at');
     // And up again after down: down left nothing behind.
     expect(await migrateToLatest(db)).toContain('2026_12_01_0007_refresh_token_on_session');
+  });
+
+  it('0008 indexes auth_sessions.expires_at for the retention sweeper, and runs again or down again harmlessly', async () => {
+    testDb = await create({ migrate: false });
+    const { db } = testDb;
+    const indexed = async () => {
+      const { rows } =
+        dialect === 'mysql'
+          ? await sql<{ name: string }>`select index_name as name from information_schema.statistics
+              where table_schema = database() and table_name = 'auth_sessions' and column_name = 'expires_at'`.execute(db)
+          : await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'auth_sessions'
+              and sql like '%expires_at%'`.execute(db);
+      return rows.map((row) => row.name);
+    };
+    await migrateTo(db, '2026_12_01_0007_refresh_token_on_session');
+    expect(await indexed()).toEqual([]);
+    expect(await migrateToLatest(db)).toContain('2026_12_01_0008_auth_sessions_expires_at_index');
+    expect(await indexed()).toEqual(['auth_sessions_expires_at_idx']);
+    // A run stopped after its DDL, before the migration was recorded, runs again.
+    await authSessionsExpiresAtIndex.up(db);
+    expect(await indexed()).toEqual(['auth_sessions_expires_at_idx']);
+    expect(await migrateTo(db, '2026_12_01_0007_refresh_token_on_session')).toEqual(['2026_12_01_0008_auth_sessions_expires_at_index']);
+    expect(await indexed()).toEqual([]);
+    await authSessionsExpiresAtIndex.down(db);
+    expect(await migrateToLatest(db)).toContain('2026_12_01_0008_auth_sessions_expires_at_index');
+    expect(await indexed()).toEqual(['auth_sessions_expires_at_idx']);
   });
 
   it('round-trips dates with milliseconds in UTC, emoji text, and rejects a duplicate openid', async () => {

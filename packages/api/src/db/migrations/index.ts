@@ -10,6 +10,7 @@ import * as createPayments from './2026_12_01_0004_create_payments';
 import * as createJobs from './2026_12_01_0005_create_jobs';
 import * as createRefunds from './2026_12_01_0006_create_refunds';
 import * as refreshTokenOnSession from './2026_12_01_0007_refresh_token_on_session';
+import * as authSessionsExpiresAtIndex from './2026_12_01_0008_auth_sessions_expires_at_index';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_0001_create_users': createUsers,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0005_create_jobs': createJobs,
   '2026_12_01_0006_create_refunds': createRefunds,
   '2026_12_01_0007_refresh_token_on_session': refreshTokenOnSession,
+  '2026_12_01_0008_auth_sessions_expires_at_index': authSessionsExpiresAtIndex,
 };

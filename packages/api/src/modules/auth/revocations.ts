@@ -32,6 +32,14 @@ export interface RevocationRecord {
   revokedWithin(seconds: number): Promise<string[]>;
 }
 
+/**
+ * How long a revocation is kept, in the stores and in what they rebuild from the record: it must
+ * outlive the access tokens issued before it, plus the clock tolerance of their checks.
+ */
+export function revocationTtlSeconds(accessTokenTtlSeconds: number): number {
+  return accessTokenTtlSeconds + 60;
+}
+
 /** Asks the database; a failure there is the client's 503, not a 500 and never "not revoked". */
 async function askRecord(record: RevocationRecord, sessionId: string): Promise<boolean> {
   try {

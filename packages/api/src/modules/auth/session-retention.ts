@@ -1,0 +1,92 @@
+/**
+ * Deletes the sign-in sessions that ended long ago, and with them their rotated refresh tokens and
+ * the WeChat session keys they hold (encrypted). Every sign-in writes a session and every refresh a
+ * rotated token: without this, both tables grow for as long as the app runs, and keep personal data
+ * no one needs any more.
+ *
+ * A session ends when it expires (`expires_at`: a refresh moves it on) or is revoked. It is kept
+ * for a while after that, because:
+ * - an access token it issued stays valid up to the access-token TTL after its end, and the
+ *   revocation stores rebuild from `auth_sessions` the revocations of that TTL (+ 60 s,
+ *   revocationTtlSeconds): a session revoked within that window must still be there;
+ * - a day's margin beyond that covers clocks that disagree, and the questions support gets about a
+ *   sign-out, while the logs that name the session are still at hand.
+ * Its rotated refresh tokens go with it (ON DELETE CASCADE, migration 0002): one presented after
+ * that is AUTH_REFRESH_INVALID rather than AUTH_REFRESH_REUSED, and the client signs in again
+ * either way. While the session lives they stay, so that reuse is still detected and ends it.
+ *
+ * Batches: the ids of up to `batchSize` ended sessions, then one DELETE of those ids (MySQL allows
+ * no LIMIT in an IN subquery, SQLite no DELETE … LIMIT), so that a large backlog never holds locks
+ * for long. Instances sweeping at the same moment may pick the same rows: a delete is idempotent.
+ */
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock';
+import { retryOnDeadlock } from '../../db/dialect';
+import type { Database } from '../../db/schema';
+import { Periodic } from '../../periodic';
+import { revocationTtlSeconds } from './revocations';
+
+/** How long after its end a session is kept beyond the revocation window (see above). */
+export const ENDED_SESSION_MARGIN_MS = 24 * 60 * 60 * 1000;
+
+export interface SessionRetentionOptions {
+  db: Kysely<Database>;
+  clock: Clock;
+  logger: Logger;
+  /** The access tokens' TTL: a session is kept for the revocation window it implies (revocations.ts). */
+  accessTokenTtlSeconds: number;
+  /** Sessions deleted per statement. */
+  batchSize?: number;
+}
+
+export class SessionRetentionSweeper {
+  readonly #db: Kysely<Database>;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #keepMs: number;
+  readonly #batchSize: number;
+  readonly #periodic = new Periodic(
+    () => this.sweep(),
+    (error) => this.#logger.warn({ err: error }, 'session retention sweep failed; retrying at the next interval'),
+  );
+
+  constructor(options: SessionRetentionOptions) {
+    this.#db = options.db;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#keepMs = revocationTtlSeconds(options.accessTokenTtlSeconds) * 1000 + ENDED_SESSION_MARGIN_MS;
+    this.#batchSize = options.batchSize ?? 500;
+  }
+
+  /** One sweep: every session that ended before the cutoff, batch by batch. Resolves to how many it deleted. */
+  async sweep(): Promise<number> {
+    const cutoff = new Date(this.#clock.now().getTime() - this.#keepMs);
+    let deleted = 0;
+    for (;;) {
+      const ended = await this.#db
+        .selectFrom('auth_sessions')
+        .select('id')
+        .where((eb) => eb.or([eb('expires_at', '<', cutoff), eb('revoked_at', '<', cutoff)]))
+        .limit(this.#batchSize)
+        .execute();
+      if (ended.length === 0) break;
+      const ids = ended.map((row) => row.id);
+      const result = await retryOnDeadlock(() => this.#db.deleteFrom('auth_sessions').where('id', 'in', ids).executeTakeFirst());
+      deleted += Number(result.numDeletedRows);
+      if (ended.length < this.#batchSize) break;
+    }
+    if (deleted > 0) this.#logger.info({ deleted }, 'deleted sign-in sessions that ended over a day ago');
+    return deleted;
+  }
+
+  /** Sweeps every `intervalMs` until stop(); a failed sweep (database down) is logged and retried next time. */
+  start(intervalMs: number): void {
+    this.#periodic.start(intervalMs);
+  }
+
+  /** Stops sweeping and waits for a sweep in progress to finish. */
+  stop(): Promise<void> {
+    return this.#periodic.stop();
+  }
+}
