@@ -29,7 +29,7 @@ export interface Telemetry {
   wechatCall(endpoint: string, result: number | WeChatFailureReason, durationMs: number): void;
   /** The WeChat client's circuit breaker moved to this state. */
   breakerTransition(state: BreakerState): void;
-  /** This instance fetched a new access token (`forced`: WeChat had rejected the one in force). */
+  /** This instance fetched an access token (`forced`: WeChat had rejected the one stable_token still handed out). */
   tokenRefresh(forced: boolean): void;
   /** A request refused by this rate limit. */
   rateLimited(limiter: RateLimitName): void;

@@ -64,11 +64,11 @@ describe('the WeChat client', () => {
     ]);
   });
 
-  it('tells each access token it fetched, forced when WeChat had rejected the one in force', async () => {
+  it('tells each access token it fetched, and whether it was forced', async () => {
     const telemetry = recording();
     const client = createTestWeChatClient(mock, { telemetry });
     await Promise.all([client.getAccessToken(), client.getAccessToken()]);
-    // Someone else force-refreshed: ours is rejected (40001) and replaced, forced.
+    // Someone else force-refreshed: ours is rejected (40001) and replaced by the one in force.
     mock.world.stableToken({
       grant_type: 'client_credential',
       appid: client.appId,
@@ -76,13 +76,22 @@ describe('the WeChat client', () => {
       force_refresh: true,
     });
     await client.getPhoneNumber(mock.world.issuePhoneCode('13800138000'));
+    // WeChat rejects the token stable_token still hands out: a new one is forced.
+    mock.world.setFaults({ errcode: 40001, errcodeTimes: 1 });
+    await client.getPhoneNumber(mock.world.issuePhoneCode('13800138001'));
     expect(telemetry.events.filter(([name]) => name === 'tokenRefresh')).toEqual([
+      ['tokenRefresh', false],
+      ['tokenRefresh', false],
       ['tokenRefresh', false],
       ['tokenRefresh', true],
     ]);
     expect(telemetry.events.filter(([name]) => name === 'wechatCall')).toEqual([
       ['wechatCall', 'cgi-bin/stable_token', 0],
       ['wechatCall', 'wxa/business/getuserphonenumber', 40001],
+      ['wechatCall', 'cgi-bin/stable_token', 0],
+      ['wechatCall', 'wxa/business/getuserphonenumber', 0],
+      ['wechatCall', 'wxa/business/getuserphonenumber', 40001],
+      ['wechatCall', 'cgi-bin/stable_token', 0],
       ['wechatCall', 'cgi-bin/stable_token', 0],
       ['wechatCall', 'wxa/business/getuserphonenumber', 0],
     ]);

@@ -112,7 +112,7 @@ export async function createMetrics(options: { version: string }): Promise<AppMe
   });
   const tokenRefreshes = counter({
     name: 'app_wechat_access_token_refreshes_total',
-    help: 'WeChat access tokens this instance fetched (forced: WeChat had rejected the one in force).',
+    help: 'WeChat access tokens this instance fetched (forced: WeChat had rejected the token stable_token still handed out).',
     labelNames: ['forced'],
     zeroes: [{ forced: 'false' }, { forced: 'true' }],
   });

@@ -109,7 +109,8 @@ export class AccessTokenProvider {
   readonly #options: Required<AccessTokenProviderOptions>;
   #local: CachedToken | null = null;
   #inflight: Promise<string> | null = null;
-  #forceNext = false;
+  /** The token WeChat last rejected, until a different one is in hand: never handed out again. */
+  #rejected: string | null = null;
 
   constructor(options: AccessTokenProviderOptions) {
     this.#options = {
@@ -126,6 +127,10 @@ export class AccessTokenProvider {
     return token !== null && token.expiresAt - this.#options.refreshMarginMs > this.#options.now();
   }
 
+  #usable(token: CachedToken | null): token is CachedToken {
+    return this.#fresh(token) && token.token !== this.#rejected;
+  }
+
   async get(): Promise<string> {
     if (this.#fresh(this.#local)) return this.#local.token;
     this.#inflight ??= this.#load().finally(() => {
@@ -134,10 +139,16 @@ export class AccessTokenProvider {
     return this.#inflight;
   }
 
-  /** WeChat rejected this token (40001/42001): drop it everywhere and force a new one next time. */
+  /**
+   * WeChat rejected this token (40001/42001): drop it everywhere, and never take it again. A
+   * rejection of a token this instance has already replaced (two calls failed on it at once) asks
+   * for nothing more: the replacement stays.
+   */
   async invalidate(token: string): Promise<void> {
-    if (this.#local?.token === token) this.#local = null;
-    this.#forceNext = true;
+    if (this.#local === null || this.#local.token === token) {
+      this.#local = null;
+      this.#rejected = token;
+    }
     await this.#options.store.invalidate(token);
   }
 
@@ -145,18 +156,22 @@ export class AccessTokenProvider {
     const { store, now, lockWaitMs, pollIntervalMs } = this.#options;
     const deadline = now() + lockWaitMs;
     for (;;) {
+      // Another instance's replacement of a rejected token is as good as our own.
       const shared = await store.read();
-      if (this.#fresh(shared) && !this.#forceNext) return this.#keep(shared);
+      if (this.#usable(shared)) return this.#keep(shared);
 
       const release = await store.tryLock();
       if (release) {
         try {
           // Another instance may have written it between our read and our lock.
           const again = await store.read();
-          if (this.#fresh(again) && !this.#forceNext) return this.#keep(again);
-          const force = this.#forceNext;
-          const fetched = await this.#options.fetchToken(force);
-          this.#forceNext = false;
+          if (this.#usable(again)) return this.#keep(again);
+          // The token in force first: after a rejection it is usually already another one (someone
+          // force-refreshed, or it expired). Only when WeChat hands back the very token it rejected
+          // is a new one forced: a forced refresh ends the token every instance is using, and
+          // WeChat allows 20 a day.
+          let fetched = await this.#options.fetchToken(false);
+          if (fetched.token === this.#rejected) fetched = await this.#options.fetchToken(true);
           const token = { token: fetched.token, expiresAt: now() + fetched.expiresInSeconds * 1000 };
           await store.write(token);
           return this.#keep(token);
@@ -171,6 +186,7 @@ export class AccessTokenProvider {
 
   #keep(token: CachedToken): string {
     this.#local = token;
+    this.#rejected = null;
     return token.token;
   }
 }

@@ -142,6 +142,9 @@ export class WeChatClient {
 
   /** One exchange with WeChat, through the breaker, with its attempts within the deadline. */
   async #call(endpoint: string, options: CallOptions): Promise<Json> {
+    // Too little time left for an attempt (the wait for the access token spent it): not sent at
+    // all, rather than a single-use code sent to time out, and not WeChat's failure to the breaker.
+    if (options.deadline - performance.now() < MIN_ATTEMPT_MS) throw new WeChatTransportError(endpoint, 'unsent', 'budget spent');
     // cockatiel makes every call that arrives while half-open wait for the trial call and then
     // run: with WeChat still down, each would wait out the trial's timeout before its own. Only
     // the trial goes to WeChat; the others fail now, as they do while the breaker is open.
@@ -156,8 +159,8 @@ export class WeChatClient {
     let previous: WeChatApiError | WeChatTransportError | null = null;
     for (let attempt = 1; ; attempt += 1) {
       const remaining = options.deadline - performance.now();
-      // Spent before the first attempt (waiting for the access token): WeChat never saw it.
-      if (remaining <= 0) throw previous ?? new WeChatTransportError(endpoint, 'timeout', 'budget spent');
+      // Spent before the first attempt: WeChat never saw it.
+      if (remaining <= 0) throw previous ?? new WeChatTransportError(endpoint, 'unsent', 'budget spent');
       try {
         return await this.#timedAttempt(endpoint, url, options.body, Math.min(this.#timeoutMs, remaining));
       } catch (error) {

@@ -16,12 +16,13 @@ export class WeChatApiError extends Error {
  * No usable answer. `connect`: the connection failed before the request went out (refused, DNS),
  * so WeChat never saw it; `network`: the connection broke when the request may already have
  * reached WeChat; `timeout`: no answer in time (WeChat may still be working on it); `http`: an
- * HTTP error status or a body that is not WeChat's JSON.
+ * HTTP error status or a body that is not WeChat's JSON; `unsent`: the operation's budget was
+ * spent (waiting for the access token) before the request could be sent.
  */
 export class WeChatTransportError extends Error {
   constructor(
     readonly endpoint: string,
-    readonly reason: 'connect' | 'network' | 'timeout' | 'http',
+    readonly reason: 'connect' | 'network' | 'timeout' | 'http' | 'unsent',
     /** The underlying error's name and code (ECONNREFUSED, ECONNRESET, ...), for the logs. */
     readonly detail?: string,
   ) {

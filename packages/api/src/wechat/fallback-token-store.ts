@@ -48,11 +48,21 @@ export class FallbackAccessTokenStore implements AccessTokenStore {
     );
   }
 
-  tryLock(): Promise<(() => Promise<void>) | null> {
+  async tryLock(): Promise<(() => Promise<void>) | null> {
     // Without Redis there is no lock to share: this instance fetches its own token.
-    return this.#either(
+    const release = await this.#either(
       () => this.shared.tryLock(),
       () => this.#memory.tryLock(),
+    );
+    // Redis failing at the release must not turn the token just fetched into an error: the lock
+    // then ends with its TTL.
+    return (
+      release &&
+      (() =>
+        this.#either(
+          () => release(),
+          () => Promise.resolve(),
+        ))
     );
   }
 }

@@ -313,14 +313,47 @@ describe('access token', () => {
     }
   });
 
-  it('is replaced once when WeChat rejects it, with force_refresh', async () => {
+  it('is replaced once when WeChat rejects it, by the token in force, without forcing another', async () => {
     const client = createTestWeChatClient(mock);
+    const other = createTestWeChatClient(mock); // another instance, without Redis
     await client.getAccessToken();
     // Someone else force-refreshed: our cached token is now invalid (40001).
-    mock.world.stableToken({ grant_type: 'client_credential', appid: TEST_APP.appId, secret: TEST_APP.appSecret, force_refresh: true });
+    const inForce = mock.world.stableToken({
+      grant_type: 'client_credential',
+      appid: TEST_APP.appId,
+      secret: TEST_APP.appSecret,
+      force_refresh: true,
+    });
     const phone = await client.getPhoneNumber(mock.world.issuePhoneCode('13800138000'));
     expect(phone.purePhoneNumber).toBe('13800138000');
     expect(mock.world.stats.stableToken).toBe(3);
+    expect(await client.getAccessToken()).toBe((inForce as { access_token: string }).access_token);
+    // Not forced: the other instance's token is still the one in force, and still works.
+    expect(await other.getAccessToken()).toBe((inForce as { access_token: string }).access_token);
+    expect((await other.getPhoneNumber(mock.world.issuePhoneCode('13800138001'))).purePhoneNumber).toBe('13800138001');
+    expect(mock.world.stats.stableToken).toBe(4);
+  });
+
+  it("lets two instances that both hold a rejected token recover without ending each other's", async () => {
+    const [a, b] = [createTestWeChatClient(mock), createTestWeChatClient(mock)];
+    await Promise.all([a.getAccessToken(), b.getAccessToken()]);
+    mock.world.stableToken({ grant_type: 'client_credential', appid: TEST_APP.appId, secret: TEST_APP.appSecret, force_refresh: true });
+    expect((await a.getPhoneNumber(mock.world.issuePhoneCode('13800138002'))).purePhoneNumber).toBe('13800138002');
+    expect((await b.getPhoneNumber(mock.world.issuePhoneCode('13800138003'))).purePhoneNumber).toBe('13800138003');
+    const fetches = mock.world.stats.stableToken;
+    // Had b forced a refresh, a's token would be dead now: a 40001 and one more fetch.
+    expect((await a.getPhoneNumber(mock.world.issuePhoneCode('13800138004'))).purePhoneNumber).toBe('13800138004');
+    expect(mock.world.stats.stableToken).toBe(fetches);
+  });
+
+  it('forces a new token when WeChat rejects the one stable_token still hands out', async () => {
+    const client = createTestWeChatClient(mock);
+    const rejected = await client.getAccessToken();
+    mock.world.setFaults({ errcode: 40001, errcodeTimes: 1 });
+    expect((await client.getPhoneNumber(mock.world.issuePhoneCode('13800138005'))).purePhoneNumber).toBe('13800138005');
+    // The token in force (the rejected one, handed back), then a forced one.
+    expect(mock.world.stats.stableToken).toBe(3);
+    expect(await client.getAccessToken()).not.toBe(rejected);
   });
 });
 
@@ -340,6 +373,17 @@ describe('phone number and session check', () => {
     expect(await appCodeOf(client.getPhoneNumber(mock.world.issuePhoneCode('13912345678')))).toBe('WECHAT_TIMEOUT');
     expect(mock.world.stats.requests - before).toBe(1);
     await sleep(300); // the slow answer still arrives: not in the next test's stats
+  });
+
+  it('does not send a phone code the wait for the access token left no time for, and it stays usable', async () => {
+    const client = createTestWeChatClient(mock, { timeoutMs: 1_000, budgetMs: 1_000, retries: 0 });
+    const code = mock.world.issuePhoneCode('13912345670');
+    // The token fetch (the first exchange) answers with ~70 ms of the budget left, under an attempt's minimum.
+    mock.world.setFaults({ latencyMs: 930 });
+    expect(await appCodeOf(client.getPhoneNumber(code))).toBe('WECHAT_UNAVAILABLE');
+    expect(mock.world.stats.getPhoneNumber).toBe(0);
+    mock.world.clearFaults();
+    expect((await client.getPhoneNumber(code)).purePhoneNumber).toBe('13912345670');
   });
 
   it('checks a session_key with hmac_sha256(session_key, "")', async () => {

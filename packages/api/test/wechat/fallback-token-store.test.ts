@@ -33,6 +33,23 @@ describe('the access token store with a fallback', () => {
     expect(outage.down).toBe(true);
   });
 
+  it('lets the fetch that holds the lock end well when Redis fails before the release', async () => {
+    const outage = new OutageLog(pino({ level: 'silent' }), 'redis');
+    const lost = createTestRedis({ enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    try {
+      if (lost.redis.status !== 'ready') await new Promise((resolve) => lost.redis.once('ready', resolve));
+      const store = new FallbackAccessTokenStore(new RedisAccessTokenStore(lost.redis, 'wx00000000000000cc'), outage);
+      const release = await store.tryLock();
+      expect(release).not.toBeNull();
+      expect(outage.down).toBe(false); // the lock is Redis's
+      lost.redis.disconnect();
+      await expect(release?.()).resolves.toBeUndefined();
+      expect(outage.down).toBe(true);
+    } finally {
+      await lost.close();
+    }
+  });
+
   it('shares the token through Redis when it answers', async () => {
     const outage = new OutageLog(pino({ level: 'silent' }), 'redis');
     const one = new FallbackAccessTokenStore(new RedisAccessTokenStore(shared.redis, 'wx00000000000000bb'), outage);
