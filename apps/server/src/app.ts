@@ -171,6 +171,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     clock: services.clock,
     logger,
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+    clockToleranceSeconds: config.auth.clockToleranceSeconds,
   });
   app.addHook('onReady', (done) => {
     sessionSweeper.start(config.auth.sessionSweepIntervalMs);

@@ -81,7 +81,7 @@ const envSchema = z.object({
   JWT_CLOCK_TOLERANCE_SECONDS: withDefault(integer(0, 300), 30),
   // Sign-in sessions that ended over a day ago are deleted (packages/api, session-retention.ts),
   // looked for this often by each instance.
-  SESSION_SWEEP_INTERVAL_MS: withDefault(integer(100, 86_400_000), 3_600_000),
+  SESSION_SWEEP_INTERVAL_MS: withDefault(integer(100, 86_400_000), 600_000),
   SESSION_KEY_ENCRYPTION_KEY: z.optional(
     z.string().check(
       z.refine((value) => Buffer.from(value, 'base64').length === 32, {
@@ -201,6 +201,7 @@ export interface Config {
   logLevel: string;
   database: { url: string; poolSize: number };
   auth: ServicesConfig['auth'] & {
+    clockToleranceSeconds: number;
     /** How often this instance deletes the sessions that ended long ago (packages/api, session-retention.ts). */
     sessionSweepIntervalMs: number;
   };

@@ -12,19 +12,26 @@ export class Periodic {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  start(intervalMs: number): void {
+  #tick(): void {
+    if (this.#running) return; // the previous run is still going
+    this.#running = this.run()
+      .then(() => undefined, this.onError)
+      .finally(() => (this.#running = null));
+  }
+
+  /** Runs every `intervalMs`, the first time after `firstRunAfterMs` (default: one interval). */
+  start(intervalMs: number, firstRunAfterMs = intervalMs): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      if (this.#running) return; // the previous run is still going
-      this.#running = this.run()
-        .then(() => undefined, this.onError)
-        .finally(() => (this.#running = null));
-    }, intervalMs);
-    this.#timer.unref(); // never what keeps a process alive
+    // Never what keeps a process alive.
+    this.#timer = setTimeout(() => {
+      this.#tick();
+      this.#timer = setInterval(() => this.#tick(), intervalMs).unref();
+    }, firstRunAfterMs).unref();
   }
 
   async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
+    // clearTimeout clears an interval too: both are Node's Timeout.
+    if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#running;
   }

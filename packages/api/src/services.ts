@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock';
 import type { Database } from './db/schema';
-import { AccessTokens } from './modules/auth/access-tokens';
+import { AccessTokens, DEFAULT_CLOCK_TOLERANCE_SECONDS } from './modules/auth/access-tokens';
 import type { AuthServices } from './modules/auth/auth-services';
 import { createAuthenticate } from './modules/auth/authenticate';
 import { findSession, findSessionsRevokedSince } from './modules/auth/auth.repository';
@@ -113,7 +113,10 @@ export function createServices(config: ServicesConfig): Promise<Services> {
     ...(config.auth.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: config.auth.clockToleranceSeconds }),
   });
   const redisOutage = config.redisOutage ?? new OutageLog(config.logger, 'redis');
-  const revocationTtl = revocationTtlSeconds(config.auth.accessTokenTtlSeconds);
+  const revocationTtl = revocationTtlSeconds(
+    config.auth.accessTokenTtlSeconds,
+    config.auth.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  );
   const record = revocationRecord(config.db, clock);
   const revocations = redis
     ? new RedisRevocationStore(redis, record, revocationTtl, redisOutage)

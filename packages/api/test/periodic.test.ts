@@ -32,4 +32,25 @@ describe('Periodic', () => {
     await sleep(30);
     expect(runs).toBe(after);
   });
+
+  it('runs first after the delay it is given, then every interval; stopped before, it never runs', async () => {
+    const at: number[] = [];
+    const started = performance.now();
+    const periodic = new Periodic(
+      () => Promise.resolve(at.push(performance.now() - started)),
+      () => undefined,
+    );
+    periodic.start(200, 20);
+    await sleep(150);
+    expect(at).toHaveLength(1); // at 20 ms, not at 200
+    await periodic.stop();
+    const never = new Periodic(
+      () => Promise.resolve(at.push(-1)),
+      () => undefined,
+    );
+    never.start(10, 50);
+    await never.stop();
+    await sleep(80);
+    expect(at).toHaveLength(1);
+  });
 });

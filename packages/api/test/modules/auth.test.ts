@@ -282,6 +282,25 @@ describe('auth.logout', () => {
   });
 });
 
+describe('auth.logout with a clock tolerance over a minute', () => {
+  it('is remembered for as long as the access tokens it ended are accepted, here and by an instance started later', async () => {
+    const auth = { clockToleranceSeconds: 120 };
+    const tolerant = await createTestServices({ db: testDb.db, wechatUrl: mock.url, clock, auth });
+    const login = await signIn('tolerant-leaver', tolerant);
+    await client({ services: tolerant, ...bearer(login.accessToken) }).auth.logout();
+    const loggedOutAt = clock.now();
+    try {
+      // 100 s after it expired, within the 120 s tolerance: its time alone would still let it in.
+      clock.set(new Date(login.accessTokenExpiresAt.getTime() + 100_000));
+      expect(await appCodeOf(client({ services: tolerant, ...bearer(login.accessToken) }).user.me())).toBe('AUTH_SESSION_REVOKED');
+      const restarted = await createTestServices({ db: testDb.db, wechatUrl: mock.url, clock, auth });
+      expect(await appCodeOf(client({ services: restarted, ...bearer(login.accessToken) }).user.me())).toBe('AUTH_SESSION_REVOKED');
+    } finally {
+      clock.set(loggedOutAt);
+    }
+  });
+});
+
 describe('access token checks', () => {
   const key = createSecretKey(Buffer.from(TEST_AUTH.jwtSecret, 'utf8'));
 

@@ -20,8 +20,9 @@ import { createTestServices, TEST_AUTH, testClock } from '../support/services';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-/** How long after its end a session is kept with TEST_AUTH's access-token TTL. */
-const KEEP_MS = revocationTtlSeconds(TEST_AUTH.accessTokenTtlSeconds) * 1000 + ENDED_SESSION_MARGIN_MS;
+const TOLERANCE = 30;
+/** How long after its end a session is kept with TEST_AUTH's access-token TTL and a 30 s clock tolerance. */
+const KEEP_MS = revocationTtlSeconds(TEST_AUTH.accessTokenTtlSeconds, TOLERANCE) * 1000 + ENDED_SESSION_MARGIN_MS;
 
 describe.each(dialects)('session retention on %s', (_dialect, create) => {
   let testDb: TestDatabase;
@@ -85,6 +86,7 @@ describe.each(dialects)('session retention on %s', (_dialect, create) => {
       clock,
       logger: pino({ level: 'silent' }),
       accessTokenTtlSeconds: TEST_AUTH.accessTokenTtlSeconds,
+      clockToleranceSeconds: TOLERANCE,
       ...(batchSize === undefined ? {} : { batchSize }),
     });
 
@@ -124,19 +126,21 @@ describe.each(dialects)('session retention on %s', (_dialect, create) => {
       clock,
       logger: pino({ level: 'silent' }),
       accessTokenTtlSeconds: TEST_AUTH.accessTokenTtlSeconds + 600,
+      clockToleranceSeconds: TOLERANCE,
     });
     expect(await longerTtl.sweep()).toBe(0);
     expect(await sessionIds()).toEqual([ended.id]);
     expect(await sweeper().sweep()).toBe(1);
   });
 
-  it('works through a backlog larger than its batch in one sweep', async () => {
+  it("works through a backlog larger than its batch in one sweep, a long-lived session's many rotated tokens included", async () => {
     await clear();
-    const live = await seedSession({ expiresAt: new Date(clock.now().getTime() + DAY) });
-    for (let i = 0; i < 7; i += 1) await seedSession({ expiresAt: ago(KEEP_MS + (i + 1) * MINUTE) }, 1);
+    const live = await seedSession({ expiresAt: new Date(clock.now().getTime() + DAY) }, 4);
+    for (let i = 0; i < 7; i += 1) await seedSession({ expiresAt: ago(KEEP_MS + (i + 1) * MINUTE) }, i === 3 ? 8 : 1);
     expect(await sweeper(3).sweep()).toBe(7);
     expect(await sessionIds()).toEqual([live.id]);
-    expect(await rotatedSessionIds()).toEqual([]);
+    expect(await rotatedSessionIds()).toEqual([live.id]);
+    expect(await testDb.db.selectFrom('refresh_tokens').select('id').execute()).toHaveLength(4);
   });
 
   it("answers a deleted session's refresh tokens, current or rotated, with AUTH_REFRESH_INVALID", async () => {

@@ -40,7 +40,7 @@ export interface TestServicesOptions {
   logger?: Logger;
   exposeErrors?: boolean;
   rateLimits?: Partial<RateLimitConfig>;
-  auth?: Partial<typeof TEST_AUTH>;
+  auth?: Partial<typeof TEST_AUTH & { clockToleranceSeconds: number }>;
   /** WeChat Pay's merchant (support/pay.ts); unset: payment disabled. */
   pay?: WeChatPaySettings | null;
 }

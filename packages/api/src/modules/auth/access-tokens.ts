@@ -19,13 +19,16 @@ const VERIFIED_TOKENS_KEPT = 10_000;
 
 export const ACCESS_TOKEN_ALGORITHM = 'HS256';
 
+/** Accepted difference between our clock and the issuer's when checking token times. */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
+
 export interface AccessTokenOptions {
   secret: string;
   issuer: string;
   audience: string;
   ttlSeconds: number;
   clock: Clock;
-  /** Accepted difference between our clock and the issuer's (default 30 s). */
+  /** Accepted difference between our clock and the issuer's (default DEFAULT_CLOCK_TOLERANCE_SECONDS). */
   clockToleranceSeconds?: number;
 }
 
@@ -55,7 +58,7 @@ export class AccessTokens {
     const raw = Buffer.from(options.secret, 'utf8');
     this.#raw = raw;
     this.#hmacKey = createSecretKey(raw);
-    this.#options = { ...options, clockToleranceSeconds: options.clockToleranceSeconds ?? 30 };
+    this.#options = { ...options, clockToleranceSeconds: options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS };
     this.#verified = new VerifiedTokens(VERIFIED_TOKENS_KEPT, this.#options.clockToleranceSeconds);
   }
 

@@ -34,10 +34,12 @@ export interface RevocationRecord {
 
 /**
  * How long a revocation is kept, in the stores and in what they rebuild from the record: it must
- * outlive the access tokens issued before it, plus the clock tolerance of their checks.
+ * outlive the access tokens issued before it. Those are accepted up to the clock tolerance after
+ * they expire (JWT_CLOCK_TOLERANCE_SECONDS), on the clock of whichever instance checks them, which
+ * may run that much behind the one that revoked: the TTL plus twice the tolerance (a minute at least).
  */
-export function revocationTtlSeconds(accessTokenTtlSeconds: number): number {
-  return accessTokenTtlSeconds + 60;
+export function revocationTtlSeconds(accessTokenTtlSeconds: number, clockToleranceSeconds: number): number {
+  return accessTokenTtlSeconds + Math.max(60, 2 * clockToleranceSeconds);
 }
 
 /** Asks the database; a failure there is the client's 503, not a 500 and never "not revoked". */

@@ -7,17 +7,19 @@
  * A session ends when it expires (`expires_at`: a refresh moves it on) or is revoked. It is kept
  * for a while after that, because:
  * - an access token it issued stays valid up to the access-token TTL after its end, and the
- *   revocation stores rebuild from `auth_sessions` the revocations of that TTL (+ 60 s,
- *   revocationTtlSeconds): a session revoked within that window must still be there;
+ *   revocation stores rebuild from `auth_sessions` the revocations of that TTL and the clock
+ *   tolerance (revocationTtlSeconds): a session revoked within that window must still be there;
  * - a day's margin beyond that covers clocks that disagree, and the questions support gets about a
  *   sign-out, while the logs that name the session are still at hand.
- * Its rotated refresh tokens go with it (ON DELETE CASCADE, migration 0002): one presented after
- * that is AUTH_REFRESH_INVALID rather than AUTH_REFRESH_REUSED, and the client signs in again
+ * Its rotated refresh tokens go with it (first, in batches below; ON DELETE CASCADE would take them
+ * too): one presented after that is AUTH_REFRESH_INVALID rather than AUTH_REFRESH_REUSED, and the client signs in again
  * either way. While the session lives they stay, so that reuse is still detected and ends it.
  *
- * Batches: the ids of up to `batchSize` ended sessions, then one DELETE of those ids (MySQL allows
- * no LIMIT in an IN subquery, SQLite no DELETE … LIMIT), so that a large backlog never holds locks
- * for long. Instances sweeping at the same moment may pick the same rows: a delete is idempotent.
+ * Batches: the ids of up to `batchSize` ended sessions; their rotated tokens deleted `batchSize`
+ * at a time (a session used daily for months has thousands), then the sessions in one DELETE by
+ * id (MySQL allows no LIMIT in an IN subquery, SQLite no DELETE … LIMIT): no statement of a large
+ * backlog holds locks for long. Instances sweeping at the same moment may pick the same rows: a
+ * delete is idempotent.
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -34,8 +36,9 @@ export interface SessionRetentionOptions {
   db: Kysely<Database>;
   clock: Clock;
   logger: Logger;
-  /** The access tokens' TTL: a session is kept for the revocation window it implies (revocations.ts). */
+  /** The access tokens' TTL and clock tolerance: a session is kept for the revocation window they imply (revocations.ts). */
   accessTokenTtlSeconds: number;
+  clockToleranceSeconds: number;
   /** Sessions deleted per statement. */
   batchSize?: number;
 }
@@ -55,7 +58,7 @@ export class SessionRetentionSweeper {
     this.#db = options.db;
     this.#clock = options.clock;
     this.#logger = options.logger;
-    this.#keepMs = revocationTtlSeconds(options.accessTokenTtlSeconds) * 1000 + ENDED_SESSION_MARGIN_MS;
+    this.#keepMs = revocationTtlSeconds(options.accessTokenTtlSeconds, options.clockToleranceSeconds) * 1000 + ENDED_SESSION_MARGIN_MS;
     this.#batchSize = options.batchSize ?? 500;
   }
 
@@ -72,6 +75,7 @@ export class SessionRetentionSweeper {
         .execute();
       if (ended.length === 0) break;
       const ids = ended.map((row) => row.id);
+      await this.#deleteRotatedTokens(ids);
       const result = await retryOnDeadlock(() => this.#db.deleteFrom('auth_sessions').where('id', 'in', ids).executeTakeFirst());
       deleted += Number(result.numDeletedRows);
       if (ended.length < this.#batchSize) break;
@@ -80,9 +84,30 @@ export class SessionRetentionSweeper {
     return deleted;
   }
 
-  /** Sweeps every `intervalMs` until stop(); a failed sweep (database down) is logged and retried next time. */
+  /** The rotated refresh tokens of these sessions, a batch at a time. */
+  async #deleteRotatedTokens(sessionIds: string[]): Promise<void> {
+    for (;;) {
+      const tokens = await this.#db
+        .selectFrom('refresh_tokens')
+        .select('id')
+        .where('session_id', 'in', sessionIds)
+        .limit(this.#batchSize)
+        .execute();
+      if (tokens.length === 0) return;
+      const ids = tokens.map((row) => row.id);
+      await retryOnDeadlock(() => this.#db.deleteFrom('refresh_tokens').where('id', 'in', ids).execute());
+      if (tokens.length < this.#batchSize) return;
+    }
+  }
+
+  /**
+   * Sweeps every `intervalMs` until stop(), the first time at a random point of the first interval:
+   * instances started together (a deploy) do not sweep together, and one that lives less than an
+   * interval (a serverless instance) may still sweep. A failed sweep (database down) is logged and
+   * tried again next time.
+   */
   start(intervalMs: number): void {
-    this.#periodic.start(intervalMs);
+    this.#periodic.start(intervalMs, Math.round(intervalMs * (0.1 + 0.9 * Math.random())));
   }
 
   /** Stops sweeping and waits for a sweep in progress to finish. */
