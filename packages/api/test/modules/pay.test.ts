@@ -4,11 +4,12 @@
  * notification that alone moves an order to PAID, once, whatever repeats — on both dialects,
  * with the races on MariaDB.
  */
+import { sql } from 'kysely';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createContextInner } from '../../src/context';
 import { OrderSweeper } from '../../src/modules/order/order-sweeper';
-import { chinaTime, outTradeNoOf, orderIdOfOutTradeNo } from '../../src/modules/pay/pay.service';
+import { chinaTime, handlePaymentNotification, outTradeNoOf, orderIdOfOutTradeNo } from '../../src/modules/pay/pay.service';
 import { createCaller } from '../../src/root';
 import { verifySha256WithRsa } from '../../src/wechat/pay/crypto';
 import { createMysqlTestDatabase, dialects, type TestDatabase } from '../support/databases';
@@ -95,6 +96,25 @@ describe.each(dialects)('WeChat Pay on %s', (_dialect, createTestDatabase) => {
     const { userId, order } = await w.pendingOrder();
     const caller = createCaller(createContextInner(services, { session: { userId, sessionId: 'disabled' } }));
     expect(await appCodeOf(caller.pay.prepare({ orderId: order.id }))).toBe('PAYMENT_DISABLED');
+  });
+
+  it('forgets the nonce of a notification the database failed to apply: the same delivery, sent again, pays', async () => {
+    const { caller, order } = await w.pendingOrder();
+    await w.prepareAndPay(caller, order.id);
+    const delivery = w.mock.world.pay.notificationFor(outTradeNoOf(order.id))!;
+    const deliver = () => handlePaymentNotification(w.services, delivery.headers, delivery.body);
+    // The paid order's event cannot be written: the transaction fails whole, the webhook answers 5xx.
+    await sql`alter table order_events rename to order_events_away`.execute(testDb.db);
+    try {
+      await expect(deliver()).rejects.toThrow();
+    } finally {
+      await sql`alter table order_events_away rename to order_events`.execute(testDb.db);
+    }
+    expect((await w.orderRow(order.id)).status).toBe('PENDING_PAYMENT');
+    expect(await deliver()).toEqual({ status: 200, body: null });
+    expect((await w.orderRow(order.id)).status).toBe('PAID');
+    // Applied, it is remembered again: a replay is refused.
+    expect((await deliver()).status).toBe(401);
   });
 
   it('moves the order to PAID on the verified notification, once; a repeat answers 200 with no second effect', async () => {

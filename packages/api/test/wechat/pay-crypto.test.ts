@@ -4,7 +4,10 @@
  * refusals of the verifier (tampered body, unknown serial, stale timestamp, replayed nonce).
  */
 import { generateKeyPairSync, createCipheriv, createSecretKey, type KeyObject } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OutageLog } from '../../src/outage-log';
 import {
   authorizationHeader,
   decryptResource,
@@ -17,7 +20,8 @@ import {
   signSha256WithRsa,
   verifySha256WithRsa,
 } from '../../src/wechat/pay/crypto';
-import { MemoryNonceStore } from '../../src/wechat/pay/nonce-store';
+import { FallbackNonceStore, MemoryNonceStore, RedisNonceStore, type NonceStore } from '../../src/wechat/pay/nonce-store';
+import { createTestRedis } from '../support/redis';
 import { SignatureVerifier, WeChatPaySignatureError, type SignatureFailure } from '../../src/wechat/pay/verifier';
 
 // wechatpay-go's test key (a published SDK test key, not anyone's merchant key). The SDK writes it
@@ -199,5 +203,32 @@ describe('the signature verifier', () => {
     const forged = { ...signed('{}', { nonce: 'fresh', key: merchant.privateKey }) };
     expect(await reasonOf(v2.verify(forged, '{}', { rememberNonce: true }))).toBe('signature-invalid');
     expect(await reasonOf(v2.verify(signed('{}', { nonce: 'fresh' }), '{}', { rememberNonce: true }))).toBeNull();
+  });
+});
+
+describe('the nonce stores', () => {
+  const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
+  down.on('error', () => undefined);
+  const shared = createTestRedis();
+  afterAll(async () => {
+    down.disconnect();
+    await shared.close();
+  });
+  const stores: Array<[string, () => NonceStore]> = [
+    ['memory', () => new MemoryNonceStore()],
+    ['Redis', () => new RedisNonceStore(shared.redis)],
+    [
+      'Redis with a fallback, Redis down',
+      () => new FallbackNonceStore(new RedisNonceStore(down), new OutageLog(pino({ level: 'silent' }), 'redis')),
+    ],
+  ];
+
+  it.each(stores)('%s: refuses a nonce seen, and takes it again once forgotten', async (_name, create) => {
+    const store = create();
+    const nonce = `serial:nonce-${Math.random()}`;
+    expect(await store.remember(nonce, 60)).toBe(true);
+    expect(await store.remember(nonce, 60)).toBe(false);
+    await store.forget(nonce);
+    expect(await store.remember(nonce, 60)).toBe(true);
   });
 });

@@ -289,9 +289,10 @@ interface HandledNotification {
   answer: NotificationAnswer;
 }
 
+const unread = (outcome: string, answer: NotificationAnswer): HandledNotification => ({ kind: 'unread', outcome, answer });
+
 async function answerNotification(deps: PayDeps, headers: SignedHeaders, rawBody: string): Promise<HandledNotification> {
   const { pay, logger } = deps;
-  const unread = (outcome: string, answer: NotificationAnswer): HandledNotification => ({ kind: 'unread', outcome, answer });
   if (!pay) return unread('payment-disabled', fail(404, 'FAIL', 'payment is disabled'));
   let notification: PaymentNotification;
   try {
@@ -307,6 +308,20 @@ async function answerNotification(deps: PayDeps, headers: SignedHeaders, rawBody
     }
     throw error;
   }
+  try {
+    return await applyNotification(deps, pay, notification);
+  } catch (error) {
+    // Answered 5xx, WeChat Pay sends it again: that delivery is no replay. (Never in place of the error.)
+    await pay.verifier
+      .forgetNonce(headers)
+      .catch((forgetting: unknown) => logger.warn({ err: forgetting }, 'WeChat Pay nonce not forgotten'));
+    throw error;
+  }
+}
+
+/** What a verified notification does to the order or the refund it names, and the answer for WeChat Pay. */
+async function applyNotification(deps: PayDeps, pay: PayServices, notification: PaymentNotification): Promise<HandledNotification> {
+  const { logger } = deps;
   if (notification.kind === 'refund') {
     const outcome = await applyRefundResult(deps, pay, notification.refund, 'WECHATPAY_REFUND_NOTIFY');
     const refund = (answer: NotificationAnswer): HandledNotification => ({ kind: 'refund', outcome, answer });

@@ -14,6 +14,8 @@ import type { OutageLog } from '../../outage-log';
 export interface NonceStore {
   /** True when the nonce was not seen within `ttlSeconds` (it is remembered from now on). */
   remember(nonce: string, ttlSeconds: number): Promise<boolean>;
+  /** Forgets a nonce remembered by a notification that then failed: WeChat Pay may send it again. */
+  forget(nonce: string): Promise<void>;
 }
 
 export class MemoryNonceStore implements NonceStore {
@@ -34,6 +36,11 @@ export class MemoryNonceStore implements NonceStore {
     return Promise.resolve(true);
   }
 
+  forget(nonce: string): Promise<void> {
+    this.#seen.delete(nonce);
+    return Promise.resolve();
+  }
+
   get size(): number {
     return this.#seen.size;
   }
@@ -47,6 +54,10 @@ export class RedisNonceStore implements NonceStore {
 
   async remember(nonce: string, ttlSeconds: number): Promise<boolean> {
     return (await this.redis.set(`${this.prefix}${nonce}`, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
+  async forget(nonce: string): Promise<void> {
+    await this.redis.del(`${this.prefix}${nonce}`);
   }
 }
 
@@ -65,6 +76,16 @@ export class FallbackNonceStore implements NonceStore {
     } catch (error) {
       this.outage.failed(error);
       return this.#memory.remember(nonce, ttlSeconds);
+    }
+  }
+
+  /** From both: it may have been remembered during an outage. */
+  async forget(nonce: string): Promise<void> {
+    await this.#memory.forget(nonce);
+    try {
+      await this.shared.forget(nonce);
+    } catch (error) {
+      this.outage.failed(error);
     }
   }
 }

@@ -31,6 +31,9 @@ export interface SignedHeaders {
 
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? undefined : value);
 
+/** A nonce is WeChat Pay's per platform certificate. */
+const nonceKey = (serial: string, nonce: string): string => `${serial}:${nonce}`;
+
 /** The four signed headers out of all of a request's or an answer's (Node's headers object). */
 export function signedHeadersOf(headers: IncomingHttpHeaders): SignedHeaders {
   return {
@@ -85,8 +88,18 @@ export class SignatureVerifier {
       throw new WeChatPaySignatureError('signature-invalid');
     // Only after the signature: nobody but WeChat Pay can fill the store. Kept a little longer
     // than the window on either side, so the timestamp check always takes over from it.
-    if (options.rememberNonce && !(await this.#nonces.remember(`${serial}:${nonce}`, 2 * SIGNATURE_MAX_SKEW_SECONDS + 60))) {
+    if (options.rememberNonce && !(await this.#nonces.remember(nonceKey(serial, nonce), 2 * SIGNATURE_MAX_SKEW_SECONDS + 60))) {
       throw new WeChatPaySignatureError('nonce-replayed');
     }
+  }
+
+  /**
+   * Forgets the nonce of a notification verified (and remembered) here whose handling then failed
+   * (the database): WeChat Pay, answered 5xx, sends it again, and that must not be a "replay".
+   */
+  async forgetNonce(headers: SignedHeaders): Promise<void> {
+    const nonce = single(headers['wechatpay-nonce']);
+    const serial = single(headers['wechatpay-serial']);
+    if (nonce && serial) await this.#nonces.forget(nonceKey(serial, nonce));
   }
 }
