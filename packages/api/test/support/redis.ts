@@ -23,3 +23,10 @@ export function createTestRedis(options: RedisOptions & { url?: string } = {}): 
     },
   };
 }
+
+/** A Redis where nothing listens (an outage), failing each command at once as the server's client does. */
+export function createDownRedis(): ReturnType<typeof createTestRedis> {
+  const down = createTestRedis({ url: 'redis://127.0.0.1:1', enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
+  down.redis.on('error', () => undefined); // the outage is the point
+  return down;
+}

@@ -2,28 +2,26 @@
  * The WeChat access token while Redis is out: this instance keeps its own, and calls that need a
  * token keep working; when Redis answers, the token is shared again.
  */
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisAccessTokenStore } from '../../src/wechat/access-token';
 import { FallbackAccessTokenStore } from '../../src/wechat/fallback-token-store';
 import { OutageLog } from '../../src/outage-log';
-import { createTestRedis } from '../support/redis';
+import { createDownRedis, createTestRedis } from '../support/redis';
 
 const token = (name: string) => ({ token: name, expiresAt: Date.now() + 60_000 });
 
 describe('the access token store with a fallback', () => {
-  const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
-  down.on('error', () => undefined);
+  const down = createDownRedis();
   const shared = createTestRedis();
   afterAll(async () => {
-    down.disconnect();
+    await down.close();
     await shared.close();
   });
 
   it('keeps the token in this process while Redis is out, and lets this instance fetch', async () => {
     const outage = new OutageLog(pino({ level: 'silent' }), 'redis');
-    const store = new FallbackAccessTokenStore(new RedisAccessTokenStore(down, 'wx00000000000000aa'), outage);
+    const store = new FallbackAccessTokenStore(new RedisAccessTokenStore(down.redis, 'wx00000000000000aa'), outage);
     expect(await store.read()).toBeNull();
     const release = await store.tryLock();
     expect(release).not.toBeNull();

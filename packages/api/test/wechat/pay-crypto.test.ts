@@ -4,7 +4,6 @@
  * refusals of the verifier (tampered body, unknown serial, stale timestamp, replayed nonce).
  */
 import { generateKeyPairSync, createCipheriv, createSecretKey, type KeyObject } from 'node:crypto';
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OutageLog } from '../../src/outage-log';
@@ -21,7 +20,7 @@ import {
   verifySha256WithRsa,
 } from '../../src/wechat/pay/crypto';
 import { FallbackNonceStore, MemoryNonceStore, RedisNonceStore, type NonceStore } from '../../src/wechat/pay/nonce-store';
-import { createTestRedis } from '../support/redis';
+import { createDownRedis, createTestRedis } from '../support/redis';
 import { SignatureVerifier, WeChatPaySignatureError, type SignatureFailure } from '../../src/wechat/pay/verifier';
 
 // wechatpay-go's test key (a published SDK test key, not anyone's merchant key). The SDK writes it
@@ -207,11 +206,10 @@ describe('the signature verifier', () => {
 });
 
 describe('the nonce stores', () => {
-  const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
-  down.on('error', () => undefined);
+  const down = createDownRedis();
   const shared = createTestRedis();
   afterAll(async () => {
-    down.disconnect();
+    await down.close();
     await shared.close();
   });
   const stores: Array<[string, () => NonceStore]> = [
@@ -219,7 +217,7 @@ describe('the nonce stores', () => {
     ['Redis', () => new RedisNonceStore(shared.redis)],
     [
       'Redis with a fallback, Redis down',
-      () => new FallbackNonceStore(new RedisNonceStore(down), new OutageLog(pino({ level: 'silent' }), 'redis')),
+      () => new FallbackNonceStore(new RedisNonceStore(down.redis), new OutageLog(pino({ level: 'silent' }), 'redis')),
     ],
   ];
 
