@@ -6,14 +6,15 @@
  *
  * A session ends when it expires (`expires_at`: a refresh moves it on) or is revoked. It is kept
  * for a while after that, because:
- * - an access token it issued stays valid up to the access-token TTL after its end, and the
- *   revocation stores rebuild from `auth_sessions` the revocations of that TTL and the clock
- *   tolerance (revocationTtlSeconds): a session revoked within that window must still be there;
+ * - an access token it issued is accepted up to the access-token TTL (and the clock tolerance)
+ *   after its end, and the revocation stores rebuild from `auth_sessions` the revocations of that
+ *   window (revocationTtlSeconds): a session revoked within it must still be there;
  * - a day's margin beyond that covers clocks that disagree, and the questions support gets about a
  *   sign-out, while the logs that name the session are still at hand.
  * Its rotated refresh tokens go with it (first, in batches below; ON DELETE CASCADE would take them
- * too): one presented after that is AUTH_REFRESH_INVALID rather than AUTH_REFRESH_REUSED, and the client signs in again
- * either way. While the session lives they stay, so that reuse is still detected and ends it.
+ * too): one presented after that is AUTH_REFRESH_INVALID rather than AUTH_REFRESH_REUSED, and the
+ * client signs in again either way. While the session lives they stay, so that reuse is still
+ * detected and ends it.
  *
  * Batches: the ids of up to `batchSize` ended sessions; their rotated tokens deleted `batchSize`
  * at a time (a session used daily for months has thousands), then the sessions in one DELETE by
