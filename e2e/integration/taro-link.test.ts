@@ -132,6 +132,18 @@ describe.each(['lean', 'official'])('through the %s tRPC host', (host) => {
   });
 
   describe('timeouts and cancellation', () => {
+    it("gives a request as long as its longest call may take: a sign-in slower than the link's default still signs in", async () => {
+      const api = newApi({ timeoutMs: 300, signInTimeoutMs: 3_000 });
+      server.network.delayMs = 1_600; // past the default and its 1 s backstop, within the sign-in's own 3 s
+      await api.session.signIn();
+      expect(api.session.state.status).toBe('signed-in');
+      expect(
+        trpcRequests()
+          .filter((r) => r.procedures === 'auth.login')
+          .map((r) => r.outcome),
+      ).toEqual(['answered']);
+    });
+
     it('fails a call after its own timeout with REQUEST_TIMEOUT and aborts the request', async () => {
       const { client } = await signedInApi();
       server.network.delayMs = 1_000;
@@ -255,6 +267,34 @@ describe.each(['lean', 'official'])('through the %s tRPC host', (host) => {
       const error = appErrorOf(await rejectionOf(api.client.user.me.query()));
       expect(error.code).toBe('AUTH_REQUIRED');
       expect(trpcRequests().filter((r) => r.procedures === 'auth.login')).toHaveLength(0);
+    });
+  });
+
+  describe('signing out while the session is being repaired', () => {
+    it('lets the refresh under way finish, ends its tokens, and keeps the user signed out', async () => {
+      const api = await signedInApi();
+      server.clock.advance(EXPIRE_ACCESS_TOKEN_MS);
+      server.network.delayMs = 150; // the refresh is still on its way when the user signs out
+      const call = api.client.user.me.query();
+      while (!trpcRequests().some((r) => r.procedures === 'auth.refresh')) await new Promise((resolve) => setTimeout(resolve, 5));
+      const refreshed = trpcRequests().find((r) => r.procedures === 'auth.refresh')!;
+      expect(refreshed.outcome).toBe('pending');
+
+      await api.session.signOut();
+      await call.catch(() => undefined);
+      expect(api.session.state.status).toBe('signed-out');
+      expect(api.session.accessToken).toBeNull();
+      // Sign-out never presented the refresh token the repair replaced (the server would have taken it
+      // for a stolen one and said so); it ended the session with a logout; no sign-in followed.
+      expect(server.logs.lines.some((line) => line.msg === 'refresh token reuse: session revoked')).toBe(false);
+      expect(
+        trpcRequests()
+          .filter((r) => r.procedures === 'auth.logout')
+          .map((r) => r.outcome),
+      ).toEqual(['answered']);
+      expect(trpcRequests().filter((r) => r.procedures === 'auth.login')).toHaveLength(0);
+      // Still out afterwards: a call needs the user to sign in.
+      expect(appErrorOf(await rejectionOf(api.client.user.me.query())).code).toBe('AUTH_REQUIRED');
     });
   });
 

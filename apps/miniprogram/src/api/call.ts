@@ -36,6 +36,8 @@ export class Call {
     /** The input as superjson writes it, ready for the batch's JSON. */
     readonly input: unknown,
     private readonly observer: AnyObserver,
+    /** How long it may take from the moment it was made. */
+    readonly timeoutMs: number,
   ) {}
 
   onEnd(cleanup: () => void): void {
@@ -75,7 +77,8 @@ export class Call {
  * aborts. A call whose signal had aborted already comes back ended (`done`).
  */
 export function openCall(op: Operation, type: CallType, observer: AnyObserver, defaultTimeoutMs: number): Call {
-  const call = new Call(op, type, superjson.serialize(op.input), observer);
+  const ownTimeout = (op.context as { timeoutMs?: unknown }).timeoutMs;
+  const call = new Call(op, type, superjson.serialize(op.input), observer, typeof ownTimeout === 'number' ? ownTimeout : defaultTimeoutMs);
   const signal = op.signal;
   if (signal?.aborted) {
     call.fail(clientError('REQUEST_CANCELLED', null));
@@ -86,11 +89,7 @@ export function openCall(op: Operation, type: CallType, observer: AnyObserver, d
     signal.addEventListener('abort', onAbort);
     call.onEnd(() => signal.removeEventListener('abort', onAbort));
   }
-  const ownTimeout = (op.context as { timeoutMs?: unknown }).timeoutMs;
-  const timer = setTimeout(
-    () => call.fail(clientError('REQUEST_TIMEOUT', call.batch?.requestId ?? null)),
-    typeof ownTimeout === 'number' ? ownTimeout : defaultTimeoutMs,
-  );
+  const timer = setTimeout(() => call.fail(clientError('REQUEST_TIMEOUT', call.batch?.requestId ?? null)), call.timeoutMs);
   call.onEnd(() => clearTimeout(timer));
   return call;
 }

@@ -22,8 +22,6 @@ export interface SenderOptions {
   limiter: ConcurrencyLimiter;
   /** Headers for each request, read when it is sent (so a refreshed token is used). */
   headers?: () => Record<string, string>;
-  /** The calls' own timeout; the request's is a second longer, as a backstop. */
-  timeoutMs: number;
   createRequestId: () => string;
 }
 
@@ -101,8 +99,9 @@ export function createSender(options: SenderOptions): Sender {
         ...(batch.type === 'mutation' ? { data: inputsOf(calls) } : {}),
         dataType: 'text',
         responseType: 'text',
-        // A backstop: each call's own timer normally fires first.
-        timeout: options.timeoutMs + 1_000,
+        // A backstop, a second after the longest of the calls' own timeouts (a sign-in's is longer
+        // than a query's): each call's own timer normally fires first.
+        timeout: Math.max(...calls.map((call) => call.timeoutMs)) + 1_000,
       });
     } catch (error) {
       failAll('NETWORK_ERROR', error);

@@ -45,7 +45,6 @@ export function taroLink<TRouter extends AnyRouter>(options: TaroLinkOptions): T
     request: options.request,
     limiter: options.limiter,
     ...(options.headers ? { headers: options.headers } : {}),
-    timeoutMs,
     createRequestId: options.createRequestId ?? createRequestId,
   });
 

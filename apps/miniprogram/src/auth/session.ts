@@ -72,6 +72,8 @@ export class SessionManager implements AuthRecovery {
   #generation = 0;
   #signingIn: Promise<void> | null = null;
   #recovering: Promise<void> | null = null;
+  /** From the user's 退出登录 until the session is forgotten: no repair starts. */
+  #signingOut = false;
 
   constructor(options: SessionOptions) {
     this.#api = options.api;
@@ -142,7 +144,7 @@ export class SessionManager implements AuthRecovery {
   }
 
   recover(code: AppErrorCode): Promise<void> {
-    if (this.#state.status === 'signed-out') return Promise.reject(clientError('AUTH_REQUIRED', null));
+    if (this.#state.status === 'signed-out' || this.#signingOut) return Promise.reject(clientError('AUTH_REQUIRED', null));
     this.#recovering ??= this.#recover(code).finally(() => (this.#recovering = null));
     return this.#recovering;
   }
@@ -166,21 +168,33 @@ export class SessionManager implements AuthRecovery {
     this.#save(current.userId, tokens);
   }
 
-  /** Ends the session on the server (best effort) and forgets it here. No silent sign-in follows. */
+  /**
+   * Ends the session on the server (best effort) and forgets it here. No silent sign-in follows:
+   * from now on no repair starts (calls that hit a 401 fail with AUTH_REQUIRED), and one already
+   * under way (a refresh, a re-login) is let finish first, so that its tokens are the ones ended,
+   * never saved after the sign-out, and the refresh token it replaced is not presented again (the
+   * server would take that for a stolen token).
+   */
   async signOut(): Promise<void> {
-    const current = this.#current;
-    if (current) {
-      try {
-        if (current.accessTokenExpiresAt - EXPIRY_MARGIN_MS <= this.#now()) await this.#refresh(current);
-        await this.#api.logout();
-      } catch {
-        // Offline or already over: the refresh token dies with this phone's copy either way.
+    this.#signingOut = true;
+    try {
+      await Promise.allSettled([this.#recovering, this.#signingIn]);
+      const current = this.#current;
+      if (current) {
+        try {
+          if (current.accessTokenExpiresAt - EXPIRY_MARGIN_MS <= this.#now()) await this.#refresh(current);
+          await this.#api.logout();
+        } catch {
+          // Offline or already over: the refresh token dies with this phone's copy either way.
+        }
       }
+      this.#current = null;
+      this.#store.clear();
+      this.#generation += 1;
+      this.#setState({ status: 'signed-out' });
+    } finally {
+      this.#signingOut = false;
     }
-    this.#current = null;
-    this.#store.clear();
-    this.#generation += 1;
-    this.#setState({ status: 'signed-out' });
   }
 
   #save(userId: number, tokens: AuthTokens): void {

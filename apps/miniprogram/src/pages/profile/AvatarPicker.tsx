@@ -15,14 +15,17 @@ export function AvatarPicker({ children }: { children: ReactNode }) {
     if (!filePath) return;
     setBusy(true);
     void Taro.showLoading({ title: '上传中…', mask: true });
+    // The loading is hidden before the outcome's toast shows: on WeChat they share one slot, and
+    // hideLoading closes a toast shown after it (its noConflict option needs base library 2.22.1).
     try {
       const { url } = await uploadUserImage(filePath);
       await currentUser.updateProfile({ avatarUrl: url });
+      void Taro.hideLoading();
       toastSuccess('头像已更新');
     } catch (error) {
+      void Taro.hideLoading();
       toastError(error);
     } finally {
-      void Taro.hideLoading();
       setBusy(false);
     }
   };
