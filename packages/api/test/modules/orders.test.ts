@@ -6,6 +6,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContextInner } from '../../src/context';
 import { createDatabase } from '../../src/db/dialect';
@@ -243,6 +244,38 @@ describe('orders under concurrency (MariaDB)', () => {
       }),
     );
   }
+
+  it('runs an order again when InnoDB makes it the victim of a deadlock, instead of failing it', async () => {
+    const [first, second] = await Promise.all(
+      ['死锁甲', '死锁乙'].map((title) =>
+        insertProduct(testDb.db, { title, description: '', priceFen: 100, stock: 10, imageUrl: null }, clock.now()),
+      ),
+    );
+    const [caller] = await buyers(1, 'deadlock');
+    // Another transaction (as the sweeper's, giving stock back order by order) holds the second
+    // product, and is the heavier one (rows written), so InnoDB rolls back the order's instead.
+    await testDb.db.connection().execute(async (other) => {
+      await sql`begin`.execute(other);
+      for (let i = 0; i < 30; i += 1)
+        await insertUser(other, { openid: `deadlock-weight-${i}-${process.pid}`, unionid: null }, clock.now());
+      await sql`update products set stock = stock where id = ${second}`.execute(other);
+      const order = caller!.order.create({
+        items: [
+          { productId: first!, quantity: 1 },
+          { productId: second!, quantity: 1 },
+        ],
+        idempotencyKey: newKey(),
+      });
+      // The order holds the first product and waits for the second; taking the first closes the circle.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sql`update products set stock = stock where id = ${first}`.execute(other);
+      await sql`commit`.execute(other);
+      const created = await order;
+      expect(created.status).toBe('PENDING_PAYMENT');
+    });
+    expect(await stockOf(testDb.db, first!)).toBe(9);
+    expect(await stockOf(testDb.db, second!)).toBe(9);
+  });
 
   it('N buyers racing for the last K items: exactly K orders, the stock 0, never below', async () => {
     const K = 5;

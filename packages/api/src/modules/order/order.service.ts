@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { CreateOrderInput, Order, OrderList, OrderListInput } from '@app/shared';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../clock';
-import { isUniqueViolation } from '../../db/dialect';
+import { isUniqueViolation, retryOnDeadlock } from '../../db/dialect';
 import type { Database, OrderItemRow, OrderRow } from '../../db/schema';
 import { AppError } from '../../errors';
 import { enqueueJob } from '../../jobs/job-queue';
@@ -87,50 +87,56 @@ export async function createOrder(deps: OrderDeps, userId: number, input: Create
   // orders for the same products wait for each other instead of deadlocking.
   const lines = input.items.map((item, index) => ({ ...item, index })).sort((a, b) => a.productId - b.productId);
   try {
-    const orderId = await db.transaction().execute(async (trx) => {
-      const now = deps.clock.now();
-      const products = new Map(
-        (
-          await findProductsByIds(
-            trx,
-            lines.map((line) => line.productId),
-          )
-        ).map((row) => [row.id, row]),
-      );
-      const items: NewOrderItem[] = [];
-      for (const line of lines) {
-        const product = products.get(line.productId);
-        const path = `items.${line.index}.productId`;
-        if (!product) throw new AppError('PRODUCT_NOT_FOUND', { issues: [{ path, message: `商品 ${line.productId} 不存在` }] });
-        if (product.on_shelf !== 1) throw new AppError('PRODUCT_OFF_SHELF', { issues: [{ path, message: `「${product.title}」已下架` }] });
-        items.push({ productId: product.id, title: product.title, unitPriceFen: product.price_fen, quantity: line.quantity });
-      }
-      // The total is the server's: the snapshot prices times the quantities, never a client's number.
-      const totalFen = items.reduce((sum, item) => sum + item.unitPriceFen * item.quantity, 0);
-      // The order row first: a concurrent duplicate of this key waits here on the unique index and
-      // then fails, before it has touched any stock.
-      const id = await insertOrder(
-        trx,
-        {
-          userId,
-          totalFen,
-          idempotencyKey: input.idempotencyKey,
-          requestHash,
-          expiresAt: new Date(now.getTime() + deps.orders.paymentTimeoutMinutes * 60_000),
-        },
-        now,
-      );
-      for (const line of lines) {
-        if (!(await takeStock(trx, line.productId, line.quantity, now))) {
-          const title = products.get(line.productId)?.title ?? String(line.productId);
-          // Thrown inside the transaction: everything above is rolled back, nothing half-made stays.
-          throw new AppError('OUT_OF_STOCK', { issues: [{ path: `items.${line.index}.quantity`, message: `「${title}」库存不足` }] });
+    // The sweeper closes a batch of orders in one transaction, each giving its stock back: across
+    // orders, its product locks come in no fixed order, and InnoDB may pick this transaction as a
+    // deadlock's victim. Rolled back whole, it is run again.
+    const orderId = await retryOnDeadlock(() =>
+      db.transaction().execute(async (trx) => {
+        const now = deps.clock.now();
+        const products = new Map(
+          (
+            await findProductsByIds(
+              trx,
+              lines.map((line) => line.productId),
+            )
+          ).map((row) => [row.id, row]),
+        );
+        const items: NewOrderItem[] = [];
+        for (const line of lines) {
+          const product = products.get(line.productId);
+          const path = `items.${line.index}.productId`;
+          if (!product) throw new AppError('PRODUCT_NOT_FOUND', { issues: [{ path, message: `商品 ${line.productId} 不存在` }] });
+          if (product.on_shelf !== 1)
+            throw new AppError('PRODUCT_OFF_SHELF', { issues: [{ path, message: `「${product.title}」已下架` }] });
+          items.push({ productId: product.id, title: product.title, unitPriceFen: product.price_fen, quantity: line.quantity });
         }
-      }
-      await insertOrderItems(trx, id, items);
-      await recordOrderEvent(trx, id, null, 'PENDING_PAYMENT', 'CREATED', now);
-      return id;
-    });
+        // The total is the server's: the snapshot prices times the quantities, never a client's number.
+        const totalFen = items.reduce((sum, item) => sum + item.unitPriceFen * item.quantity, 0);
+        // The order row first: a concurrent duplicate of this key waits here on the unique index and
+        // then fails, before it has touched any stock.
+        const id = await insertOrder(
+          trx,
+          {
+            userId,
+            totalFen,
+            idempotencyKey: input.idempotencyKey,
+            requestHash,
+            expiresAt: new Date(now.getTime() + deps.orders.paymentTimeoutMinutes * 60_000),
+          },
+          now,
+        );
+        for (const line of lines) {
+          if (!(await takeStock(trx, line.productId, line.quantity, now))) {
+            const title = products.get(line.productId)?.title ?? String(line.productId);
+            // Thrown inside the transaction: everything above is rolled back, nothing half-made stays.
+            throw new AppError('OUT_OF_STOCK', { issues: [{ path: `items.${line.index}.quantity`, message: `「${title}」库存不足` }] });
+          }
+        }
+        await insertOrderItems(trx, id, items);
+        await recordOrderEvent(trx, id, null, 'PENDING_PAYMENT', 'CREATED', now);
+        return id;
+      }),
+    );
     deps.telemetry.orderTransition('PENDING_PAYMENT', 'CREATED');
     const row = await findOrderById(db, orderId);
     if (!row) throw new Error(`order ${orderId} vanished after its commit`);
@@ -225,7 +231,10 @@ export async function cancelOrder(
   afterClose?: (orderId: number) => Promise<void>,
 ): Promise<Order> {
   await ownOrder(deps.db, userId, orderId);
-  const closed = await deps.db.transaction().execute((trx) => closeOrder(trx, orderId, 'CANCELLED', deps.clock.now(), userId));
+  // A deadlock with the sweeper (createOrder says why) rolls it back whole: run again.
+  const closed = await retryOnDeadlock(() =>
+    deps.db.transaction().execute((trx) => closeOrder(trx, orderId, 'CANCELLED', deps.clock.now(), userId)),
+  );
   if (closed) deps.telemetry.orderTransition('CLOSED', 'CANCELLED');
   if (closed && afterClose) await afterClose(orderId);
   const row = await ownOrder(deps.db, userId, orderId);
