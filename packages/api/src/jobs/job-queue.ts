@@ -58,9 +58,29 @@ export async function claimDueJobs(db: Kysely<Database>, now: Date, leaseMs: num
   });
 }
 
+/** A job as this instance claimed it: its id and the attempt the claim made (which says whose it is). */
+export type ClaimedJob = Pick<JobRow, 'id' | 'attempts'>;
+
+/**
+ * Renews the lease of a claimed job just before it runs (a batch's last job may start well after
+ * the claim): false when it is no longer this claim's, because its lease ran out meanwhile and
+ * another instance claimed it (or finished it). Then this instance must not run it.
+ */
+export async function startClaimedJob(db: Kysely<Database>, job: ClaimedJob, now: Date, leaseMs: number): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ run_at: new Date(now.getTime() + leaseMs), updated_at: now })
+    .where('id', '=', job.id)
+    .where('status', '=', 'PENDING')
+    .where('attempts', '=', job.attempts)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Ends a claimed job, unless another instance has claimed it since (then the outcome is that one's). */
 export async function finishJob(
   db: Kysely<Database>,
-  id: number,
+  job: ClaimedJob,
   status: 'DONE' | 'FAILED',
   error: string | null,
   now: Date,
@@ -68,14 +88,17 @@ export async function finishJob(
   await db
     .updateTable('jobs')
     .set({ status, last_error: error?.slice(0, 255) ?? null, updated_at: now })
-    .where('id', '=', id)
+    .where('id', '=', job.id)
+    .where('attempts', '=', job.attempts)
     .execute();
 }
 
-export async function retryJobAt(db: Kysely<Database>, id: number, runAt: Date, error: string, now: Date): Promise<void> {
+/** Schedules a claimed job's next attempt, unless another instance has claimed it since. */
+export async function retryJobAt(db: Kysely<Database>, job: ClaimedJob, runAt: Date, error: string, now: Date): Promise<void> {
   await db
     .updateTable('jobs')
     .set({ run_at: runAt, last_error: error.slice(0, 255), updated_at: now })
-    .where('id', '=', id)
+    .where('id', '=', job.id)
+    .where('attempts', '=', job.attempts)
     .execute();
 }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { Database } from '../db/schema';
 import { Periodic } from '../periodic';
-import { claimDueJobs, finishJob, retryJobAt, type Json } from './job-queue';
+import { claimDueJobs, finishJob, retryJobAt, startClaimedJob, type Json } from './job-queue';
 
 /** A failure that running the job again would only repeat (e.g. the user refused the message). */
 export class PermanentJobError extends Error {
@@ -50,18 +50,26 @@ export class JobRunner {
     for (const job of jobs) {
       const handler = handlers[job.kind];
       const log = logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
+      // The jobs of a batch run one after another: a slow WeChat can outlast a later job's lease,
+      // and another instance then claims it. It is that one's now: not run here a second time.
+      if (!(await startClaimedJob(db, job, clock.now(), leaseMs))) {
+        log.info('job claimed by another instance after its lease ran out; left to it');
+        continue;
+      }
       try {
-        if (!handler) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
+        // A kind this instance does not know may be one a newer version added, during a rolling
+        // deploy: tried again later (an instance that knows it will run it), not given up.
+        if (!handler) throw new Error(`no handler for job kind ${job.kind} in this version`);
         await handler(JSON.parse(job.payload) as Json);
-        await finishJob(db, job.id, 'DONE', null, clock.now());
+        await finishJob(db, job, 'DONE', null, clock.now());
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (error instanceof PermanentJobError || job.attempts >= maxAttempts) {
-          await finishJob(db, job.id, 'FAILED', message, clock.now());
+          await finishJob(db, job, 'FAILED', message, clock.now());
           log.warn({ err: error }, 'job given up');
         } else {
           const runAt = new Date(clock.now().getTime() + retryBaseMs * 2 ** (job.attempts - 1));
-          await retryJobAt(db, job.id, runAt, message, clock.now());
+          await retryJobAt(db, job, runAt, message, clock.now());
           log.info({ err: error, retryAt: runAt }, 'job failed; retrying later');
         }
       }
