@@ -155,17 +155,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     telemetry: prometheus?.metrics.telemetry,
   });
 
-  // Unpaid orders close on time in every instance (packages/api, order-sweeper.ts says why a sweeper).
+  // Background work in every instance (packages/api): unpaid orders closed on time (order-sweeper.ts
+  // says why a sweeper), sessions that ended long ago deleted (session-retention.ts says when), and
+  // durable jobs (jobs/: what follows a payment or a refund, run at least once across instances).
   const sweeper = new OrderSweeper({ db, clock: services.clock, logger, pay: services.pay, telemetry: services.telemetry });
-  app.addHook('onReady', (done) => {
-    sweeper.start(config.orders.sweepIntervalMs);
-    done();
-  });
-  // Registered after the database's onClose hook, so it runs before it (Fastify closes in reverse
-  // order): a sweep in progress finishes while the database is still there.
-  app.addHook('onClose', () => sweeper.stop());
-
-  // Sessions that ended long ago are deleted in every instance (packages/api, session-retention.ts says when).
   const sessionSweeper = new SessionRetentionSweeper({
     db,
     clock: services.clock,
@@ -173,13 +166,6 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     clockToleranceSeconds: config.auth.clockToleranceSeconds,
   });
-  app.addHook('onReady', (done) => {
-    sessionSweeper.start(config.auth.sessionSweepIntervalMs);
-    done();
-  });
-  app.addHook('onClose', () => sessionSweeper.stop());
-
-  // Durable jobs (packages/api, jobs/): what follows a payment or a refund, run at least once across instances.
   const jobs = new JobRunner({
     db,
     clock: services.clock,
@@ -190,10 +176,17 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     },
   });
   app.addHook('onReady', (done) => {
+    sweeper.start(config.orders.sweepIntervalMs);
+    sessionSweeper.start(config.auth.sessionSweepIntervalMs);
     jobs.start(config.jobs.intervalMs);
     done();
   });
-  app.addHook('onClose', () => jobs.stop());
+  // Registered after the database's onClose hook, so it runs before it (Fastify closes in reverse
+  // order): the work under way finishes while the database is still there. Stopped together, each
+  // told to end after its current unit of work (a batch, a job), within the shutdown's time.
+  app.addHook('onClose', async () => {
+    await Promise.all([sweeper.stop(), sessionSweeper.stop(), jobs.stop()]);
+  });
 
   // Before listening (Fastify runs onReady inside listen): a serverless instance's init phase.
   if (config.prewarmOnStart) app.addHook('onReady', () => prewarm(services));

@@ -52,6 +52,29 @@ describe.each(dialects)('durable jobs on %s', (_dialect, createTestDatabase) => 
     ]);
   });
 
+  it('stopping (a shutdown) finishes the job under way and hands the rest of the batch back at once', async () => {
+    const stop = new AbortController();
+    const ran: Json[] = [];
+    const handlers: Record<string, JobHandler> = {
+      stoppable: (payload) => {
+        ran.push(payload);
+        stop.abort(); // the shutdown comes while the first job runs
+        return Promise.resolve();
+      },
+    };
+    for (const n of [1, 2, 3]) await enqueueJob(testDb.db, 'stoppable', { n }, clock.now());
+    expect(await runner(handlers).runDue(20, stop.signal)).toBe(3);
+    expect(ran).toEqual([{ n: 1 }]);
+    expect((await jobsOf('stoppable')).map((job) => [job.status, job.attempts, job.run_at.getTime()])).toEqual([
+      ['DONE', 1, clock.now().getTime() + LEASE_MS],
+      ['PENDING', 0, clock.now().getTime()],
+      ['PENDING', 0, clock.now().getTime()],
+    ]);
+    // Due now: the next run (here, or another instance's) takes them.
+    await runner(handlers).runDue();
+    expect(ran).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+
   it('tries a kind this version has no handler for again later, and the version that knows it runs it', async () => {
     await enqueueJob(testDb.db, 'newer-kind', { n: 3 }, clock.now());
     await runner({}).runDue();

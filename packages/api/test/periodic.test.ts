@@ -33,6 +33,30 @@ describe('Periodic', () => {
     expect(runs).toBe(after);
   });
 
+  it('tells the run in progress of the stop, so that a long one ends after its current step', async () => {
+    let steps = 0;
+    const periodic = new Periodic(
+      async (signal) => {
+        while (!signal.aborted && steps < 1_000) {
+          steps += 1;
+          await sleep(5);
+        }
+      },
+      () => undefined,
+    );
+    periodic.start(1_000, 1);
+    await sleep(50);
+    await periodic.stop();
+    const stoppedAt = steps;
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(stoppedAt).toBeLessThan(1_000);
+    // Started again, the next run gets a signal that is not aborted.
+    periodic.start(1_000, 1);
+    await sleep(50);
+    await periodic.stop();
+    expect(steps).toBeGreaterThan(stoppedAt);
+  });
+
   it('runs first after the delay it is given, then every interval; stopped before, it never runs', async () => {
     const at: number[] = [];
     const started = performance.now();

@@ -77,6 +77,17 @@ export async function startClaimedJob(db: Kysely<Database>, job: ClaimedJob, now
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Hands a claimed job that did not start back, due now and without the attempt its claim counted. */
+export async function releaseClaimedJob(db: Kysely<Database>, job: ClaimedJob, now: Date): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set((eb) => ({ run_at: now, attempts: eb('attempts', '-', 1), updated_at: now }))
+    .where('id', '=', job.id)
+    .where('status', '=', 'PENDING')
+    .where('attempts', '=', job.attempts)
+    .execute();
+}
+
 /** Ends a claimed job, unless another instance has claimed it since (then the outcome is that one's). */
 export async function finishJob(
   db: Kysely<Database>,

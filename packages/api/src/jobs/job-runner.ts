@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { Database } from '../db/schema';
 import { Periodic } from '../periodic';
-import { claimDueJobs, finishJob, retryJobAt, startClaimedJob, type Json } from './job-queue';
+import { claimDueJobs, finishJob, releaseClaimedJob, retryJobAt, startClaimedJob, type Json } from './job-queue';
 
 /** A failure that running the job again would only repeat (e.g. the user refused the message). */
 export class PermanentJobError extends Error {
@@ -35,7 +35,7 @@ export interface JobRunnerOptions {
 export class JobRunner {
   readonly #options: Required<Omit<JobRunnerOptions, 'handlers'>> & Pick<JobRunnerOptions, 'handlers'>;
   readonly #periodic = new Periodic(
-    () => this.runDue(),
+    (signal) => this.runDue(20, signal),
     (error) => this.#options.logger.warn({ err: error }, 'job run failed; retrying at the next interval'),
   );
 
@@ -43,11 +43,19 @@ export class JobRunner {
     this.#options = { maxAttempts: 5, leaseMs: 60_000, retryBaseMs: 60_000, ...options };
   }
 
-  /** Runs every job due now; resolves to how many ran (successfully or not). */
-  async runDue(batchSize = 20): Promise<number> {
+  /**
+   * Runs the jobs due now (a batch of `batchSize`); resolves to how many it claimed. When `signal`
+   * aborts (a shutdown), the job under way finishes and the rest of the batch is handed back at
+   * once, for another instance, rather than waiting out its lease.
+   */
+  async runDue(batchSize = 20, signal?: AbortSignal): Promise<number> {
     const { db, clock, logger, handlers, maxAttempts, leaseMs, retryBaseMs } = this.#options;
     const jobs = await claimDueJobs(db, clock.now(), leaseMs, batchSize);
     for (const job of jobs) {
+      if (signal?.aborted) {
+        await releaseClaimedJob(db, job, clock.now());
+        continue;
+      }
       const handler = handlers[job.kind];
       const log = logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
       // The jobs of a batch run one after another: a slow WeChat can outlast a later job's lease,

@@ -209,6 +209,9 @@ describe.each(dialects)('the shop on %s', (_dialect, createTestDatabase) => {
     await sweeper.sweep();
     expect((await caller.order.get({ id: early.id })).status).toBe('PENDING_PAYMENT');
     clock.advance(1);
+    // Told to stop (a shutdown) before its first batch, it closes nothing.
+    expect(await sweeper.sweep(AbortSignal.abort())).toBe(0);
+    expect((await caller.order.get({ id: early.id })).status).toBe('PENDING_PAYMENT');
     await sweeper.sweep();
     expect(await caller.order.get({ id: early.id })).toMatchObject({ status: 'CLOSED', closeReason: 'TIMEOUT' });
     expect((await caller.order.get({ id: late.id })).status).toBe('PENDING_PAYMENT');

@@ -143,6 +143,13 @@ describe.each(dialects)('session retention on %s', (_dialect, create) => {
     expect(await testDb.db.selectFrom('refresh_tokens').select('id').execute()).toHaveLength(4);
   });
 
+  it('sweeps nothing once told to stop (a shutdown)', async () => {
+    await clear();
+    await seedSession({ expiresAt: ago(KEEP_MS + MINUTE) });
+    expect(await sweeper().sweep(AbortSignal.abort())).toBe(0);
+    expect(await sessionIds()).toHaveLength(1);
+  });
+
   it("answers a deleted session's refresh tokens, current or rotated, with AUTH_REFRESH_INVALID", async () => {
     await clear();
     const services = await createTestServices({ db: testDb.db, clock });

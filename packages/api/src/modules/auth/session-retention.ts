@@ -51,7 +51,7 @@ export class SessionRetentionSweeper {
   readonly #keepMs: number;
   readonly #batchSize: number;
   readonly #periodic = new Periodic(
-    () => this.sweep(),
+    (signal) => this.sweep(signal),
     (error) => this.#logger.warn({ err: error }, 'session retention sweep failed; retrying at the next interval'),
   );
 
@@ -63,11 +63,14 @@ export class SessionRetentionSweeper {
     this.#batchSize = options.batchSize ?? 500;
   }
 
-  /** One sweep: every session that ended before the cutoff, batch by batch. Resolves to how many it deleted. */
-  async sweep(): Promise<number> {
+  /**
+   * One sweep: every session that ended before the cutoff, batch by batch, until `signal` aborts
+   * (a shutdown). Resolves to how many it deleted.
+   */
+  async sweep(signal?: AbortSignal): Promise<number> {
     const cutoff = new Date(this.#clock.now().getTime() - this.#keepMs);
     let deleted = 0;
-    for (;;) {
+    while (!signal?.aborted) {
       const ended = await this.#db
         .selectFrom('auth_sessions')
         .select('id')

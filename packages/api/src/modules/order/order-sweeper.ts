@@ -43,7 +43,7 @@ export class OrderSweeper {
   readonly #pay: PayServices | null;
   readonly #telemetry: Telemetry;
   readonly #periodic = new Periodic(
-    () => this.sweep(),
+    (signal) => this.sweep(signal),
     (error) => this.#logger.warn({ err: error }, 'order sweep failed; retrying at the next interval'),
   );
 
@@ -57,10 +57,13 @@ export class OrderSweeper {
     this.#telemetry = options.telemetry ?? noopTelemetry;
   }
 
-  /** One sweep: every order due now, batch by batch. Resolves to how many this call closed. */
-  async sweep(): Promise<number> {
+  /**
+   * One sweep: every order due now, batch by batch, until `signal` aborts (a shutdown: the batch
+   * under way finishes). Resolves to how many this call closed.
+   */
+  async sweep(signal?: AbortSignal): Promise<number> {
     let closed = 0;
-    for (;;) {
+    while (!signal?.aborted) {
       const batch = await retryOnDeadlock(() => this.#closeBatch());
       closed += batch.closed.length;
       if (batch.closed.length > 0) this.#telemetry.orderTransition('CLOSED', 'TIMEOUT', batch.closed.length);
