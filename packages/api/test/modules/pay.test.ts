@@ -91,6 +91,25 @@ describe.each(dialects)('WeChat Pay on %s', (_dialect, createTestDatabase) => {
     expect(await appCodeOf(paid.caller.pay.prepare({ orderId: paid.order.id }))).toBe('ORDER_STATE_CONFLICT');
   });
 
+  it('closes the trade of an order cancelled while WeChat Pay was asked for its prepay, and answers ORDER_STATE_CONFLICT', async () => {
+    const { caller, order } = await w.pendingOrder();
+    const client = w.services.pay!.client;
+    const ask = client.jsapiPrepay.bind(client);
+    // The user cancels the order (another page) while WeChat Pay answers: the cancel finds no prepay to close.
+    client.jsapiPrepay = async (request) => {
+      const answer = await ask(request);
+      await caller.order.cancel({ id: order.id });
+      return answer;
+    };
+    try {
+      expect(await appCodeOf(caller.pay.prepare({ orderId: order.id }))).toBe('ORDER_STATE_CONFLICT');
+    } finally {
+      Reflect.deleteProperty(client, 'jsapiPrepay');
+    }
+    expect((await w.orderRow(order.id)).status).toBe('CLOSED');
+    expect(w.mock.world.pay.stateOf(outTradeNoOf(order.id))).toBe('CLOSED');
+  });
+
   it('answers PAYMENT_DISABLED when no merchant is configured', async () => {
     const services = await createTestServices({ db: testDb.db, clock: w.clock, rateLimits: UNLIMITED });
     const { userId, order } = await w.pendingOrder();

@@ -121,6 +121,13 @@ async function newPrepay(deps: PayDeps, pay: PayServices, order: OrderRow, now: 
     { orderId: order.id, outTradeNo, mchId: pay.mchId, amountFen: order.total_fen, prepayId, prepayExpiresAt },
     now,
   );
+  // A cancel (or the sweeper) that closed the order while WeChat Pay was being asked found no
+  // prepay to close there. Of the two, whichever comes second sees the other's write: here, the
+  // order read again after the prepay is saved; there, the payments read after the close.
+  if ((await findOrderById(deps.db, order.id))?.status !== 'PENDING_PAYMENT') {
+    await closeTradesAtWeChatPay({ db: deps.db, logger: deps.logger, pay }, [order.id]);
+    throw new AppError('ORDER_STATE_CONFLICT');
+  }
   return prepayId;
 }
 
