@@ -5,9 +5,10 @@ import { useState } from 'react';
 import { currentUser } from '../../api/client';
 import { devPhoneCode } from '../../auth/wechat-codes';
 import { isH5 } from '../../config';
-import { toastSuccess } from '../../platform/toast';
+import { toastSuccess, toastText } from '../../platform/toast';
 import { busyProps } from '../../ui/busy';
 import { toastError } from '../../ui/toast-error';
+import { readPhoneNumberEvent } from './phone-number-event';
 
 export function PhoneBinding({ user }: { user: User }) {
   const [binding, setBinding] = useState(false);
@@ -48,9 +49,9 @@ export function PhoneBinding({ user }: { user: User }) {
           openType="getPhoneNumber"
           {...busyProps(binding)}
           onGetPhoneNumber={(event) => {
-            const code = event.detail.code;
-            // No code: the user declined, which needs no message.
-            if (code) void bind(() => Promise.resolve(code));
+            const outcome = readPhoneNumberEvent(event.detail);
+            if (outcome.kind === 'code') void bind(() => Promise.resolve(outcome.code));
+            else if (outcome.kind === 'failed') toastText(outcome.message);
           }}
         >
           {label}
