@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from 'mysql2/promise';
 import superjson from 'superjson';
+import { readNodeFlags } from '../apps/server/build/node-flags.mjs';
 
 /** The repository, the server's package (where its processes run) and the benchmarks' outputs. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -162,8 +163,7 @@ export async function coldStart(
  * apps/server/build/bundle.mjs); none for a directory without one (a bench-server build, say).
  */
 export function productionNodeFlags(distDir) {
-  const file = join(distDir, 'node-flags');
-  return existsSync(file) ? readFileSync(file, 'utf8').split(/\s+/).filter(Boolean) : [];
+  return existsSync(join(distDir, 'node-flags')) ? readNodeFlags(distDir) : [];
 }
 
 /**

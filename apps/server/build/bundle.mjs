@@ -8,9 +8,9 @@
 //   (dist/.compile-cache, Node's compiled code, is made next by warm-compile-cache.mjs: npm run build)
 // What stays in node_modules, and why: esbuild-options.mjs.
 import { build } from 'esbuild';
-import { rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { bundleOptions, cliBundleOptions, mysqlDriverBundleOptions, serverBundleOptions } from './esbuild-options.mjs';
-import { PRODUCTION_NODE_FLAGS } from './node-flags.mjs';
+import { writeNodeFlags } from './node-flags.mjs';
 
 const started = performance.now();
 
@@ -30,8 +30,7 @@ await Promise.all([
   }),
 ]);
 
-// Read by shell scripts as `$(cat dist/node-flags)`: one line, flags separated by spaces.
-writeFileSync('dist/node-flags', `${PRODUCTION_NODE_FLAGS.join(' ')}\n`);
+writeNodeFlags('dist');
 
 for (const file of ['main.mjs', 'server.cjs', 'mysql2.cjs', 'migrate.mjs']) {
   console.log(`dist/${file.padEnd(16)} ${(statSync(`dist/${file}`).size / 1024).toFixed(0)} KB`);

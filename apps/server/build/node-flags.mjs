@@ -15,4 +15,20 @@
  * whose hash counted one would refuse it, and the build says so with a WARNING (then drop the flag
  * here for that Node).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 export const PRODUCTION_NODE_FLAGS = ['--min-semi-space-size=16'];
+
+/** The file in dist/, written by the build; shell scripts read it as `$(cat dist/node-flags)`. */
+const NODE_FLAGS_FILE = 'node-flags';
+
+/** Writes the flags to `<distDir>/node-flags`: one line, the flags separated by spaces. */
+export function writeNodeFlags(distDir) {
+  writeFileSync(join(distDir, NODE_FLAGS_FILE), `${PRODUCTION_NODE_FLAGS.join(' ')}\n`);
+}
+
+/** The flags a build in `distDir` starts with (its node-flags file). */
+export function readNodeFlags(distDir) {
+  return readFileSync(join(distDir, NODE_FLAGS_FILE), 'utf8').split(/\s+/).filter(Boolean);
+}

@@ -29,6 +29,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import vm from 'node:vm';
 import { crc32 } from 'node:zlib';
 import { acceptedIn, CACHE_HASH, CACHE_SIZE, cacheFileFor, COMMONJS_PARAMETERS, HEADER_BYTES } from './compile-cache-file.mjs';
+import { readNodeFlags } from './node-flags.mjs';
 
 const distArg = process.argv[2];
 if (!distArg || distArg === '--help') {
@@ -49,7 +50,7 @@ process.once('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
 // The flags production starts use (dist/node-flags, from node-flags.mjs): the acceptance check
 // must see the cache as those starts will.
-const nodeFlags = readFileSync(join(dist, 'node-flags'), 'utf8').split(/\s+/).filter(Boolean);
+const nodeFlags = readNodeFlags(dist);
 
 /** `node <production flags> <dist>/<script> ...args` with the plain environment; its stderr. */
 function run(script, args, env = {}) {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createScratchDatabase, freePort, inheritedEnv, type ScratchDatabase } from '@app/test-support';
 import { acceptedIn, cacheFileFor, topLevelCacheSize } from '../build/compile-cache-file.mjs';
-import { PRODUCTION_NODE_FLAGS } from '../build/node-flags.mjs';
+import { PRODUCTION_NODE_FLAGS, readNodeFlags } from '../build/node-flags.mjs';
 import { trpcClientFor } from './support/trpc-client';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,7 +178,7 @@ describe('the production bundle', () => {
       const options = { env, encoding: 'utf8', timeout: 60_000 } as const;
       expect(spawnSync(process.execPath, [`${serverDist}migrate.mjs`, 'up'], options).status).toBe(0);
       // With the flags production starts use (the build writes them to dist/node-flags).
-      expect(readFileSync(`${serverDist}node-flags`, 'utf8').trim()).toBe(PRODUCTION_NODE_FLAGS.join(' '));
+      expect(readNodeFlags(serverDist)).toEqual(PRODUCTION_NODE_FLAGS);
       const run = spawnSync(process.execPath, [...PRODUCTION_NODE_FLAGS, `${serverDist}main.mjs`, '--warm-up', env.DATABASE_URL], {
         ...options,
         env: { ...env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },

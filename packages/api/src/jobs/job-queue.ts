@@ -29,6 +29,8 @@ export async function enqueueJob(db: Kysely<Database>, kind: string, payload: Js
  * Claims up to `limit` due jobs: each gets one more attempt and a lease (run_at moves to the
  * lease's end), so another instance takes it only if this one dies before finishing it. On MySQL
  * with SKIP LOCKED at READ COMMITTED, as the order sweeper claims (order-sweeper.ts says why).
+ * The job runner claims one job at a time, as it is about to run it: jobs claimed together would
+ * wait their turn while their leases ran out (each may take a WeChat timeout).
  */
 export async function claimDueJobs(db: Kysely<Database>, now: Date, leaseMs: number, limit: number): Promise<JobRow[]> {
   const mysql = dialectOf(db) === 'mysql';
@@ -60,33 +62,6 @@ export async function claimDueJobs(db: Kysely<Database>, now: Date, leaseMs: num
 
 /** A job as this instance claimed it: its id and the attempt the claim made (which says whose it is). */
 export type ClaimedJob = Pick<JobRow, 'id' | 'attempts'>;
-
-/**
- * Renews the lease of a claimed job just before it runs (a batch's last job may start well after
- * the claim): false when it is no longer this claim's, because its lease ran out meanwhile and
- * another instance claimed it (or finished it). Then this instance must not run it.
- */
-export async function startClaimedJob(db: Kysely<Database>, job: ClaimedJob, now: Date, leaseMs: number): Promise<boolean> {
-  const result = await db
-    .updateTable('jobs')
-    .set({ run_at: new Date(now.getTime() + leaseMs), updated_at: now })
-    .where('id', '=', job.id)
-    .where('status', '=', 'PENDING')
-    .where('attempts', '=', job.attempts)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
-}
-
-/** Hands a claimed job that did not start back, due now and without the attempt its claim counted. */
-export async function releaseClaimedJob(db: Kysely<Database>, job: ClaimedJob, now: Date): Promise<void> {
-  await db
-    .updateTable('jobs')
-    .set((eb) => ({ run_at: now, attempts: eb('attempts', '-', 1), updated_at: now }))
-    .where('id', '=', job.id)
-    .where('status', '=', 'PENDING')
-    .where('attempts', '=', job.attempts)
-    .execute();
-}
 
 /** Ends a claimed job, unless another instance has claimed it since (then the outcome is that one's). */
 export async function finishJob(

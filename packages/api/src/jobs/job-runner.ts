@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { Database } from '../db/schema';
 import { Periodic } from '../periodic';
-import { claimDueJobs, finishJob, releaseClaimedJob, retryJobAt, startClaimedJob, type Json } from './job-queue';
+import { claimDueJobs, finishJob, retryJobAt, type Json } from './job-queue';
 
 /** A failure that running the job again would only repeat (e.g. the user refused the message). */
 export class PermanentJobError extends Error {
@@ -44,26 +44,18 @@ export class JobRunner {
   }
 
   /**
-   * Runs the jobs due now (a batch of `batchSize`); resolves to how many it claimed. When `signal`
-   * aborts (a shutdown), the job under way finishes and the rest of the batch is handed back at
-   * once, for another instance, rather than waiting out its lease.
+   * Runs the jobs due now, at most `limit`, claiming each as it is about to run; resolves to how
+   * many it ran. When `signal` aborts (a shutdown), the job under way finishes and no other starts.
    */
-  async runDue(batchSize = 20, signal?: AbortSignal): Promise<number> {
+  async runDue(limit = 20, signal?: AbortSignal): Promise<number> {
     const { db, clock, logger, handlers, maxAttempts, leaseMs, retryBaseMs } = this.#options;
-    const jobs = await claimDueJobs(db, clock.now(), leaseMs, batchSize);
-    for (const job of jobs) {
-      if (signal?.aborted) {
-        await releaseClaimedJob(db, job, clock.now());
-        continue;
-      }
+    let ran = 0;
+    while (ran < limit && !signal?.aborted) {
+      const [job] = await claimDueJobs(db, clock.now(), leaseMs, 1);
+      if (!job) break;
+      ran += 1;
       const handler = handlers[job.kind];
       const log = logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempts });
-      // The jobs of a batch run one after another: a slow WeChat can outlast a later job's lease,
-      // and another instance then claims it. It is that one's now: not run here a second time.
-      if (!(await startClaimedJob(db, job, clock.now(), leaseMs))) {
-        log.info('job claimed by another instance after its lease ran out; left to it');
-        continue;
-      }
       try {
         // A kind this instance does not know may be one a newer version added, during a rolling
         // deploy: tried again later (an instance that knows it will run it), not given up.
@@ -82,7 +74,7 @@ export class JobRunner {
         }
       }
     }
-    return jobs.length;
+    return ran;
   }
 
   start(intervalMs: number): void {

@@ -159,7 +159,8 @@ export class WeChatClient {
     let previous: WeChatApiError | WeChatTransportError | null = null;
     for (let attempt = 1; ; attempt += 1) {
       const remaining = options.deadline - performance.now();
-      // Spent before the first attempt: WeChat never saw it.
+      // Spent (#call checked the first attempt's time; a timer firing late after a backoff can still
+      // get here): the last failure stands, or, before any attempt, WeChat never saw the request.
       if (remaining <= 0) throw previous ?? new WeChatTransportError(endpoint, 'unsent', 'budget spent');
       try {
         return await this.#timedAttempt(endpoint, url, options.body, Math.min(this.#timeoutMs, remaining));
