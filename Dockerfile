@@ -44,7 +44,7 @@ FROM ${NODE_IMAGE}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 UPLOAD_DIR=/data/uploads
 WORKDIR /app
 COPY --from=build /server ./
-COPY --from=build /repo/apps/server/build/warm-compile-cache.mjs /repo/apps/server/build/compile-cache-file.mjs /usr/local/lib/compile-cache/
+COPY --from=build /repo/apps/server/build/warm-compile-cache.mjs /repo/apps/server/build/compile-cache-file.mjs /repo/apps/server/build/node-flags.mjs /usr/local/lib/compile-cache/
 COPY deploy/docker/entrypoint.sh /usr/local/bin/server-entrypoint
 # Uploaded avatars: the only place the server writes; mount a volume there (compose.yaml does).
 # Node keeps its compile cache per user id (one made as root would be ignored): made here as the
