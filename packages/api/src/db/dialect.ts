@@ -257,6 +257,15 @@ function toSqliteValue(value: unknown): unknown {
   return value;
 }
 
+/**
+ * How a value is bound on this database, for a statement compiled once and run with new values
+ * (prepared.ts), whose values never pass through the plugins: converted as SqliteValuesPlugin
+ * converts them on SQLite, as they are on MySQL.
+ */
+export function parameterConverterOf(db: AnyKysely): (value: unknown) => unknown {
+  return db.getExecutor().plugins.some((plugin) => plugin instanceof SqliteValuesPlugin) ? toSqliteValue : (value) => value;
+}
+
 class SqliteParameterTransformer extends OperationNodeTransformer {
   protected override transformValue(node: ValueNode): ValueNode {
     const value = toSqliteValue(node.value);

@@ -4,12 +4,28 @@
  * Plain functions taking the database or a transaction first.
  */
 import type { Insertable, Kysely } from 'kysely';
+import { prepare } from '../../db/prepared';
 import type { AuthSessionRow, Database, RefreshTokenRow, RefreshTokensTable } from '../../db/schema';
 
 type Db = Kysely<Database>;
 
+// Every sign-in's write. Every column named (`satisfies`): a column added to the table is not left out.
+const insertSessionStatement = prepare<AuthSessionRow>((db, value) =>
+  db.insertInto('auth_sessions').values({
+    id: value('id'),
+    user_id: value('user_id'),
+    session_key_ciphertext: value('session_key_ciphertext'),
+    created_at: value('created_at'),
+    expires_at: value('expires_at'),
+    revoked_at: value('revoked_at'),
+    revoked_reason: value('revoked_reason'),
+    refresh_token_hash: value('refresh_token_hash'),
+    refresh_token_created_at: value('refresh_token_created_at'),
+  } satisfies Record<keyof AuthSessionRow, unknown>),
+);
+
 export async function insertSession(db: Db, session: AuthSessionRow): Promise<void> {
-  await db.insertInto('auth_sessions').values(session).execute();
+  await insertSessionStatement.execute(db, session);
 }
 
 export async function findSession(db: Db, id: string): Promise<AuthSessionRow | undefined> {

@@ -2,30 +2,26 @@
  * Users table access. Plain functions taking the database (or a transaction) first.
  * MySQL's dialect returns no rows from `returning()`, so writes read back by id.
  */
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { prepare } from '../../db/prepared';
 import type { Database, UserRow } from '../../db/schema';
 
 type Db = Kysely<Database>;
 
-/**
- * The by-id select of every authenticated user.me, compiled once per database: Kysely would build
- * and compile the same statement again on each call. Only the parameter changes (the plugins of
- * dialect.ts keep no state per query, so the compiled query is safe to run again).
- */
-const byIdQueries = new WeakMap<Db, CompiledQuery<UserRow>>();
+// The by-id select of every authenticated user.me, and the by-openid one of every sign-in.
+const byId = prepare<{ id: number }, UserRow>((db, value) => db.selectFrom('users').selectAll().where('id', '=', value('id')));
+const byOpenid = prepare<{ openid: string }, UserRow>((db, value) =>
+  db.selectFrom('users').selectAll().where('openid', '=', value('openid')),
+);
 
 export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
-  let compiled = byIdQueries.get(db);
-  if (compiled === undefined) {
-    compiled = db.selectFrom('users').selectAll().where('id', '=', 0).compile();
-    byIdQueries.set(db, compiled);
-  }
-  const { rows } = await db.executeQuery<UserRow>({ ...compiled, parameters: [id] });
+  const { rows } = await byId.execute(db, { id });
   return rows[0];
 }
 
 export async function findUserByOpenid(db: Db, openid: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('openid', '=', openid).executeTakeFirst();
+  const { rows } = await byOpenid.execute(db, { openid });
+  return rows[0];
 }
 
 export interface NewUser {
