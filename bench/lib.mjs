@@ -455,7 +455,7 @@ async function pairedSample(a, b, { seconds, connections }) {
  * processes of one server). Pairs that failed, had non-2xx answers (`failed`) or that the machine
  * starved (`starved`) are left out. Each pair is told to `log` as it ends (`describe` words a kept
  * one). Answers the medians of each side's CPU per request, of the pairs' B/A (`ratio`, its range
- * `range`) and A/B (`cpuRatio`, `cpuRange`; req/s: `rpsRatio`), and the pairs kept (`samples`).
+ * `range`) and A/B (`cpuRatio`, `cpuRange`; req/s: `rpsRatio`, `rpsRange`), and the pairs kept (`samples`).
  */
 export async function comparePaired(
   a,
@@ -506,6 +506,7 @@ export async function comparePaired(
     cpuRatio: median(kept.map((s) => s.cpuRatio)),
     cpuRange: spread(kept.map((s) => s.cpuRatio)),
     rpsRatio: median(kept.map((s) => s.rpsRatio)),
+    rpsRange: spread(kept.map((s) => s.rpsRatio)),
     samples: kept.map(({ cpuRatio, rpsRatio, cpuA, cpuB, rps }) => ({ cpuRatio, rpsRatio, cpuA, cpuB, rps })),
   };
 }
