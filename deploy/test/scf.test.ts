@@ -101,9 +101,12 @@ describe('the SCF web function package', () => {
     for (const devOnly of ['vitest', 'tsx', 'esbuild', '@app/wechat-mock', 'typescript'])
       expect(existsSync(join(dir, 'node_modules', devOnly)), devOnly).toBe(false);
     for (const external of ['ioredis', 'prom-client']) expect(existsSync(join(dir, 'node_modules', external)), external).toBe(true);
-    // The MySQL driver is the server's own bundle (the migration CLI's too), not node_modules' copy.
-    expect(existsSync(join(dir, 'dist/mysql2.cjs'))).toBe(true);
-    expect(existsSync(join(dir, 'node_modules', 'mysql2'))).toBe(false);
+    // The MySQL driver (the migration CLI's too) and the WeChat clients' HTTP client are the server's
+    // own bundles, not node_modules' copies.
+    for (const ownFile of ['mysql2', 'undici']) {
+      expect(existsSync(join(dir, `dist/${ownFile}.cjs`)), ownFile).toBe(true);
+      expect(existsSync(join(dir, 'node_modules', ownFile)), ownFile).toBe(false);
+    }
   });
 
   it('prewarms in the init phase, then answers a returning user on a cold instance', async () => {

@@ -2,6 +2,7 @@
 //   dist/main.mjs        the entry: turns on Node's compile cache, then loads server.cjs
 //   dist/server.cjs      the server (CommonJS: esbuild-options.mjs says why)
 //   dist/mysql2.cjs      the MySQL driver, required on the first connection to MySQL
+//   dist/undici.cjs      the HTTP client, required on the first exchange with WeChat
 //   dist/migrate.mjs     the migration CLI (migrations are imported statically)
 //   dist/seed.mjs        the demo catalog loader (npm run db:seed)
 //   dist/node-flags      the Node.js flags every production start uses (node-flags.mjs says why)
@@ -9,7 +10,7 @@
 // What stays in node_modules, and why: esbuild-options.mjs.
 import { build } from 'esbuild';
 import { rmSync, statSync } from 'node:fs';
-import { bundleOptions, cliBundleOptions, mysqlDriverBundleOptions, serverBundleOptions } from './esbuild-options.mjs';
+import { bundleOptions, cliBundleOptions, ownFileBundleOptions, serverBundleOptions } from './esbuild-options.mjs';
 import { writeNodeFlags } from './node-flags.mjs';
 
 const started = performance.now();
@@ -17,7 +18,7 @@ const started = performance.now();
 rmSync('dist', { recursive: true, force: true });
 await Promise.all([
   build({ ...serverBundleOptions, outdir: 'dist', entryPoints: { server: 'src/main.ts' } }),
-  build({ ...mysqlDriverBundleOptions, outdir: 'dist' }),
+  build({ ...ownFileBundleOptions, outdir: 'dist' }),
   build({ ...cliBundleOptions, outdir: 'dist', entryPoints: { migrate: 'src/cli/migrate.ts', seed: 'src/cli/seed.ts' } }),
   // The entry stays a plain ES module: it must run before any of the bundle is compiled.
   build({
@@ -32,7 +33,7 @@ await Promise.all([
 
 writeNodeFlags('dist');
 
-for (const file of ['main.mjs', 'server.cjs', 'mysql2.cjs', 'migrate.mjs']) {
+for (const file of ['main.mjs', 'server.cjs', 'mysql2.cjs', 'undici.cjs', 'migrate.mjs']) {
   console.log(`dist/${file.padEnd(16)} ${(statSync(`dist/${file}`).size / 1024).toFixed(0)} KB`);
 }
 console.log(`built in ${Math.round(performance.now() - started)} ms`);

@@ -59,25 +59,31 @@ export const bundleOptions = {
 };
 
 /**
- * The MySQL driver, bundled on its own into dist/mysql2.cjs, which the server (and the migration
- * CLI) require the first time they connect to MySQL. As one file it gets one compile cache entry
- * made after a warm-up (build/warm-compile-cache.mjs): loading mysql2 from node_modules (a hundred
- * files, each compiled on every start) took ~45 ms of the first MySQL query, the warmed bundle ~17.
- * A server on SQLite never reads it.
+ * A package bundled on its own into dist/<name>.cjs, which the bundles that use it require the first
+ * time they need it: `import('<name>')` becomes a require of the file (a dynamic import() of a
+ * CommonJS file would go through Node's ES module loader, which first scans all of it for export
+ * names). As one file it gets one compile cache entry made after a warm-up
+ * (build/warm-compile-cache.mjs), and a start that never needs it never reads it:
+ * - mysql2, the MySQL driver, on the first connection to MySQL: loading it from node_modules (a
+ *   hundred files, each compiled on every start) took ~45 ms of the first MySQL query, the warmed
+ *   bundle ~17; a server on SQLite never reads it;
+ * - undici, the HTTP client of the WeChat clients (packages/api/src/wechat/http-exchange.ts), on
+ *   the first exchange with WeChat: inside server.cjs, unused, it made every start ~18 ms longer
+ *   to its first user.me (bench/ab.mjs --mode cold, 21 rounds: B/A 1.062).
  */
-const mysqlDriverFile = {
-  name: 'mysql-driver-file',
+const ownFile = (name) => ({
+  name: `${name}-own-file`,
   setup(build) {
-    // `import('mysql2')` becomes a require of the file: a dynamic import() of a CommonJS file would
-    // go through Node's ES module loader, which first scans all of it for export names.
-    build.onResolve({ filter: /^mysql2$/ }, () => ({ path: 'mysql2', namespace: 'mysql-driver-file' }));
-    build.onLoad({ filter: /.*/, namespace: 'mysql-driver-file' }, () => ({
-      contents: "module.exports = require('./mysql2.cjs');",
+    build.onResolve({ filter: new RegExp(`^${name}$`) }, () => ({ path: name, namespace: `${name}-own-file` }));
+    build.onLoad({ filter: /.*/, namespace: `${name}-own-file` }, () => ({
+      contents: `module.exports = require('./${name}.cjs');`,
       loader: 'js',
     }));
-    build.onResolve({ filter: /^\.\/mysql2\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: new RegExp(`^\\./${name}\\.cjs$`) }, (args) => ({ path: args.path, external: true }));
   },
-};
+});
+const mysqlDriverFile = ownFile('mysql2');
+const httpClientFile = ownFile('undici');
 const withoutMysql2 = bundleOptions.external.filter((name) => name !== 'mysql2');
 
 /** dist/migrate.mjs and dist/seed.mjs: ES modules, on the server's copy of the driver. */
@@ -97,19 +103,19 @@ export const serverBundleOptions = {
   ...commonJs,
   external: withoutMysql2,
   // Not requireBuiltins: CommonJS output requires built-ins anyway, with no ES module facade.
-  plugins: [mysqlDriverFile],
+  plugins: [mysqlDriverFile, httpClientFile],
   // import.meta is empty in CommonJS: its URL is the bundle file's (esbuild warns about any other use).
   // "use strict" first: a banner goes before esbuild's own, which would then no longer count.
   banner: { js: `"use strict";var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
   define: { 'import.meta.url': '__importMetaUrl' },
 };
 
-/** dist/mysql2.cjs (above). */
-export const mysqlDriverBundleOptions = {
+/** dist/mysql2.cjs and dist/undici.cjs (ownFile, above). */
+export const ownFileBundleOptions = {
   ...bundleOptions,
   ...commonJs,
   external: [],
   plugins: [],
   sourcemap: false,
-  entryPoints: { mysql2: 'mysql2' },
+  entryPoints: { mysql2: 'mysql2', undici: 'undici' },
 };

@@ -1,6 +1,7 @@
 // `node build/warm-compile-cache.mjs <dist>`: makes <dist>/.compile-cache, Node's compile cache for
-// the server's bundles (server.cjs, and mysql2.cjs, the driver it loads on its first MySQL
-// connection), hold the code of every function a start runs. Run by `npm run build`, and by the
+// the server's bundles (server.cjs; mysql2.cjs, the driver it loads on its first MySQL connection;
+// undici.cjs, the HTTP client it loads on its first exchange with WeChat), hold the code of every
+// function a start runs. Run by `npm run build`, and by the
 // container image and the SCF package with the Node.js (and, for the image, the user) that will run
 // the server: the cache is only valid for the release that made it, and Node keeps it per user id.
 //

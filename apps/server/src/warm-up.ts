@@ -4,8 +4,8 @@
  * (build/warm-compile-cache.mjs, which migrates the database first: the migrations stay out of
  * the server's bundle). It takes the path of a production start: a production configuration with
  * throwaway secrets, listening on a real port, the first requests over HTTP, a sign-in and the
- * signed-in user's `user.me`; then it closes. The MySQL driver is loaded too, and its connect path
- * run against a port where nothing listens.
+ * signed-in user's `user.me`; then it closes. The MySQL driver and the HTTP client of the WeChat
+ * clients are loaded too, and their connect paths run against a port where nothing listens.
  */
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,6 +55,15 @@ async function loadMysqlDriver(): Promise<void> {
   await mysql.destroy();
 }
 
+/** A code2Session through the real client to a WeChat where nothing listens: refused, as expected. */
+async function loadHttpClient(wechat: Services['wechat']): Promise<void> {
+  const failed = await wechat.code2Session('warm-up').then(
+    () => false,
+    () => true,
+  );
+  if (!failed) throw new Error('warm-up: code2Session succeeded on a port where nothing listens');
+}
+
 export async function warmUp(databaseUrl: string | undefined): Promise<void> {
   if (!databaseUrl?.startsWith('sqlite:')) throw new Error('--warm-up needs the URL of a migrated SQLite database');
   const secret = 'w'.repeat(48);
@@ -73,6 +82,7 @@ export async function warmUp(databaseUrl: string | undefined): Promise<void> {
   const app = await buildApp(config, { extend: (_app, built) => (services = built) });
   try {
     if (!services) throw new Error('buildApp did not call extend: the warm-up cannot sign in');
+    await loadHttpClient(services.wechat);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;
     await expectOk(port, '/healthz');

@@ -163,7 +163,7 @@ describe('the production bundle', () => {
   });
 
   it("ships Node's compile cache with the code its warm-up ran, and Node accepts it", () => {
-    for (const file of ['server.cjs', 'mysql2.cjs']) {
+    for (const file of ['server.cjs', 'mysql2.cjs', 'undici.cjs']) {
       const source = readFileSync(`${serverDist}${file}`);
       const entry = cacheFileFor(`${serverDist}.compile-cache`, source);
       expect(entry, file).not.toBeNull();
@@ -184,7 +184,8 @@ describe('the production bundle', () => {
         env: { ...env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
       });
       expect(run.status, run.stderr).toBe(0);
-      for (const file of ['server.cjs', 'mysql2.cjs']) expect(acceptedIn(run.stderr, `${serverDist}${file}`), file).toBe(true);
+      for (const file of ['server.cjs', 'mysql2.cjs', 'undici.cjs'])
+        expect(acceptedIn(run.stderr, `${serverDist}${file}`), file).toBe(true);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }

@@ -35,7 +35,7 @@ const failureOf = (promise: Promise<unknown>) =>
   );
 
 describe('exchange', () => {
-  it('sends the method, headers and body, answers status, headers and text, and keeps the connection for the next', async () => {
+  it('sends the method, headers and body, answers status, headers and text, and keeps connections for the next', async () => {
     const seen: string[] = [];
     const server = await serve((request, response) => {
       let body = '';
@@ -55,13 +55,15 @@ describe('exchange', () => {
     });
     expect(answer).toMatchObject({ status: 201, body: '{"errcode":0,"名":"微信"}' });
     expect(answer.headers['wechatpay-nonce']).toBe('abc');
-    await exchange(new URL(`${server.url}/sns/y`), { method: 'GET', headers: {}, timeoutMs: 2000 });
+    for (let i = 0; i < 4; i += 1) await exchange(new URL(`${server.url}/sns/y`), { method: 'GET', headers: {}, timeoutMs: 2000 });
     const agent = 'wechat-miniprogram-foundation (node)';
     expect(seen).toEqual([
       `POST /sns/x?a=1 application/json {"场景":1} | identity | ${agent}`,
-      `GET /sns/y undefined  | identity | ${agent}`,
+      ...Array<string>(4).fill(`GET /sns/y undefined  | identity | ${agent}`),
     ]);
-    expect(server.connections()).toBe(1);
+    // Five exchanges, one after the other, over two connections at most: undici frees a connection a
+    // moment after its answer ends, so an exchange sent at once after another may open a second.
+    expect(server.connections()).toBeLessThanOrEqual(2);
   });
 
   it('fails as "connect" when nothing listens: the request never left', async () => {
@@ -123,14 +125,14 @@ describe('exchange', () => {
     // The server answers `Keep-Alive: timeout=2` and closes an idle connection after 2 s.
     servers[servers.length - 1]!.keepAliveTimeout = 2_000;
     const get = () => exchange(new URL(`${server.url}/x`), { method: 'GET', headers: {}, timeoutMs: 2000 });
-    await get();
-    await get();
-    expect(server.connections()).toBe(1); // kept for the next exchange
-    // Node closes it a second before the hint: after 1.3 s (the server would still take it) the
-    // next exchange goes out on a new connection.
+    for (let i = 0; i < 4; i += 1) await get();
+    const kept = server.connections();
+    expect(kept).toBeLessThanOrEqual(2); // kept for the next exchanges
+    // Closed a second before the hint: after 1.3 s (the server would still take it) the next
+    // exchange goes out on a new connection.
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     await get();
-    expect(server.connections()).toBe(2);
+    expect(server.connections()).toBe(kept + 1);
   });
 
   it('refuses a URL that is not http(s)', async () => {
