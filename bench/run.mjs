@@ -124,7 +124,7 @@ const lines = [
         `Each case warmed first by runs of 2 s until its CPU per request settled (within 5 % of the run before; 6 to 20 s): ${Object.entries(
           load.warmUpSeconds,
         )
-          .map(([key, secs]) => `${byKey[key]?.name.replace(/ \(.*/, '') ?? key} ${secs} s`)
+          .map(([key, secs]) => `${byKey[key]?.name ?? key} ${secs} s`)
           .join(', ')}.`,
       ]
     : []),
