@@ -38,6 +38,8 @@ export class WeChatTransportError extends Error {
  * (a reused connection) may come after WeChat read the request, as may a reset (ECONNRESET, EPIPE).
  */
 const LOOKUP_FAILURE_CODES: ReadonlySet<string> = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL']);
+/** undici's: no connection within its connect timeout (10 s), so nothing was sent. */
+const CONNECT_TIMEOUT_CODE = 'UND_ERR_CONNECT_TIMEOUT';
 
 interface SystemErrorLike {
   code?: unknown;
@@ -50,7 +52,8 @@ function neverSent(error: unknown): boolean {
   const { code, syscall, errors } = error as SystemErrorLike;
   // Several addresses tried in turn (happy eyeballs): an AggregateError of the attempts.
   if (Array.isArray(errors) && errors.length > 0) return errors.every(neverSent);
-  return syscall === 'connect' || syscall === 'getaddrinfo' || (typeof code === 'string' && LOOKUP_FAILURE_CODES.has(code));
+  if (syscall === 'connect' || syscall === 'getaddrinfo') return true;
+  return typeof code === 'string' && (LOOKUP_FAILURE_CODES.has(code) || code === CONNECT_TIMEOUT_CODE);
 }
 
 /**

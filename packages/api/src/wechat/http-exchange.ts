@@ -37,7 +37,8 @@ interface HttpExchange {
 const IDLE_CONNECTION_MS = 4_000;
 const KEEP_ALIVE_HINT_MARGIN_MS = 1_000;
 
-// Shared by every client of the process, made on the first exchange.
+// Shared by every client of the process, made on the first exchange (tried again on the next if
+// loading undici failed: one failure must not fail every exchange until a restart).
 let agent: Promise<Agent> | undefined;
 function sharedAgent(): Promise<Agent> {
   agent ??= import('undici').then(
@@ -47,8 +48,28 @@ function sharedAgent(): Promise<Agent> {
         keepAliveMaxTimeout: IDLE_CONNECTION_MS,
         keepAliveTimeoutThreshold: KEEP_ALIVE_HINT_MARGIN_MS,
       }),
+    (error: unknown) => {
+      agent = undefined;
+      throw error;
+    },
   );
   return agent;
+}
+
+/**
+ * Rejects with the signal's reason when it aborts. undici heeds a request's signal only once its
+ * connection is made (nodejs/undici#386): while a connection or a TLS handshake hangs, the request
+ * would wait for undici's own connect timeout (10 s, UND_ERR_CONNECT_TIMEOUT). Raced against the
+ * request, the deadline holds; undici drops the request unsent if the connection comes later.
+ */
+function whenAborted(signal: AbortSignal): Promise<never> {
+  const aborted = new Promise<never>((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+  });
+  // Raced once, while the answer's headers are awaited: an abort after that is the body's (undici
+  // ends it with the reason), and this promise's rejection is nobody's.
+  aborted.catch(() => undefined);
+  return aborted;
 }
 
 /** Sent with every exchange: who calls, and that the answer must not be compressed (nothing here decompresses). */
@@ -74,7 +95,7 @@ export async function exchange(url: URL, { method, headers, body, timeoutMs }: H
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(namedError('TimeoutError', `no complete answer within ${timeoutMs} ms`)), timeoutMs);
   try {
-    const response = await dispatcher.request({
+    const answer = dispatcher.request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method,
@@ -82,13 +103,19 @@ export async function exchange(url: URL, { method, headers, body, timeoutMs }: H
       body,
       signal: deadline.signal,
     });
+    // When the deadline wins, undici's own ending of the request comes later, to no one.
+    answer.catch(() => undefined);
+    const response = await Promise.race([answer, whenAborted(deadline.signal)]);
     const encoding = response.headers['content-encoding'];
     if (encoding !== undefined && encoding !== 'identity') {
       // Not read: destroyed (its abort error, which no one awaits, is let go).
       response.body.on('error', () => undefined).destroy();
       throw namedError('ContentEncodingError', `the answer is compressed (${String(encoding)}) though none was accepted`);
     }
-    const text = await response.body.text();
+    // The bytes as sent: body.text() would drop a leading byte order mark, and WeChat Pay signs the
+    // answer's exact text.
+    const bytes = await response.body.bytes();
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     const status = response.statusCode;
     return { status, ok: status >= 200 && status <= 299, headers: response.headers, body: text };
   } finally {

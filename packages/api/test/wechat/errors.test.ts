@@ -31,6 +31,11 @@ describe('transport failures', () => {
     // The codes of a failed connect, raised by a read of a connection already in use: it may have carried the request.
     expect(reason(systemError('EHOSTUNREACH', 'read'))).toBe('network');
     expect(reason(systemError('ENOTFOUND'))).toBe('connect');
+    // undici's own: no connection within its connect timeout (nothing sent), the server closed a connection in use.
+    expect(
+      reason(Object.assign(new Error('Connect Timeout Error'), { name: 'ConnectTimeoutError', code: 'UND_ERR_CONNECT_TIMEOUT' })),
+    ).toBe('connect');
+    expect(reason(Object.assign(new Error('other side closed'), { name: 'SocketError', code: 'UND_ERR_SOCKET' }))).toBe('network');
     expect(reason(Object.assign(new Error('no complete answer within 5000 ms'), { name: 'TimeoutError' }))).toBe('timeout');
     expect(reason(Object.assign(new Error('the answer is compressed (gzip)'), { name: 'ContentEncodingError' }))).toBe('http');
     expect(transportErrorOf('x', systemError('ECONNREFUSED', 'connect')).detail).toBe('Error ECONNREFUSED');

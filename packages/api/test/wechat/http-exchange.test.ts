@@ -3,7 +3,7 @@
  * can: what it answers, how it fails, and which failures count as "never sent" (errors.ts).
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { transportErrorOf } from '../../src/wechat/errors';
 import { exchange } from '../../src/wechat/http-exchange';
@@ -19,11 +19,16 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
 }
 
+const netServers: NetServer[] = [];
+const openSockets: Socket[] = [];
+
 afterEach(async () => {
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+  for (const socket of openSockets.splice(0)) socket.destroy();
+  for (const server of netServers.splice(0)) await new Promise((resolve) => server.close(resolve));
 });
 
 const failureOf = (promise: Promise<unknown>) =>
@@ -111,6 +116,30 @@ describe('exchange', () => {
     }
     expect((await exchange(new URL(`${stalling.url}/ok`), { method: 'GET', headers: {}, timeoutMs: 2000 })).body).toBe('{}');
     expect(answered).toBe(1);
+  });
+
+  it('times out while the connection is being made: a TLS handshake that never answers', async () => {
+    // Accepts the TCP connection and never says a word: the handshake hangs. undici heeds the
+    // deadline only once connected; the exchange must not wait for its 10 s connect timeout.
+    const silent = createNetServer((socket) => openSockets.push(socket));
+    netServers.push(silent);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const started = performance.now();
+    const failure = await failureOf(
+      exchange(new URL(`https://127.0.0.1:${(silent.address() as AddressInfo).port}/sns/jscode2session`), {
+        method: 'GET',
+        headers: {},
+        timeoutMs: 200,
+      }),
+    );
+    expect(failure.reason).toBe('timeout');
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('answers the body as sent, a leading byte order mark included (WeChat Pay signs the exact text)', async () => {
+    const server = await serve((_request, response) => response.end('\uFEFF{"errcode":0}'));
+    const answer = await exchange(new URL(`${server.url}/x`), { method: 'GET', headers: {}, timeoutMs: 2000 });
+    expect(answer.body).toBe('\uFEFF{"errcode":0}');
   });
 
   it('refuses a compressed answer, which it did not accept, as an HTTP failure', async () => {
