@@ -3,12 +3,12 @@
 //   --mode load (default): both servers (bench-server bundles, `node bench/build-server.mjs <file>`)
 //     on core 0, loaded at once by two wrk processes with half the connections each; per pair, each
 //     one's CPU per request; the median of B/A over the pairs.
-//   --mode cold: spawn → first authenticated user.me 200 (or the bare route's: --path bare) on
+//   --mode cold: spawn → first authenticated user.me 200 (the bare route's: --path bare; /healthz's: --path health) on
 //     MariaDB, A and B alternating (entries such as a copy of apps/server/dist/main.mjs with its
 //     compile cache, started with the copy's node-flags as production starts it); medians and B/A.
 //     Not --path login: a sign-in is a POST, never a GET's 200.
 // LOG_LEVEL=info, MariaDB, a seeded signed-in user; the WeChat mock only for --path login.
-// Usage: node bench/ab.mjs --a <entry.mjs> --b <entry.mjs> [--mode load|cold] [--path me|bare|login]
+// Usage: node bench/ab.mjs --a <entry.mjs> --b <entry.mjs> [--mode load|cold] [--path me|bare|login|health]
 //          [--pairs 8] [--seconds 5] [--connections 50] [--rounds 15] [--a-node "<node flags>"] [--b-node "<node flags>"] [--a-env NAME=value] [--b-env NAME=value]
 import { dirname, resolve } from 'node:path';
 import {
@@ -33,7 +33,7 @@ import {
 } from './lib.mjs';
 
 const USAGE =
-  'Usage: node bench/ab.mjs --a <entry.mjs> --b <entry.mjs> [--mode load|cold] [--path me|bare|login] [--pairs 8] [--seconds 5] [--connections 50] [--rounds 15] [--a-node "<flags>"] [--b-node "<flags>"] [--a-env NAME=value] [--b-env NAME=value]';
+  'Usage: node bench/ab.mjs --a <entry.mjs> --b <entry.mjs> [--mode load|cold] [--path me|bare|login|health] [--pairs 8] [--seconds 5] [--connections 50] [--rounds 15] [--a-node "<flags>"] [--b-node "<flags>"] [--a-env NAME=value] [--b-env NAME=value]';
 if (process.argv.includes('--help') || !stringArg('a') || !stringArg('b')) {
   console.log(USAGE);
   process.exit(process.argv.includes('--help') ? 0 : 2);
@@ -44,15 +44,18 @@ const PATHS = {
   me: { path: ME_PATH, label: 'user.me' },
   bare: { path: '/bench/user-me', label: 'bare route' },
   login: { path: LOGIN_TARGET.path, label: 'auth.login' },
+  health: { path: '/healthz', label: '/healthz' },
 };
 if (!['load', 'cold'].includes(mode) || !(which in PATHS)) {
-  console.error(`--mode is load or cold, --path me, bare or login\n${USAGE}`);
+  console.error(`--mode is load or cold, --path me, bare, login or health\n${USAGE}`);
   process.exit(2);
 }
 // A cold start is timed to its first 200 on a GET, asked every 2 ms: auth.login is a mutation (a
 // POST with a fresh code each time), which a GET never gets a 200 from.
 if (mode === 'cold' && which === 'login') {
-  console.error('--mode cold times the first 200 of a GET: use --path me or --path bare (auth.login is a POST, measured with --mode load)');
+  console.error(
+    '--mode cold times the first 200 of a GET: use --path me, bare or health (auth.login is a POST, measured with --mode load)',
+  );
   process.exit(2);
 }
 const pairs = numberArg('pairs', 8);

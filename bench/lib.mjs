@@ -9,7 +9,6 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from 'mysql2/promise';
-import superjson from 'superjson';
 import { readNodeFlags } from '../apps/server/build/node-flags.mjs';
 
 /** The repository, the server's package (where its processes run) and the benchmarks' outputs. */
@@ -88,10 +87,12 @@ export async function benchDatabase(purpose) {
   };
 }
 
-/** The path of a GET of tRPC queries without input, batched as the client sends them (`/trpc/user.me?batch=1&input=…`). */
+/**
+ * The path of a GET of tRPC queries without input, batched as the mini-program's client sends them:
+ * no `input=` (apps/miniprogram/src/api/batch-request.ts), `/trpc/user.me?batch=1`.
+ */
 export function trpcQueryPath(...procedures) {
-  const input = Object.fromEntries(procedures.map((_, i) => [i, superjson.serialize(undefined)]));
-  return `/trpc/${procedures.join(',')}?batch=1&input=${encodeURIComponent(JSON.stringify(input))}`;
+  return `/trpc/${procedures.join(',')}?batch=1`;
 }
 
 /** user.me's path. */

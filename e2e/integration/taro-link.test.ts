@@ -54,9 +54,30 @@ describe.each(['lean', 'official'])('through the %s tRPC host', (host) => {
 
       expect(trpcRequests()).toHaveLength(1);
       expect(trpcRequests()[0]).toMatchObject({ method: 'GET', procedures: 'user.me,health,user.me' });
+      // Queries without input send none: the server reads a missing input as undefined.
+      expect(trpcRequests()[0]!.url).toMatch(/\/trpc\/user\.me,health,user\.me\?batch=1$/);
       expect(me.createdAt).toBeInstanceOf(Date);
       expect(health.time).toBeInstanceOf(Date);
       expect(again.id).toBe(me.id);
+    });
+
+    it('sends only the inputs there are: a batch mixing queries with and without input', async () => {
+      const { client } = await signedInApi();
+      const [me, product, health] = await Promise.allSettled([
+        client.user.me.query(),
+        client.catalog.get.query({ id: 424242 }),
+        client.health.query(),
+      ]);
+
+      expect(trpcRequests()).toHaveLength(1);
+      const url = new URL(trpcRequests()[0]!.url);
+      expect(url.searchParams.get('batch')).toBe('1');
+      expect(JSON.parse(url.searchParams.get('input')!) as unknown).toEqual({ 1: { json: { id: 424242 } } });
+      expect([me.status, product.status, health.status]).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((me as PromiseFulfilledResult<{ id: number }>).value.id).toBeGreaterThan(0);
+      // The product's input was read (without it: VALIDATION_FAILED); there is no such product.
+      expect(appErrorOf((product as PromiseRejectedResult).reason).code).toBe('PRODUCT_NOT_FOUND');
+      expect((health as PromiseFulfilledResult<{ ok: boolean }>).value.ok).toBe(true);
     });
 
     it('sends mutations together as one POST, apart from queries, with each result or error in its place', async () => {
@@ -87,14 +108,15 @@ describe.each(['lean', 'official'])('through the %s tRPC host', (host) => {
 
     it('splits GET batches at the URL length limit, but not POST batches', async () => {
       platform = createNodeTaroPlatform();
-      // Each health call adds about 60 characters to the URL: 200 holds two of them, not three.
+      // Each catalog.list call adds about 60 characters to the URL (its path and its input): 200
+      // holds two of them, not three.
       const client = createTRPCClient<AppRouter>({
         links: [
           taroLink({ url: () => `${server.url}/trpc`, request: platform.request, limiter: new ConcurrencyLimiter(), maxUrlLength: 200 }),
         ],
       });
-      const results = await Promise.all(Array.from({ length: 5 }, () => client.health.query()));
-      expect(results.every((health) => health.ok)).toBe(true);
+      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => client.catalog.list.query({ limit: i + 1 })));
+      expect(results.map((page) => page.nextCursor)).toEqual([null, null, null, null, null]); // no products here
       const sizes = trpcRequests().map((r) => r.procedures.split(',').length);
       expect(sizes.length).toBeGreaterThan(1);
       expect(sizes.reduce((a, b) => a + b, 0)).toBe(5);

@@ -17,7 +17,9 @@ import { loadConfig } from './config';
 /** The requests a start usually answers first, after /healthz: probes, anonymous calls (401s, a 404). */
 const FIRST_REQUESTS = ['/readyz', '/trpc/health', '/trpc/user.me', '/api/me', '/api/products', '/no-such-route'];
 const SIGNED_IN_REQUESTS = [
-  // user.me as the mini-program's tRPC client asks for it: a batch of one, no input.
+  // user.me as the mini-program's tRPC client asks for it: a batch of one, no input sent.
+  '/trpc/user.me?batch=1',
+  // As tRPC's own links ask for it: superjson's form of undefined as the input.
   '/trpc/user.me?batch=1&input=%7B%220%22%3A%7B%22json%22%3Anull%2C%22meta%22%3A%7B%22values%22%3A%5B%22undefined%22%5D%2C%22v%22%3A1%7D%7D%7D',
   '/api/me',
 ];

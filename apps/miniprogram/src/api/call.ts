@@ -33,7 +33,7 @@ export class Call {
   constructor(
     readonly op: Operation,
     readonly type: CallType,
-    /** The input as superjson writes it, ready for the batch's JSON. */
+    /** The input as superjson writes it, ready for the batch's JSON; undefined when there is none (batch-request.ts). */
     readonly input: unknown,
     private readonly observer: AnyObserver,
     /** How long it may take from the moment it was made. */
@@ -78,7 +78,8 @@ export class Call {
  */
 export function openCall(op: Operation, type: CallType, observer: AnyObserver, defaultTimeoutMs: number): Call {
   const ownTimeout = (op.context as { timeoutMs?: unknown }).timeoutMs;
-  const call = new Call(op, type, superjson.serialize(op.input), observer, typeof ownTimeout === 'number' ? ownTimeout : defaultTimeoutMs);
+  const input = op.input === undefined ? undefined : superjson.serialize(op.input);
+  const call = new Call(op, type, input, observer, typeof ownTimeout === 'number' ? ownTimeout : defaultTimeoutMs);
   const signal = op.signal;
   if (signal?.aborted) {
     call.fail(clientError('REQUEST_CANCELLED', null));
