@@ -65,23 +65,26 @@ const pin = pinning();
 const measure = (testCase, duration) => retryingWrk(testCase.name, () => runWrk(testCase, { seconds: duration, threads, connections }));
 
 /**
- * Load of 2 s until the case's CPU per request settles (within 5 % of the run before; at least 3
- * runs, at most 10): V8 keeps optimizing a path for 15-20 s of load (auth.login's CPU per request
- * fell from ~750 to ~400 µs over its first 20 s), and a fixed short warm-up measured the rounds of
- * the longer paths before their code was optimized. Answers the seconds it took.
+ * Load of 2 s until the case's CPU per request settles: the last three runs within 5 % of each
+ * other (at least 4 runs, at most 12). V8 keeps optimizing a path for 15-20 s of load (auth.login's
+ * CPU per request fell from ~750 to ~400 µs over its first 20 s), and a fixed short warm-up
+ * measured the rounds of the longer paths before their code was optimized; two runs alike were not
+ * enough either (auth.login was called steady at 504 µs after 6 s, and its rounds then measured
+ * 606, 399 and 413 µs). Answers the seconds it took.
  */
 async function warmUntilSteady(testCase) {
-  let before = NaN;
-  for (let run = 1; ; run += 1) {
+  const runs = [];
+  for (;;) {
     const { cpuUsPerRequest } = await measure(testCase, WARM_UP_SECONDS);
-    const steady = run >= 3 && Math.abs(cpuUsPerRequest - before) <= 0.05 * before;
-    if (steady || run === 10) {
+    runs.push(cpuUsPerRequest);
+    const lastThree = runs.slice(-3);
+    const steady = runs.length >= 4 && Math.max(...lastThree) <= 1.05 * Math.min(...lastThree);
+    if (steady || runs.length === 12) {
       process.stderr.write(
-        `warmed ${testCase.name}: ${run * WARM_UP_SECONDS} s${steady ? '' : ' (not yet steady)'}, ${cpuUsPerRequest.toFixed(0)} µs CPU/req\n`,
+        `warmed ${testCase.name}: ${runs.length * WARM_UP_SECONDS} s${steady ? '' : ' (not yet steady)'}, ${cpuUsPerRequest.toFixed(0)} µs CPU/req\n`,
       );
-      return run * WARM_UP_SECONDS;
+      return runs.length * WARM_UP_SECONDS;
     }
-    before = cpuUsPerRequest;
   }
 }
 const WARM_UP_SECONDS = 2;

@@ -121,7 +121,7 @@ const lines = [
   `wrk -t${load.threads} -c${load.connections}, ${load.rounds} alternating rounds of ${load.seconds} s per case, medians${load.pinned ? "; servers pinned to core 0, wrk and the WeChat mock (standing in for WeChat's servers) to core 1" : ''}.`,
   ...(load.warmUpSeconds
     ? [
-        `Each case warmed first by runs of 2 s until its CPU per request settled (within 5 % of the run before; 6 to 20 s): ${Object.entries(
+        `Each case warmed first by runs of 2 s until its CPU per request settled (the last three runs of 2 s within 5 % of each other; 8 to 24 s): ${Object.entries(
           load.warmUpSeconds,
         )
           .map(([key, secs]) => `${byKey[key]?.name ?? key} ${secs} s`)
