@@ -58,6 +58,21 @@ export async function tsSource(specifier) {
 export const testSupport = () => tsSource('@app/test-support');
 
 /**
+ * MariaDB answers (TEST_MYSQL_URL), or the process ends with @app/test-support's message saying how
+ * to start it, not with a connection error's stack: `npm run bench` asks before it spends a minute
+ * building.
+ */
+export async function requireDatabase() {
+  const { requireMysql } = await testSupport();
+  try {
+    await requireMysql();
+  } catch (error) {
+    console.error(error.message);
+    process.exit(1);
+  }
+}
+
+/**
  * A database of its own for one run (@app/test-support's createScratchDatabase, `app_test_<purpose>_…`,
  * utf8mb4), `url` for DATABASE_URL, and `admin`, a connection to the server (times in UTC) for the
  * rows a benchmark puts in (its tables named with the database). `dispose()` closes it and drops the
@@ -65,6 +80,7 @@ export const testSupport = () => tsSource('@app/test-support');
  */
 export async function benchDatabase(purpose) {
   const { TEST_MYSQL_URL, createScratchDatabase } = await testSupport();
+  await requireDatabase();
   const admin = await createConnection({ uri: TEST_MYSQL_URL, timezone: 'Z' });
   let database;
   try {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { GO_HINT } from './go-reference.mjs';
-import { finite, numberArg, rangeText, ROOT as root } from './lib.mjs';
+import { finite, numberArg, rangeText, requireDatabase, ROOT as root } from './lib.mjs';
 
 if (process.argv.includes('--help')) {
   console.log(
@@ -31,6 +31,7 @@ const steps = [
   ...(soakSeconds > 0 ? [['soak', process.execPath, ['bench/http-load.mjs', '--soak', String(soakSeconds)]]] : []),
 ];
 // --report: only write RESULTS.md again from the outputs of the last run (bench/out/*.json).
+if (!process.argv.includes('--report')) await requireDatabase();
 for (const [name, command, args] of process.argv.includes('--report') ? [] : steps) {
   console.log(`\n==> ${name}`);
   const { status } = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } });

@@ -13,7 +13,8 @@ const HOW_TO_START = [
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-export default async function requireServices(): Promise<void> {
+/** Fails, saying how to fix it, when the test MySQL cannot be reached (the benchmarks need it too). */
+export async function requireMysql(): Promise<void> {
   try {
     const connection = await createConnection({ uri: TEST_MYSQL_URL, connectTimeout: 3_000 });
     await connection.end();
@@ -21,12 +22,16 @@ export default async function requireServices(): Promise<void> {
     throw new Error(
       [
         `Cannot reach the test MySQL at ${redactUrl(TEST_MYSQL_URL)} (${reason(error)}).`,
-        'These tests need a real MySQL/MariaDB.',
+        'The tests and the benchmarks need a real MySQL/MariaDB.',
         HOW_TO_START,
         'or point TEST_MYSQL_URL at a server where the user may create databases named app_test_*.',
       ].join('\n'),
     );
   }
+}
+
+export default async function requireServices(): Promise<void> {
+  await requireMysql();
 
   const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
   try {
