@@ -80,8 +80,10 @@ export async function requireDatabase() {
  */
 export async function benchDatabase(purpose) {
   const { TEST_MYSQL_URL, createScratchDatabase } = await testSupport();
-  await requireDatabase();
-  const admin = await createConnection({ uri: TEST_MYSQL_URL, timezone: 'Z' });
+  const admin = await createConnection({ uri: TEST_MYSQL_URL, timezone: 'Z' }).catch(async (error) => {
+    await requireDatabase(); // unreachable: says how to start it, and ends the process
+    throw error;
+  });
   let database;
   try {
     database = await createScratchDatabase(purpose);

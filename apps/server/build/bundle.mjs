@@ -10,7 +10,7 @@
 // What stays in node_modules, and why: esbuild-options.mjs.
 import { build } from 'esbuild';
 import { rmSync, statSync } from 'node:fs';
-import { bundleOptions, cliBundleOptions, ownFileBundleOptions, serverBundleOptions } from './esbuild-options.mjs';
+import { bundleOptions, cliBundleOptions, OWN_FILES, ownFileBundleOptions, serverBundleOptions } from './esbuild-options.mjs';
 import { writeNodeFlags } from './node-flags.mjs';
 
 const started = performance.now();
@@ -33,7 +33,7 @@ await Promise.all([
 
 writeNodeFlags('dist');
 
-for (const file of ['main.mjs', 'server.cjs', 'mysql2.cjs', 'undici.cjs', 'migrate.mjs']) {
+for (const file of ['main.mjs', 'server.cjs', ...OWN_FILES.map((name) => `${name}.cjs`), 'migrate.mjs']) {
   console.log(`dist/${file.padEnd(16)} ${(statSync(`dist/${file}`).size / 1024).toFixed(0)} KB`);
 }
 console.log(`built in ${Math.round(performance.now() - started)} ms`);

@@ -82,8 +82,9 @@ const ownFile = (name) => ({
     build.onResolve({ filter: new RegExp(`^\\./${name}\\.cjs$`) }, (args) => ({ path: args.path, external: true }));
   },
 });
+/** The packages that are files of their own (above), each dist/<name>.cjs. */
+export const OWN_FILES = ['mysql2', 'undici'];
 const mysqlDriverFile = ownFile('mysql2');
-const httpClientFile = ownFile('undici');
 const withoutMysql2 = bundleOptions.external.filter((name) => name !== 'mysql2');
 
 /** dist/migrate.mjs and dist/seed.mjs: ES modules, on the server's copy of the driver. */
@@ -103,19 +104,19 @@ export const serverBundleOptions = {
   ...commonJs,
   external: withoutMysql2,
   // Not requireBuiltins: CommonJS output requires built-ins anyway, with no ES module facade.
-  plugins: [mysqlDriverFile, httpClientFile],
+  plugins: OWN_FILES.map(ownFile),
   // import.meta is empty in CommonJS: its URL is the bundle file's (esbuild warns about any other use).
   // "use strict" first: a banner goes before esbuild's own, which would then no longer count.
   banner: { js: `"use strict";var __importMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
   define: { 'import.meta.url': '__importMetaUrl' },
 };
 
-/** dist/mysql2.cjs and dist/undici.cjs (ownFile, above). */
+/** dist/<name>.cjs for each of OWN_FILES (ownFile, above). */
 export const ownFileBundleOptions = {
   ...bundleOptions,
   ...commonJs,
   external: [],
   plugins: [],
   sourcemap: false,
-  entryPoints: { mysql2: 'mysql2', undici: 'undici' },
+  entryPoints: Object.fromEntries(OWN_FILES.map((name) => [name, name])),
 };

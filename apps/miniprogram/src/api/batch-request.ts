@@ -6,7 +6,7 @@
  * A call without input (`undefined`) is left out of the inputs, and a query batch with no input at
  * all has no `input=`: tRPC's servers (the official adapter and the lean host) read a missing input
  * as undefined, as they read superjson's form of undefined, which tRPC's own links send
- * (`{"json":null,"meta":{"values":["undefined"],"v":1}}`, ~90 characters once URL-encoded). So
+ * (`{"json":null,"meta":{"values":["undefined"],"v":1}}`, 95 characters once URL-encoded). So
  * `user.me` is `GET /trpc/user.me?batch=1`, and a GET batch holds more calls under the URL limit.
  */
 import type { Call, CallType } from './call';
