@@ -61,6 +61,15 @@ const soakSeconds = arg('soak', 0);
 const processes = processGroup();
 const pin = pinning();
 
+/**
+ * The steps between the bare route and user.me (bench/server-entry.ts): its work answered as the
+ * lean host writes user.me's answer, then with user.me's output validation too.
+ */
+const HOST_STEPS = [
+  { key: 'text', path: '/bench/user-me/text' },
+  { key: 'validated', path: '/bench/user-me/validated' },
+];
+
 // A wrk run that failed (no report) is run again, twice at most, and said so (lib.mjs, retryingWrk).
 const measure = (testCase, duration) => retryingWrk(testCase.name, () => runWrk(testCase, { seconds: duration, threads, connections }));
 
@@ -97,28 +106,60 @@ async function bodyOf(url, headers) {
   return text;
 }
 
-/** Steady user.me load on one fresh server for `duration` s, its memory every 10 s. */
+const MiB = 1024 * 1024;
+const signed = (value) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
+
+/** Least-squares slope of `value` over `seconds`, in MiB per 10 minutes. */
+function trendPer10Min(samples, value) {
+  const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
+  const mx = mean(samples.map((s) => s.seconds));
+  const my = mean(samples.map(value));
+  const slope =
+    samples.reduce((sum, s) => sum + (s.seconds - mx) * (value(s) - my), 0) / samples.reduce((sum, s) => sum + (s.seconds - mx) ** 2, 0);
+  return slope * 600;
+}
+
+/**
+ * Where the server's memory is (the benchmarks' entry answers /bench/memory: process.memoryUsage()
+ * and V8's heap spaces), in MiB; unknown when it does not answer within a second.
+ */
+async function heapOf(server) {
+  try {
+    const response = await fetch(`${server.url}/bench/memory`, { signal: AbortSignal.timeout(1000) });
+    const usage = await response.json();
+    return {
+      heapTotalMiB: usage.heapTotal / MiB,
+      heapUsedMiB: usage.heapUsed / MiB,
+      externalMiB: usage.external / MiB,
+      arrayBuffersMiB: usage.arrayBuffers / MiB,
+      spacesMiB: Object.fromEntries(Object.entries(usage.spaces).map(([name, size]) => [name, size / MiB])),
+    };
+  } catch {
+    return {};
+  }
+}
+
+/** Steady user.me load on one fresh server for `duration` s, its memory every 10 s, by part. */
 async function soak(server, meCase, duration) {
   const samples = [];
   const started = Date.now();
-  const sample = () => {
-    const { rssMiB, peakMiB } = memoryOf(server.pid);
-    samples.push({ seconds: Math.round((Date.now() - started) / 1000), rssMiB, peakMiB, cpuSeconds: cpuSeconds(server.pid) });
-    process.stderr.write(`\rsoak ${samples.at(-1).seconds}/${duration} s: RSS ${rssMiB.toFixed(1)} MiB   `);
+  const sample = async () => {
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const memory = memoryOf(server.pid);
+    samples.push({ seconds, ...memory, ...(await heapOf(server)), cpuSeconds: cpuSeconds(server.pid) });
+    process.stderr.write(`\rsoak ${seconds}/${duration} s: RSS ${memory.rssMiB.toFixed(1)} MiB   `);
   };
-  sample();
-  const timer = setInterval(sample, 10_000);
+  await sample();
+  const timer = setInterval(() => void sample(), 10_000);
   const result = await runWrk({ ...meCase, pid: server.pid }, { seconds: duration, threads, connections });
   clearInterval(timer);
-  sample();
+  await sample();
   process.stderr.write('\n');
-  // Growth after the first minute (start-up, JIT and pools settled by then): a least-squares slope.
+  // Growth after the first minute (start-up, JIT and pools settled by then): a least-squares slope,
+  // of the RSS and of each of its parts, so that a growth says where it is.
   const settled = samples.filter((s) => s.seconds >= 60);
-  const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
-  const mx = mean(settled.map((s) => s.seconds));
-  const my = mean(settled.map((s) => s.rssMiB));
-  const slope =
-    settled.reduce((sum, s) => sum + (s.seconds - mx) * (s.rssMiB - my), 0) / settled.reduce((sum, s) => sum + (s.seconds - mx) ** 2, 0);
+  const parts = ['anonMiB', 'fileMiB', 'heapTotalMiB', 'heapUsedMiB', 'externalMiB', 'arrayBuffersMiB'];
+  const spaceNames = Object.keys(settled[0]?.spacesMiB ?? {});
   return {
     seconds: duration,
     connections,
@@ -129,7 +170,17 @@ async function soak(server, meCase, duration) {
     rssAt60MiB: settled[0]?.rssMiB ?? NaN,
     rssEndMiB: samples.at(-1).rssMiB,
     rssMaxAfter60MiB: Math.max(...settled.map((s) => s.rssMiB)),
-    slopeMiBPer10Min: slope * 600,
+    slopeMiBPer10Min: trendPer10Min(settled, (s) => s.rssMiB),
+    partsSlopeMiBPer10Min: Object.fromEntries(
+      parts
+        .filter((part) => settled.every((s) => Number.isFinite(s[part])))
+        .map((part) => [part.replace(/MiB$/, ''), trendPer10Min(settled, (s) => s[part])]),
+    ),
+    spacesSlopeMiBPer10Min: Object.fromEntries(
+      spaceNames
+        .filter((name) => settled.every((s) => Number.isFinite(s.spacesMiB?.[name])))
+        .map((name) => [name, trendPer10Min(settled, (s) => s.spacesMiB[name])]),
+    ),
   };
 }
 
@@ -178,8 +229,14 @@ try {
     console.log(
       `soak, ${soakSeconds} s of user.me at ${soaked.rps.toFixed(0)} req/s (${soaked.non2xx} non-2xx): RSS ${soaked.rssAt60MiB.toFixed(1)} MiB at 60 s, ` +
         `${soaked.rssEndMiB.toFixed(1)} MiB at the end, at most ${soaked.rssMaxAfter60MiB.toFixed(1)} MiB after the first minute; ` +
-        `trend after the first minute ${soaked.slopeMiBPer10Min >= 0 ? '+' : ''}${soaked.slopeMiBPer10Min.toFixed(1)} MiB per 10 min`,
+        `trend after the first minute ${signed(soaked.slopeMiBPer10Min)} MiB per 10 min`,
     );
+    const trends = (slopes) =>
+      Object.entries(slopes)
+        .map(([name, slope]) => `${name} ${signed(slope)}`)
+        .join(', ');
+    console.log(`  its parts, MiB per 10 min: ${trends(soaked.partsSlopeMiBPer10Min)}`);
+    console.log(`  V8's heap spaces, MiB per 10 min: ${trends(soaked.spacesSlopeMiBPer10Min)}`);
   } else {
     await launch('floor', [join(ROOT, 'bench/floor-server.mjs')], base);
     if (!go.skipped) await launch('gin', [], base, go.binary);
@@ -190,7 +247,13 @@ try {
       const body = await bodyOf(`${servers[name].url}/bench/user-me`, auth);
       if (body !== bareBody) throw new Error(`${name} answers ${body}, the bare route ${bareBody}`);
     }
-    const meData = superjson.deserialize(JSON.parse(await bodyOf(meUrl(servers.lean), auth))[0].result.data);
+    const meBody = await bodyOf(meUrl(servers.lean), auth);
+    // The steps between the bare route and user.me answer user.me's body, byte for byte.
+    for (const step of HOST_STEPS) {
+      const body = await bodyOf(`${servers.lean.url}${step.path}`, auth);
+      if (body !== meBody) throw new Error(`${step.path} answers ${body}, user.me ${meBody}`);
+    }
+    const meData = superjson.deserialize(JSON.parse(meBody)[0].result.data);
     if (JSON.stringify(meData) !== bareBody) throw new Error(`user.me answers ${JSON.stringify(meData)}, the bare route ${bareBody}`);
     process.stderr.write(`every reference answers ${bareBody}\n`);
 
@@ -310,6 +373,32 @@ try {
       cpuRatio: loginCompared.cpuRatio,
     };
 
+    // Where user.me's extra CPU over the bare route goes: paired as above, each step against the
+    // one before it (bare → text → validated → user.me), on the same two processes.
+    const stepCase = (server, key) => {
+      const step = HOST_STEPS.find((s) => s.key === key);
+      return step ? { name: step.key, url: `${server.url}${step.path}`, headers: auth, pid: server.pid } : onProcess(server, key);
+    };
+    for (const server of [servers.lean, servers.partner]) {
+      for (const step of HOST_STEPS) await runWrk(stepCase(server, step.key), { seconds: 3, threads: 1, connections });
+    }
+    const hostSteps = [];
+    for (const [from, to, label] of [
+      ['bare', 'text', "the answer written as the host writes it (superjson's form in tRPC's JSON)"],
+      ['text', 'validated', "user.me's output validation (zod)"],
+      ['validated', 'me', "the call through the lean host and tRPC's procedure (the request read, the context, the middlewares)"],
+    ]) {
+      const compared = await comparePaired(stepCase(servers.lean, to), stepCase(servers.partner, from), {
+        pairs: pairedRounds * 2,
+        seconds,
+        connections,
+        alternate: [stepCase(servers.partner, to), stepCase(servers.lean, from)],
+        warmUp: false,
+        describe: (pair) => `${to} CPU ${pair.cpuRatio.toFixed(3)}× ${from}'s (${pair.cpuA.toFixed(0)} vs ${pair.cpuB.toFixed(0)} µs)`,
+      });
+      hostSteps.push({ from, to, label, pairs: compared.kept, cpuRatio: compared.cpuRatio, cpuRange: compared.cpuRange });
+    }
+
     // Memory: a server that served nothing before, after a minute of user.me.
     const idle = memoryOf(servers.fresh.pid);
     const loaded = await measure({ name: 'memory', url: meUrl(servers.fresh), headers: auth }, rssSeconds);
@@ -343,6 +432,7 @@ try {
       pairedAgainst: paired,
       loginVsMe: row('login').rps / row('me').rps,
       loginPaired,
+      hostSteps,
       warmUpSeconds,
       memory,
     };
@@ -364,6 +454,11 @@ try {
     }
     console.log(
       `auth.login: ${loginPaired.rpsRatio.toFixed(2)}× user.me's req/s paired (${loginPaired.pairs} pairs, ${rangeText(loginPaired.rpsRange)}×), ${result.loginVsMe.toFixed(2)}× in the sequential rounds`,
+    );
+    console.log(
+      `user.me's CPU over the bare route's, step by step (paired): ${hostSteps
+        .map((step) => `${step.to} ${step.cpuRatio.toFixed(3)}× ${step.from}`)
+        .join(', ')}; their product ${hostSteps.reduce((product, step) => product * step.cpuRatio, 1).toFixed(3)}×`,
     );
     console.log(
       `RSS after ${rssSeconds} s of user.me: ${memory.rssMiB.toFixed(1)} MiB (peak ${memory.peakMiB.toFixed(1)}, idle ${memory.idleRssMiB.toFixed(1)})`,

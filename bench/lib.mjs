@@ -311,11 +311,17 @@ export async function serverEnvironment({ databaseUrl, processes, mock = true })
   return env;
 }
 
-/** Resident memory of a process now and at its peak, in MiB, from /proc. */
+/** Resident memory of a process now and at its peak, and its parts, in MiB, from /proc. */
 export function memoryOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
+  return {
+    rssMiB: kib('VmRSS') / 1024,
+    peakMiB: kib('VmHWM') / 1024,
+    // The RSS's parts: anonymous memory (heaps: V8's and malloc's) and mapped files (code).
+    anonMiB: kib('RssAnon') / 1024,
+    fileMiB: kib('RssFile') / 1024,
+  };
 }
 
 const JWT_ISSUER = 'wechat-miniprogram-api';

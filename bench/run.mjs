@@ -65,6 +65,31 @@ const size = existsSync(join(root, 'apps/miniprogram/dist/weapp-check-size.json'
   ? read('apps/miniprogram/dist/weapp-check-size.json')
   : null;
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+const signed = (value) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
+
+/** The trends of V8's heap and of the anonymous memory outside it, for the target's row (soaks that sampled them). */
+function soakPartsText(soak) {
+  const parts = soak.partsSlopeMiBPer10Min;
+  if (parts?.heapTotal === undefined || parts.anon === undefined) return '';
+  return ` (V8's heap ${signed(parts.heapTotal)}, outside it ${signed(parts.anon - parts.heapTotal)})`;
+}
+
+/**
+ * The soak table's rows for the RSS's parts (soaks before they were sampled have none): anonymous
+ * memory, V8's heap as reserved, its old generation, and what is outside V8's heap (anon − heapTotal).
+ */
+function soakPartRows(columns) {
+  if (!columns.every((x) => Number.isFinite(x.anonMiB) && Number.isFinite(x.heapTotalMiB))) return [];
+  const row = (label, value) => `| ${label} | ${columns.map((x) => value(x).toFixed(1)).join(' | ')} |`;
+  return [
+    row('anonymous MiB', (x) => x.anonMiB),
+    row("V8's heap MiB", (x) => x.heapTotalMiB),
+    row('  of it old space', (x) => x.spacesMiB?.old_space ?? NaN),
+    row('  of it new space', (x) => x.spacesMiB?.new_space ?? NaN),
+    row('outside V8 MiB', (x) => x.anonMiB - x.heapTotalMiB),
+  ];
+}
+
 // The soak table: every sixth sample (one a minute).
 const soakColumns = soak ? soak.samples.filter((_, i) => i % 6 === 0) : [];
 const byKey = Object.fromEntries(load.cases.map((row) => [row.key, row]));
@@ -114,7 +139,7 @@ const lines = [
         `| tracing off: no measurable cost, ≤ 1.02× the CPU per request of the build without tracing code, ${row.path === 'me' ? '`user.me`' : '`auth.login`'} (paired) | ${exact(row.ratio)} (pairs ${rangeText(row.range, 3)}) | ${met(row.ratio, (v) => v <= 1.02)} |`,
     ),
   soak
-    ? `| no memory growth over a ${Math.round(soak.seconds / 60)}-minute soak at steady load | RSS ${soak.rssAt60MiB.toFixed(0)} MiB at 1 min, ${soak.rssEndMiB.toFixed(0)} MiB at the end; trend after the first minute ${soak.slopeMiBPer10Min >= 0 ? '+' : ''}${soak.slopeMiBPer10Min.toFixed(1)} MiB per 10 min | ${soak.slopeMiBPer10Min <= 0.05 * soak.rssAt60MiB ? 'yes' : 'no'} |`
+    ? `| no memory growth over a ${Math.round(soak.seconds / 60)}-minute soak at steady load (met: a trend under 5 % of the RSS; V8's old space alone swings by ~5 MiB between its major collections) | RSS ${soak.rssAt60MiB.toFixed(0)} MiB at 1 min, ${soak.rssEndMiB.toFixed(0)} MiB at the end; trend after the first minute ${signed(soak.slopeMiBPer10Min)} MiB per 10 min${soakPartsText(soak)} | ${soak.slopeMiBPer10Min <= 0.05 * soak.rssAt60MiB ? 'yes' : 'no'} |`
     : '| no memory growth over a 10-minute soak at steady load | not run (`npm run bench -- --soak 600`) | – |',
   '',
   '## HTTP load',
@@ -148,6 +173,16 @@ const lines = [
   loginPaired
     ? `- auth.login against user.me (one process signs in while the other serves user.me, the roles swapping every other pair): req/s ${ratio(loginPaired.rpsRatio)} (pairs ${rangeText(loginPaired.rpsRange)}×), CPU per request ${ratio(loginPaired.cpuRatio)}, median of ${loginPaired.pairs} pairs; in the sequential rounds above ${ratio(load.loginVsMe)}.`
     : `\`auth.login\`: ${ratio(load.loginVsMe)} \`user.me\`'s req/s (sequential rounds above).`,
+  ...(load.hostSteps
+    ? [
+        '',
+        `Where \`user.me\`'s CPU over the bare route's goes, step by step, paired as above on the same two processes (bench/server-entry.ts: the bare route's work answered as the host answers \`user.me\`, byte for byte, then with \`user.me\`'s output validation too); each step against the one before it (their product ${exact(load.hostSteps.reduce((product, step) => product * step.cpuRatio, 1))}):`,
+        '',
+        ...load.hostSteps.map(
+          (step) => `- ${step.label}: ${exact(step.cpuRatio)} (pairs ${rangeText(step.cpuRange, 3)}×, ${step.pairs} pairs)`,
+        ),
+      ]
+    : []),
   '',
   '## Memory',
   '',
@@ -159,11 +194,22 @@ const lines = [
   ...(soak
     ? [
         '',
-        `Soak: one fresh server, ${soak.seconds} s of \`user.me\` at steady load (wrk -c${soak.connections}, ${soak.rps.toFixed(0)} req/s, ${soak.non2xx} non-2xx), RSS every 10 s: ${soak.rssAt60MiB.toFixed(1)} MiB at 60 s, at most ${soak.rssMaxAfter60MiB.toFixed(1)} MiB after that, ${soak.rssEndMiB.toFixed(1)} MiB at the end; least-squares trend after the first minute ${soak.slopeMiBPer10Min >= 0 ? '+' : ''}${soak.slopeMiBPer10Min.toFixed(1)} MiB per 10 minutes.`,
+        `Soak: one fresh server, ${soak.seconds} s of \`user.me\` at steady load (wrk -c${soak.connections}, ${soak.rps.toFixed(0)} req/s, ${soak.non2xx} non-2xx), RSS every 10 s: ${soak.rssAt60MiB.toFixed(1)} MiB at 60 s, at most ${soak.rssMaxAfter60MiB.toFixed(1)} MiB after that, ${soak.rssEndMiB.toFixed(1)} MiB at the end; least-squares trend after the first minute ${signed(soak.slopeMiBPer10Min)} MiB per 10 minutes.`,
         '',
         `| s | ${soakColumns.map((x) => x.seconds).join(' | ')} |`,
         `| --- | ${soakColumns.map(() => '---').join(' | ')} |`,
         `| RSS MiB | ${soakColumns.map((x) => x.rssMiB.toFixed(0)).join(' | ')} |`,
+        ...soakPartRows(soakColumns),
+        ...(soak.partsSlopeMiBPer10Min
+          ? [
+              '',
+              `Trends of the RSS's parts after the first minute, MiB per 10 minutes: ${Object.entries(soak.partsSlopeMiBPer10Min)
+                .map(([part, slope]) => `${part} ${signed(slope)}`)
+                .join(
+                  ', ',
+                )} (anon: anonymous memory, V8's heap and malloc's; heapTotal: V8's heap as reserved, heapUsed: its objects, live or not yet collected).`,
+            ]
+          : []),
       ]
     : []),
   '',
