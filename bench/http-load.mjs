@@ -9,13 +9,16 @@
 // matter are measured a second way, paired: two server processes share core 0, both under load at
 // the same time (user.me on one, the bare route, Gin or the floor on the other), so whatever slows
 // this machine (a shared virtual machine: the same case measured twice in a row differs by a third)
-// slows both sides alike; the median of the pairs' ratios is steady to a few per cent. Then the
-// resident memory of a fresh server after 60 s of user.me. Writes bench/out/http-load.json.
+// slows both sides alike; the median of the pairs' ratios is steady to a few per cent. Then where
+// user.me's CPU over the bare route's goes, paired step by step (server-entry.ts's step routes),
+// and the resident memory of a fresh server after 60 s of user.me. Writes bench/out/http-load.json.
 // `--soak <seconds>` instead: one fresh server under steady user.me load for that long, its
-// resident memory every 10 s (bench/out/soak.json): growth would be a leak. A bench mode, not CI.
+// resident memory every 10 s with its parts (/proc, and /bench/memory: V8's heap), and each one's
+// trend (bench/out/soak.json): growth would be a leak, and says where it is. A bench mode, not CI.
 // Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--pairs 4] [--connections 50] [--threads 2] [--rss-seconds 60]
 //        node bench/http-load.mjs --soak 600
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import superjson from 'superjson';
 import { buildBenchServer } from './build-server.mjs';
 import { buildGoReference, GO_HINT } from './go-reference.mjs';
@@ -23,6 +26,7 @@ import {
   benchDatabase,
   comparePaired,
   cpuSeconds,
+  finite,
   loadArgs,
   LOGIN_TARGET,
   ME_PATH,
@@ -37,8 +41,10 @@ import {
   runWrk,
   seedSignedInUser,
   serverEnvironment,
+  signed,
   startServer,
   summarize,
+  trendsText,
   trpcQueryPath,
   writeOutput,
 } from './lib.mjs';
@@ -107,7 +113,6 @@ async function bodyOf(url, headers) {
 }
 
 const MiB = 1024 * 1024;
-const signed = (value) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
 
 /** Least-squares slope of `value` over `seconds`, in MiB per 10 minutes. */
 function trendPer10Min(samples, value) {
@@ -119,9 +124,21 @@ function trendPer10Min(samples, value) {
   return slope * 600;
 }
 
+/** Each named number's trend, over the samples that have it (a sample /bench/memory missed lacks V8's figures). */
+function trendsOf(samples, names, read) {
+  const trends = {};
+  for (const name of names) {
+    const having = samples.filter((s) => Number.isFinite(read(s, name)));
+    if (having.length >= 2) trends[name] = trendPer10Min(having, (s) => read(s, name));
+  }
+  return trends;
+}
+
 /**
- * Where the server's memory is (the benchmarks' entry answers /bench/memory: process.memoryUsage()
- * and V8's heap spaces), in MiB; unknown when it does not answer within a second.
+ * Where the server's memory is, in MiB (the benchmarks' entry answers /bench/memory): V8's heap as
+ * reserved (heapTotal) and as resident (heapPhysical), its objects (heapUsed), the buffers outside
+ * it (external, arrayBuffers), what V8 itself has malloc'ed, and each heap space's resident size.
+ * Empty when the server does not answer within a second.
  */
 async function heapOf(server) {
   try {
@@ -129,37 +146,64 @@ async function heapOf(server) {
     const usage = await response.json();
     return {
       heapTotalMiB: usage.heapTotal / MiB,
+      heapPhysicalMiB: usage.heapPhysical / MiB,
       heapUsedMiB: usage.heapUsed / MiB,
       externalMiB: usage.external / MiB,
       arrayBuffersMiB: usage.arrayBuffers / MiB,
-      spacesMiB: Object.fromEntries(Object.entries(usage.spaces).map(([name, size]) => [name, size / MiB])),
+      v8MallocedMiB: usage.malloced / MiB,
+      spacesPhysicalMiB: Object.fromEntries(Object.entries(usage.spaces).map(([name, space]) => [name, space.physical / MiB])),
     };
   } catch {
     return {};
   }
 }
 
+/** The RSS's parts compared in the soak's trends; outsideHeap: anonymous memory not resident in V8's heap. */
+const SOAK_PARTS = [
+  'anonMiB',
+  'fileMiB',
+  'heapPhysicalMiB',
+  'outsideHeapMiB',
+  'heapTotalMiB',
+  'heapUsedMiB',
+  'externalMiB',
+  'arrayBuffersMiB',
+  'v8MallocedMiB',
+];
+
 /** Steady user.me load on one fresh server for `duration` s, its memory every 10 s, by part. */
 async function soak(server, meCase, duration) {
   const samples = [];
+  let missed = 0;
   const started = Date.now();
   const sample = async () => {
     const seconds = Math.round((Date.now() - started) / 1000);
     const memory = memoryOf(server.pid);
-    samples.push({ seconds, ...memory, ...(await heapOf(server)), cpuSeconds: cpuSeconds(server.pid) });
+    const heap = await heapOf(server);
+    if (heap.heapPhysicalMiB === undefined) missed += 1;
+    const outsideHeapMiB = memory.anonMiB - (heap.heapPhysicalMiB ?? NaN);
+    samples.push({ seconds, ...memory, ...heap, outsideHeapMiB, cpuSeconds: cpuSeconds(server.pid) });
     process.stderr.write(`\rsoak ${seconds}/${duration} s: RSS ${memory.rssMiB.toFixed(1)} MiB   `);
   };
   await sample();
-  const timer = setInterval(() => void sample(), 10_000);
+  // One sample every 10 s, each finished before the next is due and before the last one is taken.
+  const stop = new AbortController();
+  const sampling = (async () => {
+    while (!stop.signal.aborted) {
+      await delay(10_000, undefined, { signal: stop.signal }).catch(() => {});
+      if (!stop.signal.aborted) await sample();
+    }
+  })();
   const result = await runWrk({ ...meCase, pid: server.pid }, { seconds: duration, threads, connections });
-  clearInterval(timer);
+  stop.abort();
+  await sampling;
   await sample();
   process.stderr.write('\n');
   // Growth after the first minute (start-up, JIT and pools settled by then): a least-squares slope,
   // of the RSS and of each of its parts, so that a growth says where it is.
   const settled = samples.filter((s) => s.seconds >= 60);
-  const parts = ['anonMiB', 'fileMiB', 'heapTotalMiB', 'heapUsedMiB', 'externalMiB', 'arrayBuffersMiB'];
-  const spaceNames = Object.keys(settled[0]?.spacesMiB ?? {});
+  const spaceNames = [...new Set(settled.flatMap((s) => Object.keys(s.spacesPhysicalMiB ?? {})))];
+  const partTrends = trendsOf(settled, SOAK_PARTS, (s, part) => s[part]);
   return {
     seconds: duration,
     connections,
@@ -167,20 +211,27 @@ async function soak(server, meCase, duration) {
     rps: result.rps,
     non2xx: result.non2xx,
     samples,
+    heapSamplesMissed: missed,
     rssAt60MiB: settled[0]?.rssMiB ?? NaN,
     rssEndMiB: samples.at(-1).rssMiB,
     rssMaxAfter60MiB: Math.max(...settled.map((s) => s.rssMiB)),
     slopeMiBPer10Min: trendPer10Min(settled, (s) => s.rssMiB),
-    partsSlopeMiBPer10Min: Object.fromEntries(
-      parts
-        .filter((part) => settled.every((s) => Number.isFinite(s[part])))
-        .map((part) => [part.replace(/MiB$/, ''), trendPer10Min(settled, (s) => s[part])]),
-    ),
-    spacesSlopeMiBPer10Min: Object.fromEntries(
-      spaceNames
-        .filter((name) => settled.every((s) => Number.isFinite(s.spacesMiB?.[name])))
-        .map((name) => [name, trendPer10Min(settled, (s) => s.spacesMiB[name])]),
-    ),
+    partsSlopeMiBPer10Min: Object.fromEntries(Object.entries(partTrends).map(([part, trend]) => [part.replace(/MiB$/, ''), trend])),
+    spacesPhysicalSlopeMiBPer10Min: trendsOf(settled, spaceNames, (s, name) => s.spacesPhysicalMiB?.[name]),
+  };
+}
+
+/** What the report keeps of a paired comparison (comparePaired's result). */
+function pairedSummary(compared) {
+  return {
+    pairs: compared.kept,
+    starved: compared.starved,
+    failed: compared.failed,
+    cpuRatio: compared.cpuRatio,
+    rpsRatio: compared.rpsRatio,
+    cpuRange: compared.cpuRange,
+    rpsRange: compared.rpsRange,
+    samples: compared.samples,
   };
 }
 
@@ -231,12 +282,10 @@ try {
         `${soaked.rssEndMiB.toFixed(1)} MiB at the end, at most ${soaked.rssMaxAfter60MiB.toFixed(1)} MiB after the first minute; ` +
         `trend after the first minute ${signed(soaked.slopeMiBPer10Min)} MiB per 10 min`,
     );
-    const trends = (slopes) =>
-      Object.entries(slopes)
-        .map(([name, slope]) => `${name} ${signed(slope)}`)
-        .join(', ');
-    console.log(`  its parts, MiB per 10 min: ${trends(soaked.partsSlopeMiBPer10Min)}`);
-    console.log(`  V8's heap spaces, MiB per 10 min: ${trends(soaked.spacesSlopeMiBPer10Min)}`);
+    console.log(`  its parts, MiB per 10 min: ${trendsText(soaked.partsSlopeMiBPer10Min)}`);
+    console.log(`  V8's heap spaces as resident, MiB per 10 min: ${trendsText(soaked.spacesPhysicalSlopeMiBPer10Min)}`);
+    if (soaked.heapSamplesMissed > 0)
+      console.log(`  /bench/memory did not answer ${soaked.heapSamplesMissed} of ${soaked.samples.length} samples`);
   } else {
     await launch('floor', [join(ROOT, 'bench/floor-server.mjs')], base);
     if (!go.skipped) await launch('gin', [], base, go.binary);
@@ -341,16 +390,7 @@ try {
         describe: (pair) =>
           `user.me CPU ${pair.cpuRatio.toFixed(2)}× ${comparison.against}'s (${pair.cpuA.toFixed(0)} vs ${pair.cpuB.toFixed(0)} µs), req/s ${pair.rpsRatio.toFixed(2)}×`,
       });
-      paired[comparison.key] = {
-        against: comparison.against,
-        pairs: compared.kept,
-        starved: compared.starved,
-        failed: compared.failed,
-        cpuRatio: compared.cpuRatio,
-        rpsRatio: compared.rpsRatio,
-        cpuRange: compared.cpuRange,
-        samples: compared.samples,
-      };
+      paired[comparison.key] = { against: comparison.against, ...pairedSummary(compared) };
     }
 
     // auth.login against user.me, paired as above: one process signs in while the other serves
@@ -364,23 +404,17 @@ try {
       describe: (pair) =>
         `auth.login ${pair.rpsRatio.toFixed(2)}× user.me's req/s (${pair.rpsA.toFixed(0)} vs ${pair.rpsB.toFixed(0)}), CPU per request ${pair.cpuRatio.toFixed(2)}× (${pair.cpuA.toFixed(0)} vs ${pair.cpuB.toFixed(0)} µs)`,
     });
-    const loginPaired = {
-      pairs: loginCompared.kept,
-      starved: loginCompared.starved,
-      failed: loginCompared.failed,
-      rpsRatio: loginCompared.rpsRatio,
-      rpsRange: loginCompared.rpsRange,
-      cpuRatio: loginCompared.cpuRatio,
-    };
+    const loginPaired = pairedSummary(loginCompared);
 
     // Where user.me's extra CPU over the bare route goes: paired as above, each step against the
-    // one before it (bare → text → validated → user.me), on the same two processes.
+    // one before it (bare → text → validated → user.me), on the same two processes, each step's
+    // route warmed on both as every case above was.
     const stepCase = (server, key) => {
       const step = HOST_STEPS.find((s) => s.key === key);
       return step ? { name: step.key, url: `${server.url}${step.path}`, headers: auth, pid: server.pid } : onProcess(server, key);
     };
     for (const server of [servers.lean, servers.partner]) {
-      for (const step of HOST_STEPS) await runWrk(stepCase(server, step.key), { seconds: 3, threads: 1, connections });
+      for (const step of HOST_STEPS) await warmUntilSteady(stepCase(server, step.key));
     }
     const hostSteps = [];
     for (const [from, to, label] of [
@@ -396,8 +430,12 @@ try {
         warmUp: false,
         describe: (pair) => `${to} CPU ${pair.cpuRatio.toFixed(3)}× ${from}'s (${pair.cpuA.toFixed(0)} vs ${pair.cpuB.toFixed(0)} µs)`,
       });
-      hostSteps.push({ from, to, label, pairs: compared.kept, cpuRatio: compared.cpuRatio, cpuRange: compared.cpuRange });
+      hostSteps.push({ from, to, label, ...pairedSummary(compared) });
     }
+    // Their product, when every step measured (a step whose pairs all failed has no ratio).
+    const hostStepsProduct = hostSteps.every((step) => finite(step.cpuRatio))
+      ? hostSteps.reduce((product, step) => product * step.cpuRatio, 1)
+      : null;
 
     // Memory: a server that served nothing before, after a minute of user.me.
     const idle = memoryOf(servers.fresh.pid);
@@ -433,6 +471,7 @@ try {
       loginVsMe: row('login').rps / row('me').rps,
       loginPaired,
       hostSteps,
+      hostStepsProduct,
       warmUpSeconds,
       memory,
     };
@@ -457,8 +496,8 @@ try {
     );
     console.log(
       `user.me's CPU over the bare route's, step by step (paired): ${hostSteps
-        .map((step) => `${step.to} ${step.cpuRatio.toFixed(3)}× ${step.from}`)
-        .join(', ')}; their product ${hostSteps.reduce((product, step) => product * step.cpuRatio, 1).toFixed(3)}×`,
+        .map((step) => `${step.to} ${finite(step.cpuRatio) ? step.cpuRatio.toFixed(3) : '?'}× ${step.from}`)
+        .join(', ')}; their product ${hostStepsProduct === null ? 'unknown (a step did not measure)' : `${hostStepsProduct.toFixed(3)}×`}`,
     );
     console.log(
       `RSS after ${rssSeconds} s of user.me: ${memory.rssMiB.toFixed(1)} MiB (peak ${memory.peakMiB.toFixed(1)}, idle ${memory.idleRssMiB.toFixed(1)})`,

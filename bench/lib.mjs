@@ -539,6 +539,15 @@ export async function comparePaired(
 /** A number that is not NaN or ±Infinity (what a ratio of a failed run is). */
 export const finite = (value) => typeof value === 'number' && Number.isFinite(value);
 
+/** A change in MiB with its sign, `+2.5` or `-0.8`; `?` when unknown. */
+export const signed = (value) => (finite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(1)}` : '?');
+
+/** Named trends (MiB per 10 minutes) as one line: `anon +2.5, file +0.0`. */
+export const trendsText = (trends) =>
+  Object.entries(trends)
+    .map(([name, trend]) => `${name} ${signed(trend)}`)
+    .join(', ');
+
 /** A range of ratios, `low–high` with `digits` decimals, or '–' when it has none (no pairs kept: NaN, or null from JSON). */
 export function rangeText(range, digits = 2) {
   return Array.isArray(range) && range.every(finite) ? `${range[0].toFixed(digits)}–${range[1].toFixed(digits)}` : '–';

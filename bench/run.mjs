@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { GO_HINT } from './go-reference.mjs';
-import { finite, numberArg, rangeText, requireDatabase, ROOT as root } from './lib.mjs';
+import { finite, numberArg, rangeText, requireDatabase, ROOT as root, signed, trendsText } from './lib.mjs';
 
 if (process.argv.includes('--help')) {
   console.log(
@@ -65,29 +65,36 @@ const size = existsSync(join(root, 'apps/miniprogram/dist/weapp-check-size.json'
   ? read('apps/miniprogram/dist/weapp-check-size.json')
   : null;
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
-const signed = (value) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
 
-/** The trends of V8's heap and of the anonymous memory outside it, for the target's row (soaks that sampled them). */
+/**
+ * The trends of V8's heap as resident and of the anonymous memory outside it, for the target's row
+ * (soaks since these were sampled).
+ */
 function soakPartsText(soak) {
   const parts = soak.partsSlopeMiBPer10Min;
-  if (parts?.heapTotal === undefined || parts.anon === undefined) return '';
-  return ` (V8's heap ${signed(parts.heapTotal)}, outside it ${signed(parts.anon - parts.heapTotal)})`;
+  if (parts?.heapPhysical === undefined || parts.outsideHeap === undefined) return '';
+  return ` (V8's heap as resident ${signed(parts.heapPhysical)}, the anonymous memory outside it ${signed(parts.outsideHeap)})`;
 }
 
 /**
- * The soak table's rows for the RSS's parts (soaks before they were sampled have none): anonymous
- * memory, V8's heap as reserved, its old generation, and what is outside V8's heap (anon − heapTotal).
+ * The soak table's rows for the RSS's parts, each where the soak sampled it (older soaks lack some;
+ * a sample /bench/memory missed shows –): anonymous memory, V8's heap as reserved and as resident
+ * with its two generations, the anonymous memory outside it, and what V8 itself has malloc'ed.
  */
 function soakPartRows(columns) {
-  if (!columns.every((x) => Number.isFinite(x.anonMiB) && Number.isFinite(x.heapTotalMiB))) return [];
-  const row = (label, value) => `| ${label} | ${columns.map((x) => value(x).toFixed(1)).join(' | ')} |`;
-  return [
-    row('anonymous MiB', (x) => x.anonMiB),
-    row("V8's heap MiB", (x) => x.heapTotalMiB),
-    row('  of it old space', (x) => x.spacesMiB?.old_space ?? NaN),
-    row('  of it new space', (x) => x.spacesMiB?.new_space ?? NaN),
-    row('outside V8 MiB', (x) => x.anonMiB - x.heapTotalMiB),
+  const cell = (value) => (Number.isFinite(value) ? value.toFixed(1) : '–');
+  const rows = [
+    ['anonymous MiB', (x) => x.anonMiB],
+    ["V8's heap, reserved MiB", (x) => x.heapTotalMiB],
+    ["V8's heap, resident MiB", (x) => x.heapPhysicalMiB],
+    ['  of it old space', (x) => x.spacesPhysicalMiB?.old_space],
+    ['  of it new space', (x) => x.spacesPhysicalMiB?.new_space],
+    ["anonymous, outside V8's heap MiB", (x) => x.outsideHeapMiB],
+    ["V8's own malloc MiB", (x) => x.v8MallocedMiB],
   ];
+  return rows
+    .filter(([, value]) => columns.some((x) => Number.isFinite(value(x))))
+    .map(([label, value]) => `| ${label} | ${columns.map((x) => cell(value(x))).join(' | ')} |`);
 }
 
 // The soak table: every sixth sample (one a minute).
@@ -104,6 +111,13 @@ const ratio = (value, digits = 2) => (finite(value) ? `${value.toFixed(digits)}�
 const met = (value, ok) => (finite(value) ? (ok(value) ? 'yes' : 'no') : '–');
 // Targets get three digits: 0.897× printed as 0.90× would read as met.
 const exact = (value) => ratio(value, 3);
+// Written by http-load.mjs since it guarded against a step that did not measure; computed for outputs from before.
+const hostStepsProduct =
+  load.hostStepsProduct !== undefined
+    ? load.hostStepsProduct
+    : load.hostSteps?.every((step) => finite(step.cpuRatio))
+      ? load.hostSteps.reduce((product, step) => product * step.cpuRatio, 1)
+      : null;
 // A whole number of µs; '–' for a comparison whose pairs all failed (NaN, written to JSON as null).
 const whole = (value) => (finite(value) ? value.toFixed(0) : '–');
 const pairedLine = (p) =>
@@ -139,7 +153,7 @@ const lines = [
         `| tracing off: no measurable cost, ≤ 1.02× the CPU per request of the build without tracing code, ${row.path === 'me' ? '`user.me`' : '`auth.login`'} (paired) | ${exact(row.ratio)} (pairs ${rangeText(row.range, 3)}) | ${met(row.ratio, (v) => v <= 1.02)} |`,
     ),
   soak
-    ? `| no memory growth over a ${Math.round(soak.seconds / 60)}-minute soak at steady load (met: a trend under 5 % of the RSS; V8's old space alone swings by ~5 MiB between its major collections) | RSS ${soak.rssAt60MiB.toFixed(0)} MiB at 1 min, ${soak.rssEndMiB.toFixed(0)} MiB at the end; trend after the first minute ${signed(soak.slopeMiBPer10Min)} MiB per 10 min${soakPartsText(soak)} | ${soak.slopeMiBPer10Min <= 0.05 * soak.rssAt60MiB ? 'yes' : 'no'} |`
+    ? `| no memory growth over a ${Math.round(soak.seconds / 60)}-minute soak at steady load (met: a trend under 5 % of the RSS) | RSS ${soak.rssAt60MiB.toFixed(0)} MiB at 1 min, ${soak.rssEndMiB.toFixed(0)} MiB at the end; trend after the first minute ${signed(soak.slopeMiBPer10Min)} MiB per 10 min${soakPartsText(soak)} | ${soak.slopeMiBPer10Min <= 0.05 * soak.rssAt60MiB ? 'yes' : 'no'} |`
     : '| no memory growth over a 10-minute soak at steady load | not run (`npm run bench -- --soak 600`) | – |',
   '',
   '## HTTP load',
@@ -176,10 +190,11 @@ const lines = [
   ...(load.hostSteps
     ? [
         '',
-        `Where \`user.me\`'s CPU over the bare route's goes, step by step, paired as above on the same two processes (bench/server-entry.ts: the bare route's work answered as the host answers \`user.me\`, byte for byte, then with \`user.me\`'s output validation too); each step against the one before it (their product ${exact(load.hostSteps.reduce((product, step) => product * step.cpuRatio, 1))}):`,
+        `Where \`user.me\`'s CPU over the bare route's goes, step by step, paired as above on the same two processes (bench/server-entry.ts: the bare route's work answered as the host answers \`user.me\`, byte for byte, then with \`user.me\`'s output validation too); each step against the one before it (their product ${finite(hostStepsProduct) ? exact(hostStepsProduct) : 'unknown: a step did not measure'}):`,
         '',
         ...load.hostSteps.map(
-          (step) => `- ${step.label}: ${exact(step.cpuRatio)} (pairs ${rangeText(step.cpuRange, 3)}×, ${step.pairs} pairs)`,
+          (step) =>
+            `- ${step.label}: ${finite(step.cpuRatio) ? exact(step.cpuRatio) : 'not measured'} (pairs ${rangeText(step.cpuRange, 3)}×, ${step.pairs} pairs${step.starved ? `, ${step.starved} starved left out` : ''}${step.failed ? `, ${step.failed} failed left out` : ''})`,
         ),
       ]
     : []),
@@ -203,11 +218,7 @@ const lines = [
         ...(soak.partsSlopeMiBPer10Min
           ? [
               '',
-              `Trends of the RSS's parts after the first minute, MiB per 10 minutes: ${Object.entries(soak.partsSlopeMiBPer10Min)
-                .map(([part, slope]) => `${part} ${signed(slope)}`)
-                .join(
-                  ', ',
-                )} (anon: anonymous memory, V8's heap and malloc's; heapTotal: V8's heap as reserved, heapUsed: its objects, live or not yet collected).`,
+              `Trends of the RSS's parts after the first minute, MiB per 10 minutes: ${trendsText(soak.partsSlopeMiBPer10Min)} (anon: anonymous memory, V8's heap and everything malloc'ed; heapPhysical: V8's heap as resident, heapTotal: as reserved; outsideHeap: anon less heapPhysical; heapUsed: V8's objects, live or not yet collected; v8Malloced: what V8 itself has malloc'ed).${soak.heapSamplesMissed ? ` /bench/memory did not answer ${soak.heapSamplesMissed} of ${soak.samples.length} samples.` : ''}`,
             ]
           : []),
       ]

@@ -5,7 +5,7 @@
  * plain Fastify route; two steps between it and user.me; and /bench/memory, for the soak.
  * Production code carries no such route.
  */
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { getUser, type Services } from '@app/api';
 import { startServer } from '@app/server';
 import { userSchema } from '@app/shared';
@@ -35,9 +35,17 @@ await startServer({
     });
     // For the soak: where the process's memory is (V8's heap by space, buffers outside it), so that
     // growth of the RSS can be told apart from growth of the live objects.
-    app.get('/bench/memory', () => ({
-      ...process.memoryUsage(),
-      spaces: Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space.space_size])),
-    }));
+    app.get('/bench/memory', () => {
+      const heap = getHeapStatistics();
+      return {
+        ...process.memoryUsage(),
+        // V8's heap as resident (heapTotal is as reserved: pages it has not touched yet count there).
+        heapPhysical: heap.total_physical_size,
+        malloced: heap.malloced_memory,
+        spaces: Object.fromEntries(
+          getHeapSpaceStatistics().map((space) => [space.space_name, { size: space.space_size, physical: space.physical_space_size }]),
+        ),
+      };
+    });
   },
 });
