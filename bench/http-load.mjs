@@ -43,6 +43,7 @@ import {
   serverEnvironment,
   signed,
   startServer,
+  stepsProduct,
   summarize,
   trendsText,
   trpcQueryPath,
@@ -174,13 +175,11 @@ const SOAK_PARTS = [
 /** Steady user.me load on one fresh server for `duration` s, its memory every 10 s, by part. */
 async function soak(server, meCase, duration) {
   const samples = [];
-  let missed = 0;
   const started = Date.now();
   const sample = async () => {
     const seconds = Math.round((Date.now() - started) / 1000);
     const memory = memoryOf(server.pid);
     const heap = await heapOf(server);
-    if (heap.heapPhysicalMiB === undefined) missed += 1;
     const outsideHeapMiB = memory.anonMiB - (heap.heapPhysicalMiB ?? NaN);
     samples.push({ seconds, ...memory, ...heap, outsideHeapMiB, cpuSeconds: cpuSeconds(server.pid) });
     process.stderr.write(`\rsoak ${seconds}/${duration} s: RSS ${memory.rssMiB.toFixed(1)} MiB   `);
@@ -211,7 +210,7 @@ async function soak(server, meCase, duration) {
     rps: result.rps,
     non2xx: result.non2xx,
     samples,
-    heapSamplesMissed: missed,
+    heapSamplesMissed: samples.filter((s) => !finite(s.heapPhysicalMiB)).length,
     rssAt60MiB: settled[0]?.rssMiB ?? NaN,
     rssEndMiB: samples.at(-1).rssMiB,
     rssMaxAfter60MiB: Math.max(...settled.map((s) => s.rssMiB)),
@@ -432,10 +431,7 @@ try {
       });
       hostSteps.push({ from, to, label, ...pairedSummary(compared) });
     }
-    // Their product, when every step measured (a step whose pairs all failed has no ratio).
-    const hostStepsProduct = hostSteps.every((step) => finite(step.cpuRatio))
-      ? hostSteps.reduce((product, step) => product * step.cpuRatio, 1)
-      : null;
+    const hostStepsProduct = stepsProduct(hostSteps);
 
     // Memory: a server that served nothing before, after a minute of user.me.
     const idle = memoryOf(servers.fresh.pid);
@@ -471,7 +467,6 @@ try {
       loginVsMe: row('login').rps / row('me').rps,
       loginPaired,
       hostSteps,
-      hostStepsProduct,
       warmUpSeconds,
       memory,
     };

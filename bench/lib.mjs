@@ -542,6 +542,10 @@ export const finite = (value) => typeof value === 'number' && Number.isFinite(va
 /** A change in MiB with its sign, `+2.5` or `-0.8`; `?` when unknown. */
 export const signed = (value) => (finite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(1)}` : '?');
 
+/** The product of paired steps' CPU ratios (each against the one before), or null when a step did not measure. */
+export const stepsProduct = (steps) =>
+  steps.every((step) => finite(step.cpuRatio)) ? steps.reduce((product, step) => product * step.cpuRatio, 1) : null;
+
 /** Named trends (MiB per 10 minutes) as one line: `anon +2.5, file +0.0`. */
 export const trendsText = (trends) =>
   Object.entries(trends)

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { GO_HINT } from './go-reference.mjs';
-import { finite, numberArg, rangeText, requireDatabase, ROOT as root, signed, trendsText } from './lib.mjs';
+import { finite, numberArg, rangeText, requireDatabase, ROOT as root, signed, stepsProduct, trendsText } from './lib.mjs';
 
 if (process.argv.includes('--help')) {
   console.log(
@@ -111,13 +111,7 @@ const ratio = (value, digits = 2) => (finite(value) ? `${value.toFixed(digits)}�
 const met = (value, ok) => (finite(value) ? (ok(value) ? 'yes' : 'no') : '–');
 // Targets get three digits: 0.897× printed as 0.90× would read as met.
 const exact = (value) => ratio(value, 3);
-// Written by http-load.mjs since it guarded against a step that did not measure; computed for outputs from before.
-const hostStepsProduct =
-  load.hostStepsProduct !== undefined
-    ? load.hostStepsProduct
-    : load.hostSteps?.every((step) => finite(step.cpuRatio))
-      ? load.hostSteps.reduce((product, step) => product * step.cpuRatio, 1)
-      : null;
+const hostStepsProduct = load.hostSteps ? stepsProduct(load.hostSteps) : null;
 // A whole number of µs; '–' for a comparison whose pairs all failed (NaN, written to JSON as null).
 const whole = (value) => (finite(value) ? value.toFixed(0) : '–');
 const pairedLine = (p) =>
