@@ -16,7 +16,7 @@
 // resident memory every 10 s with its parts (/proc, and /bench/memory: V8's heap), and each one's
 // trend (bench/out/soak.json): growth would be a leak, and says where it is. A bench mode, not CI.
 // Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--pairs 4] [--connections 50] [--threads 2] [--rss-seconds 60]
-//        node bench/http-load.mjs --soak 600
+//        node bench/http-load.mjs --soak 600 [--server-env NAME=VALUE ...]
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import superjson from 'superjson';
@@ -47,6 +47,7 @@ import {
   summarize,
   trendsText,
   trpcQueryPath,
+  v8PagesOf,
   writeOutput,
 } from './lib.mjs';
 
@@ -55,6 +56,7 @@ if (process.argv.includes('--help')) {
     [
       'Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--pairs 4] [--connections 50] [--threads 2] [--rss-seconds 60]',
       '       node bench/http-load.mjs --soak <seconds>   (one server under steady user.me load, its memory every 10 s)',
+      "         [--server-env NAME=VALUE ...]   (set in the soaked server's environment: another allocator, say)",
       '(npm run build first; needs MariaDB and wrk: npm run setup)',
       `Optional: ${GO_HINT}; without it the Gin reference is skipped.`,
     ].join('\n'),
@@ -65,6 +67,13 @@ const { seconds, rounds, connections, threads } = loadArgs();
 const pairedRounds = arg('pairs', 4);
 const rssSeconds = arg('rss-seconds', 60);
 const soakSeconds = arg('soak', 0);
+// `--server-env NAME=VALUE`, as often as needed: set in the soaked server's environment, to compare
+// what its memory does under another allocator's settings (MALLOC_ARENA_MAX=2) or another
+// allocator (LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2).
+const soakServerEnv = Object.fromEntries(
+  process.argv.flatMap((value, i) => (process.argv[i - 1] === '--server-env' ? [value.split(/=(.*)/s, 2)] : [])),
+);
+if (Object.keys(soakServerEnv).length > 0 && !(soakSeconds > 0)) throw new Error('--server-env is for a soak (--soak <seconds>)');
 const processes = processGroup();
 const pin = pinning();
 
@@ -159,13 +168,19 @@ async function heapOf(server) {
   }
 }
 
-/** The RSS's parts compared in the soak's trends; outsideHeap: anonymous memory not resident in V8's heap. */
+/**
+ * The RSS's parts compared in the soak's trends. v8Pages*: V8's regular heap pages as the kernel
+ * counts them (lib.mjs, v8PagesOf), mapped and resident; otherAnon: the anonymous memory outside
+ * them (malloc's heaps, large objects, stacks), where a native leak would show.
+ */
 const SOAK_PARTS = [
   'anonMiB',
   'fileMiB',
-  'heapPhysicalMiB',
-  'outsideHeapMiB',
+  'v8PagesMappedMiB',
+  'v8PagesResidentMiB',
+  'otherAnonMiB',
   'heapTotalMiB',
+  'heapPhysicalMiB',
   'heapUsedMiB',
   'externalMiB',
   'arrayBuffersMiB',
@@ -179,9 +194,10 @@ async function soak(server, meCase, duration) {
   const sample = async () => {
     const seconds = Math.round((Date.now() - started) / 1000);
     const memory = memoryOf(server.pid);
+    const pages = v8PagesOf(server.pid);
     const heap = await heapOf(server);
-    const outsideHeapMiB = memory.anonMiB - (heap.heapPhysicalMiB ?? NaN);
-    samples.push({ seconds, ...memory, ...heap, outsideHeapMiB, cpuSeconds: cpuSeconds(server.pid) });
+    const otherAnonMiB = memory.anonMiB - pages.v8PagesResidentMiB;
+    samples.push({ seconds, ...memory, ...pages, otherAnonMiB, ...heap, cpuSeconds: cpuSeconds(server.pid) });
     process.stderr.write(`\rsoak ${seconds}/${duration} s: RSS ${memory.rssMiB.toFixed(1)} MiB   `);
   };
   await sample();
@@ -203,6 +219,7 @@ async function soak(server, meCase, duration) {
   const settled = samples.filter((s) => s.seconds >= 60);
   const spaceNames = [...new Set(settled.flatMap((s) => Object.keys(s.spacesPhysicalMiB ?? {})))];
   const partTrends = trendsOf(settled, SOAK_PARTS, (s, part) => s[part]);
+  const last = samples.at(-1);
   return {
     seconds: duration,
     connections,
@@ -212,7 +229,9 @@ async function soak(server, meCase, duration) {
     samples,
     heapSamplesMissed: samples.filter((s) => !finite(s.heapPhysicalMiB)).length,
     rssAt60MiB: settled[0]?.rssMiB ?? NaN,
-    rssEndMiB: samples.at(-1).rssMiB,
+    rssEndMiB: last.rssMiB,
+    // What the RSS can still grow by without V8 mapping one more page: its pages not resident now.
+    v8PagesNotResidentEndMiB: last.v8PagesMappedMiB - last.v8PagesResidentMiB,
     rssMaxAfter60MiB: Math.max(...settled.map((s) => s.rssMiB)),
     slopeMiBPer10Min: trendPer10Min(settled, (s) => s.rssMiB),
     partsSlopeMiBPer10Min: Object.fromEntries(Object.entries(partTrends).map(([part, trend]) => [part.replace(/MiB$/, ''), trend])),
@@ -267,13 +286,14 @@ try {
           ['partner', 'lean'],
           ['fresh', 'lean'],
         ];
-  for (const [name, host] of leanServers) await launch(name, [benchServer], { ...base, TRPC_HOST: host });
+  for (const [name, host] of leanServers) await launch(name, [benchServer], { ...base, TRPC_HOST: host, ...soakServerEnv });
   const meUrl = (server) => `${server.url}${ME_PATH}`;
 
   if (soakSeconds > 0) {
     const soaked = {
       ...(await soak(servers.lean, { url: meUrl(servers.lean), headers: auth }, soakSeconds)),
       server: 'bundled server (lean tRPC host), user.me',
+      serverEnv: soakServerEnv,
     };
     writeOutput('soak.json', soaked);
     console.log(
@@ -282,6 +302,10 @@ try {
         `trend after the first minute ${signed(soaked.slopeMiBPer10Min)} MiB per 10 min`,
     );
     console.log(`  its parts, MiB per 10 min: ${trendsText(soaked.partsSlopeMiBPer10Min)}`);
+    const end = soaked.samples.at(-1);
+    console.log(
+      `  V8's regular pages at the end: ${end.v8PagesMappedMiB.toFixed(1)} MiB mapped, ${end.v8PagesResidentMiB.toFixed(1)} resident; the anonymous memory outside them ${end.otherAnonMiB.toFixed(1)} MiB`,
+    );
     console.log(`  V8's heap spaces as resident, MiB per 10 min: ${trendsText(soaked.spacesPhysicalSlopeMiBPer10Min)}`);
     if (soaked.heapSamplesMissed > 0)
       console.log(`  /bench/memory did not answer ${soaked.heapSamplesMissed} of ${soaked.samples.length} samples`);

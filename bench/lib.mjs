@@ -324,6 +324,37 @@ export function memoryOf(pid) {
   };
 }
 
+/** V8's regular heap page: 256 KiB, mapped on its own at a 256 KiB-aligned address (V8's kPageSizeBits, 18). */
+const V8_PAGE_BYTES = 256 * 1024;
+
+/**
+ * V8's regular heap pages among a process's mappings, in MiB (/proc/<pid>/smaps): how much is
+ * mapped (each page V8 holds, in a space or kept for reuse) and how much of it is resident.
+ * V8's own figure for its resident heap (total_physical_size) is an estimate from the pages' use,
+ * and a page V8 has emptied and handed back to the kernel (madvise) still counts there while only
+ * its first 4 KiB stay resident; the kernel's count says what is. Large objects' pages (other
+ * sizes) are not among them.
+ */
+export function v8PagesOf(pid) {
+  let mappedKiB = 0;
+  let residentKiB = 0;
+  let isPage = false;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    // A mapping's first line: "start-end perms offset dev inode [path]"; anonymous ones name no path.
+    const mapping = /^([0-9a-f]+)-([0-9a-f]+) rw-p \S+ \S+ 0\s*$/.exec(line);
+    if (mapping) {
+      const start = Number.parseInt(mapping[1], 16);
+      isPage = Number.parseInt(mapping[2], 16) - start === V8_PAGE_BYTES && start % V8_PAGE_BYTES === 0;
+      if (isPage) mappedKiB += V8_PAGE_BYTES / 1024;
+    } else if (/^[0-9a-f]+-/.test(line)) {
+      isPage = false;
+    } else if (isPage && line.startsWith('Rss:')) {
+      residentKiB += Number(/(\d+) kB/.exec(line)?.[1] ?? 0);
+    }
+  }
+  return { v8PagesMappedMiB: mappedKiB / 1024, v8PagesResidentMiB: residentKiB / 1024 };
+}
+
 const JWT_ISSUER = 'wechat-miniprogram-api';
 const JWT_AUDIENCE = 'wechat-miniprogram';
 
