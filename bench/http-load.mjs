@@ -13,7 +13,7 @@
 // user.me's CPU over the bare route's goes, paired step by step (server-entry.ts's step routes),
 // and the resident memory of a fresh server after 60 s of user.me. Writes bench/out/http-load.json.
 // `--soak <seconds>` instead: one fresh server under steady user.me load for that long, its
-// resident memory every 10 s with its parts (/proc, and /bench/memory: V8's heap), and each one's
+// resident memory every 10 s with its parts (/proc: V8's heap pages and the rest; /bench/memory: V8's own figures), and each one's
 // trend (bench/out/soak.json): growth would be a leak, and says where it is. A bench mode, not CI.
 // Usage: node bench/http-load.mjs [--seconds 5] [--rounds 3] [--pairs 4] [--connections 50] [--threads 2] [--rss-seconds 60]
 //        node bench/http-load.mjs --soak 600 [--server-env NAME=VALUE ...]

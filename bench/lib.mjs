@@ -330,10 +330,10 @@ const V8_PAGE_BYTES = 256 * 1024;
 /**
  * V8's regular heap pages among a process's mappings, in MiB (/proc/<pid>/smaps): how much is
  * mapped (each page V8 holds, in a space or kept for reuse) and how much of it is resident.
- * V8's own figure for its resident heap (total_physical_size) is an estimate from the pages' use,
- * and a page V8 has emptied and handed back to the kernel (madvise) still counts there while only
- * its first 4 KiB stay resident; the kernel's count says what is. Large objects' pages (other
- * sizes) are not among them.
+ * V8's own figure for its resident heap (total_physical_size) is an estimate: under load, some
+ * ninety of the server's ~620 pages stay mapped with only 4 KiB resident (emptied, their memory
+ * given back to the kernel) and come back resident as V8 uses them again, which that figure does
+ * not follow; the kernel's count does. Large objects' pages (other sizes) are not among them.
  */
 export function v8PagesOf(pid) {
   let mappedKiB = 0;
