@@ -189,7 +189,10 @@ describe('payment notifications', () => {
     const response = await fetch(`${mock.url}/__dev/pay`, { method: 'POST', body: JSON.stringify({ prepayId: prepay?.prepay_id }) });
     expect(response.status).toBe(200);
     await expect.poll(() => received.length, { timeout: 5_000 }).toBe(3);
-    expect(mock.world.pay.deliveries.filter((d) => d.outTradeNo === body.out_trade_no).map((d) => [d.attempt, d.status])).toEqual([
+    // The mock records an attempt once it has read the answer, which may be just after the receiver
+    // has counted the request: wait for the record too.
+    const attempts = () => mock.world.pay.deliveries.filter((d) => d.outTradeNo === body.out_trade_no).map((d) => [d.attempt, d.status]);
+    await expect.poll(attempts, { timeout: 5_000 }).toEqual([
       [1, 500],
       [2, 404],
       [3, 200],
