@@ -71,7 +71,12 @@ const soakSeconds = arg('soak', 0);
 // what its memory does under another allocator's settings (MALLOC_ARENA_MAX=2) or another
 // allocator (LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2).
 const soakServerEnv = Object.fromEntries(
-  process.argv.flatMap((value, i) => (process.argv[i - 1] === '--server-env' ? [value.split(/=(.*)/s, 2)] : [])),
+  process.argv.flatMap((value, i) => {
+    if (value !== '--server-env') return [];
+    const setting = process.argv[i + 1] ?? '';
+    if (!/^[A-Za-z_]\w*=/.test(setting)) throw new Error(`--server-env takes NAME=VALUE, not "${setting}"`);
+    return [setting.split(/=(.*)/s, 2)];
+  }),
 );
 if (Object.keys(soakServerEnv).length > 0 && !(soakSeconds > 0)) throw new Error('--server-env is for a soak (--soak <seconds>)');
 const processes = processGroup();

@@ -67,17 +67,18 @@ const size = existsSync(join(root, 'apps/miniprogram/dist/weapp-check-size.json'
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 /**
- * Whether the soak grew anything but V8's already mapped pages becoming resident again: the
- * anonymous memory outside V8's pages and the pages mapped, each trending under 0.5 % of the RSS
- * per 10 minutes. The RSS itself may rise while V8 reuses pages it had emptied (they come back
- * resident), at most by the pages mapped and not resident; that is bounded, a leak is not.
- * Undefined for a soak from before the pages were sampled.
+ * Whether the soak grew anything but V8's mapped pages coming back resident: the anonymous memory
+ * outside V8's pages (a native leak), the pages mapped and V8's old space (a leak of live objects),
+ * each trending under 0.5 % of the RSS per 10 minutes. The RSS itself may rise while pages V8 holds
+ * with little resident fill again, at most by the pages mapped and not resident as long as the
+ * pages mapped stay flat. Undefined for a soak from before the pages were sampled.
  */
 function soakGrowth(soak) {
   const parts = soak.partsSlopeMiBPer10Min;
-  if (parts?.otherAnon === undefined || parts.v8PagesMapped === undefined) return undefined;
+  const oldSpace = soak.spacesPhysicalSlopeMiBPer10Min?.old_space;
+  if (parts?.otherAnon === undefined || parts.v8PagesMapped === undefined || oldSpace === undefined) return undefined;
   const bar = 0.005 * soak.rssAt60MiB;
-  return { parts, met: parts.otherAnon <= bar && parts.v8PagesMapped <= bar, bar };
+  return { parts, oldSpace, met: parts.otherAnon <= bar && parts.v8PagesMapped <= bar && oldSpace <= bar, bar };
 }
 
 function soakTargetRow(soak) {
@@ -85,10 +86,10 @@ function soakTargetRow(soak) {
   const rss = `RSS ${soak.rssAt60MiB.toFixed(0)} MiB at 1 min, ${soak.rssEndMiB.toFixed(0)} MiB at the end, trend after the first minute ${signed(soak.slopeMiBPer10Min)} MiB per 10 min`;
   if (growth === undefined)
     return `| no memory growth over a ${Math.round(soak.seconds / 60)}-minute soak at steady load | ${rss} (a soak from before its parts were sampled) | – |`;
-  const { parts, met, bar } = growth;
+  const { parts, oldSpace, met, bar } = growth;
   return (
-    `| no memory growth over a ${Math.round(soak.seconds / 60)}-minute soak at steady load (met: the anonymous memory outside V8's heap pages and the pages V8 maps each trend under 0.5 % of the RSS, ${bar.toFixed(1)} MiB, per 10 min) | ` +
-    `${rss}: outside V8's pages ${signed(parts.otherAnon)}, V8's pages mapped ${signed(parts.v8PagesMapped)}, resident ${signed(parts.v8PagesResident)} (pages V8 had emptied, used again; ${soak.v8PagesNotResidentEndMiB.toFixed(1)} MiB of them not resident at the end) | ${met ? 'yes' : 'no'} |`
+    `| no memory growth over a ${Math.round(soak.seconds / 60)}-minute soak at steady load (met: no leak, the anonymous memory outside V8's heap pages, the pages V8 maps and its old space each trend under 0.5 % of the RSS, ${bar.toFixed(1)} MiB, per 10 min; the RSS may still rise by mapped pages coming back resident) | ` +
+    `${rss}: outside V8's pages ${signed(parts.otherAnon)}, V8's pages mapped ${signed(parts.v8PagesMapped)}, old space ${signed(oldSpace)}; V8's pages resident ${signed(parts.v8PagesResident)} (${soak.v8PagesNotResidentEndMiB.toFixed(1)} MiB of the pages mapped not resident at the end) | ${met ? 'yes' : 'no'} |`
   );
 }
 
