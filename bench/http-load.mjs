@@ -176,7 +176,7 @@ async function heapOf(server) {
 /**
  * The RSS's parts compared in the soak's trends. v8Pages*: V8's regular heap pages as the kernel
  * counts them (lib.mjs, v8PagesOf), mapped and resident; otherAnon: the anonymous memory outside
- * them (malloc's heaps, large objects, stacks), where a native leak would show.
+ * them (malloc's heaps, large objects, stacks), where a native leak would show, from the same read.
  */
 const SOAK_PARTS = [
   'anonMiB',
@@ -199,10 +199,8 @@ async function soak(server, meCase, duration) {
   const sample = async () => {
     const seconds = Math.round((Date.now() - started) / 1000);
     const memory = memoryOf(server.pid);
-    const pages = v8PagesOf(server.pid);
     const heap = await heapOf(server);
-    const otherAnonMiB = memory.anonMiB - pages.v8PagesResidentMiB;
-    samples.push({ seconds, ...memory, ...pages, otherAnonMiB, ...heap, cpuSeconds: cpuSeconds(server.pid) });
+    samples.push({ seconds, ...memory, ...v8PagesOf(server.pid), ...heap, cpuSeconds: cpuSeconds(server.pid) });
     process.stderr.write(`\rsoak ${seconds}/${duration} s: RSS ${memory.rssMiB.toFixed(1)} MiB   `);
   };
   await sample();
@@ -224,7 +222,6 @@ async function soak(server, meCase, duration) {
   const settled = samples.filter((s) => s.seconds >= 60);
   const spaceNames = [...new Set(settled.flatMap((s) => Object.keys(s.spacesPhysicalMiB ?? {})))];
   const partTrends = trendsOf(settled, SOAK_PARTS, (s, part) => s[part]);
-  const last = samples.at(-1);
   return {
     seconds: duration,
     connections,
@@ -234,9 +231,7 @@ async function soak(server, meCase, duration) {
     samples,
     heapSamplesMissed: samples.filter((s) => !finite(s.heapPhysicalMiB)).length,
     rssAt60MiB: settled[0]?.rssMiB ?? NaN,
-    rssEndMiB: last.rssMiB,
-    // What the RSS can still grow by without V8 mapping one more page: its pages not resident now.
-    v8PagesNotResidentEndMiB: last.v8PagesMappedMiB - last.v8PagesResidentMiB,
+    rssEndMiB: samples.at(-1).rssMiB,
     rssMaxAfter60MiB: Math.max(...settled.map((s) => s.rssMiB)),
     slopeMiBPer10Min: trendPer10Min(settled, (s) => s.rssMiB),
     partsSlopeMiBPer10Min: Object.fromEntries(Object.entries(partTrends).map(([part, trend]) => [part.replace(/MiB$/, ''), trend])),

@@ -334,10 +334,13 @@ const V8_PAGE_BYTES = 256 * 1024;
  * ninety of the server's ~620 pages stay mapped with only 4 KiB resident (emptied, their memory
  * given back to the kernel) and come back resident as V8 uses them again, which that figure does
  * not follow; the kernel's count does. Large objects' pages (other sizes) are not among them.
+ * Also the anonymous memory of all mappings, from the same read, so that what lies outside V8's
+ * pages is counted at one moment.
  */
 export function v8PagesOf(pid) {
   let mappedKiB = 0;
   let residentKiB = 0;
+  let anonymousKiB = 0;
   let isPage = false;
   for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
     // A mapping's first line: "start-end perms offset dev inode [path]"; anonymous ones name no path.
@@ -350,9 +353,15 @@ export function v8PagesOf(pid) {
       isPage = false;
     } else if (isPage && line.startsWith('Rss:')) {
       residentKiB += Number(/(\d+) kB/.exec(line)?.[1] ?? 0);
+    } else if (line.startsWith('Anonymous:')) {
+      anonymousKiB += Number(/(\d+) kB/.exec(line)?.[1] ?? 0);
     }
   }
-  return { v8PagesMappedMiB: mappedKiB / 1024, v8PagesResidentMiB: residentKiB / 1024 };
+  return {
+    v8PagesMappedMiB: mappedKiB / 1024,
+    v8PagesResidentMiB: residentKiB / 1024,
+    otherAnonMiB: (anonymousKiB - residentKiB) / 1024,
+  };
 }
 
 const JWT_ISSUER = 'wechat-miniprogram-api';

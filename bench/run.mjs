@@ -87,9 +87,12 @@ function soakTargetRow(soak) {
   if (growth === undefined)
     return `| no memory growth over a ${Math.round(soak.seconds / 60)}-minute soak at steady load | ${rss} (a soak from before its parts were sampled) | – |`;
   const { parts, oldSpace, met, bar } = growth;
+  // What the RSS can still grow by without V8 mapping one more page: its pages not resident at the end.
+  const end = soak.samples.at(-1);
+  const notResidentMiB = end.v8PagesMappedMiB - end.v8PagesResidentMiB;
   return (
     `| no memory growth over a ${Math.round(soak.seconds / 60)}-minute soak at steady load (met: no leak, the anonymous memory outside V8's heap pages, the pages V8 maps and its old space each trend under 0.5 % of the RSS, ${bar.toFixed(1)} MiB, per 10 min; the RSS may still rise by mapped pages coming back resident) | ` +
-    `${rss}: outside V8's pages ${signed(parts.otherAnon)}, V8's pages mapped ${signed(parts.v8PagesMapped)}, old space ${signed(oldSpace)}; V8's pages resident ${signed(parts.v8PagesResident)} (${soak.v8PagesNotResidentEndMiB.toFixed(1)} MiB of the pages mapped not resident at the end) | ${met ? 'yes' : 'no'} |`
+    `${rss}: outside V8's pages ${signed(parts.otherAnon)}, V8's pages mapped ${signed(parts.v8PagesMapped)}, old space ${signed(oldSpace)}; V8's pages resident ${signed(parts.v8PagesResident)} (${notResidentMiB.toFixed(1)} MiB of the pages mapped not resident at the end) | ${met ? 'yes' : 'no'} |`
   );
 }
 
@@ -229,7 +232,7 @@ const lines = [
         ...(soak.partsSlopeMiBPer10Min
           ? [
               '',
-              `Trends of the RSS's parts after the first minute, MiB per 10 minutes: ${trendsText(soak.partsSlopeMiBPer10Min)} (anon: anonymous memory, V8's heap and everything malloc'ed; v8PagesMapped, v8PagesResident: V8's regular heap pages (256 KiB mappings) as the kernel counts them; otherAnon: anon less v8PagesResident, where a native leak would show; heapTotal: V8's heap as reserved, heapPhysical: as resident by V8's estimate; heapUsed: V8's objects, live or not yet collected; v8Malloced: what V8 itself has malloc'ed).${soak.heapSamplesMissed ? ` /bench/memory did not answer ${soak.heapSamplesMissed} of ${soak.samples.length} samples.` : ''}`,
+              `Trends of the RSS's parts after the first minute, MiB per 10 minutes: ${trendsText(soak.partsSlopeMiBPer10Min)} (anon: anonymous memory, V8's heap and everything malloc'ed; v8PagesMapped, v8PagesResident: V8's regular heap pages (256 KiB mappings) as the kernel counts them; otherAnon: the anonymous memory outside V8's pages (smaps, the same read), where a native leak would show; heapTotal: V8's heap as reserved, heapPhysical: as resident by V8's estimate; heapUsed: V8's objects, live or not yet collected; v8Malloced: what V8 itself has malloc'ed).${soak.heapSamplesMissed ? ` /bench/memory did not answer ${soak.heapSamplesMissed} of ${soak.samples.length} samples.` : ''}`,
             ]
           : []),
       ]
