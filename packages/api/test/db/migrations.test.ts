@@ -5,6 +5,7 @@ import { migrateDown, migrateTo, migrateToLatest, migrationStatus } from '../../
 import { migrations } from '../../src/db/migrations';
 import * as refreshTokenOnSession from '../../src/db/migrations/2026_12_01_0007_refresh_token_on_session';
 import * as authSessionsExpiresAtIndex from '../../src/db/migrations/2026_12_01_0008_auth_sessions_expires_at_index';
+import * as exactIdentifiers from '../../src/db/migrations/2026_12_01_0009_exact_identifiers';
 import { dialects, type TestDatabase } from '../support/databases';
 
 const allMigrations = Object.keys(migrations).sort();
@@ -131,7 +132,9 @@ describe.each(dialects)('migrations on %s', (dialect, create) => {
     };
     await migrateTo(db, '2026_12_01_0007_refresh_token_on_session');
     expect(await indexed()).toEqual([]);
-    expect(await migrateToLatest(db)).toContain('2026_12_01_0008_auth_sessions_expires_at_index');
+    expect(await migrateTo(db, '2026_12_01_0008_auth_sessions_expires_at_index')).toEqual([
+      '2026_12_01_0008_auth_sessions_expires_at_index',
+    ]);
     expect(await indexed()).toEqual(['auth_sessions_expires_at_idx']);
     // A run stopped after its DDL, before the migration was recorded, runs again.
     await authSessionsExpiresAtIndex.up(db);
@@ -141,6 +144,58 @@ describe.each(dialects)('migrations on %s', (dialect, create) => {
     await authSessionsExpiresAtIndex.down(db);
     expect(await migrateToLatest(db)).toContain('2026_12_01_0008_auth_sessions_expires_at_index');
     expect(await indexed()).toEqual(['auth_sessions_expires_at_idx']);
+  });
+
+  it('0009 compares openids, unionids and idempotency keys byte for byte; runs again harmlessly; goes back only without case collisions', async () => {
+    testDb = await create({ migrate: false });
+    const { db } = testDb;
+    /** The three columns' collations on MySQL (SQLite compares text as bytes already: nothing to read). */
+    const collations = async () => {
+      if (dialect !== 'mysql') return [];
+      const { rows } = await sql<{ name: string; collation: string }>`select column_name as name, collation_name as collation
+          from information_schema.columns where table_schema = database()
+            and ((table_name = 'users' and column_name in ('openid', 'unionid')) or (table_name = 'orders' and column_name = 'idempotency_key'))
+          order by column_name`.execute(db);
+      return rows.map((row) => `${row.name} ${row.collation}`);
+    };
+    const named = (collation: string) =>
+      dialect === 'mysql' ? ['idempotency_key', 'openid', 'unionid'].map((c) => `${c} ${collation}`) : [];
+    const at = new Date('2026-12-01T08:00:00.000Z');
+    const addUser = (openid: string) =>
+      db
+        .insertInto('users')
+        .values({ openid, unionid: null, created_at: at, updated_at: at })
+        .execute()
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
+
+    await migrateTo(db, '2026_12_01_0008_auth_sessions_expires_at_index');
+    expect(await collations()).toEqual(named('utf8mb4_unicode_ci'));
+    expect(await addUser('oCaseOpenid')).toBeNull();
+    // The defect: MySQL took another case of an openid for the same one.
+    expect(isUniqueViolation(await addUser('ocaseopenid'))).toBe(dialect === 'mysql');
+
+    expect(await migrateToLatest(db)).toEqual(['2026_12_01_0009_exact_identifiers']);
+    expect(await collations()).toEqual(named('utf8mb4_bin'));
+    if (dialect === 'mysql') expect(await addUser('ocaseopenid')).toBeNull();
+    const found = await db.selectFrom('users').select('openid').where('openid', '=', 'ocaseopenid').execute();
+    expect(found).toEqual([{ openid: 'ocaseopenid' }]);
+    // A run stopped after its DDL, before the migration was recorded, runs again.
+    await exactIdentifiers.up(db);
+    expect(await collations()).toEqual(named('utf8mb4_bin'));
+
+    // Back to comparing without case would break users' unique index: refused, nothing changed.
+    if (dialect === 'mysql') {
+      await expect(migrateDown(db)).rejects.toThrow(/1 openid\(s\) and 0 idempotency key\(s\) have rows that differ only by case/);
+      expect(await collations()).toEqual(named('utf8mb4_bin'));
+    }
+    await db.deleteFrom('users').where('openid', '=', 'ocaseopenid').execute();
+    expect(await migrateDown(db)).toBe('2026_12_01_0009_exact_identifiers');
+    expect(await collations()).toEqual(named('utf8mb4_unicode_ci'));
+    await exactIdentifiers.down(db);
+    expect(await migrateToLatest(db)).toEqual(['2026_12_01_0009_exact_identifiers']);
   });
 
   it('round-trips dates with milliseconds in UTC, emoji text, and rejects a duplicate openid', async () => {

@@ -125,6 +125,19 @@ describe.each(dialects)('the shop on %s', (_dialect, createTestDatabase) => {
     expect((await other.caller.order.create({ items: [{ productId: pen, quantity: 1 }], idempotencyKey: key })).id).not.toBe(first.id);
   });
 
+  it('takes keys that differ only by case for two keys (they are case-sensitive, on MySQL as on SQLite)', async () => {
+    const ink = await product('墨水', 1500, 5);
+    const { caller } = await buyer();
+    const key = `Case-Key-${newKey()}`;
+    const upper = await caller.order.create({ items: [{ productId: ink, quantity: 1 }], idempotencyKey: key.toUpperCase() });
+    const lower = await caller.order.create({ items: [{ productId: ink, quantity: 2 }], idempotencyKey: key.toLowerCase() });
+    expect(lower.id).not.toBe(upper.id);
+    expect(await stockOf(testDb.db, ink)).toBe(2);
+    // Each key still answers with its own order.
+    const again = await caller.order.create({ items: [{ productId: ink, quantity: 1 }], idempotencyKey: key.toUpperCase() });
+    expect(again.id).toBe(upper.id);
+  });
+
   it('refuses an order it cannot fill with OUT_OF_STOCK naming the product, and writes nothing', async () => {
     const plenty = await product('帆布包', 6900, 50);
     const scarce = await product('黄铜书签', 8800, 1);

@@ -23,6 +23,16 @@ describe.each(dialects)('user repository on %s', (_dialect, create) => {
     expect(await findUserByOpenid(testDb.db, 'nobody')).toBeUndefined();
   });
 
+  it("tells apart openids that differ only by case: WeChat's are case-sensitive", async () => {
+    const now = new Date();
+    const upper = await insertUser(testDb.db, { openid: 'oCaseOpenid', unionid: 'uCaseUnionid' }, now);
+    const lower = await insertUser(testDb.db, { openid: 'ocaseopenid', unionid: 'ucaseunionid' }, now);
+    expect(lower.id).not.toBe(upper.id);
+    expect((await findUserByOpenid(testDb.db, 'oCaseOpenid'))?.id).toBe(upper.id);
+    expect((await findUserByOpenid(testDb.db, 'ocaseopenid'))?.id).toBe(lower.id);
+    expect(await findUserByOpenid(testDb.db, 'OCASEOPENID')).toBeUndefined();
+  });
+
   it('gives each user its own id', async () => {
     const now = new Date();
     const a = await insertUser(testDb.db, { openid: 'openid-b', unionid: null }, now);

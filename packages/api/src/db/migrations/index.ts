@@ -11,6 +11,7 @@ import * as createJobs from './2026_12_01_0005_create_jobs';
 import * as createRefunds from './2026_12_01_0006_create_refunds';
 import * as refreshTokenOnSession from './2026_12_01_0007_refresh_token_on_session';
 import * as authSessionsExpiresAtIndex from './2026_12_01_0008_auth_sessions_expires_at_index';
+import * as exactIdentifiers from './2026_12_01_0009_exact_identifiers';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_0001_create_users': createUsers,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0006_create_refunds': createRefunds,
   '2026_12_01_0007_refresh_token_on_session': refreshTokenOnSession,
   '2026_12_01_0008_auth_sessions_expires_at_index': authSessionsExpiresAtIndex,
+  '2026_12_01_0009_exact_identifiers': exactIdentifiers,
 };
