@@ -146,30 +146,58 @@ describe.each(dialects)('migrations on %s', (dialect, create) => {
     expect(await indexed()).toEqual(['auth_sessions_expires_at_idx']);
   });
 
-  it('0009 compares openids, unionids and idempotency keys byte for byte; runs again harmlessly; goes back only without case collisions', async () => {
+  it('0009 compares openids, unionids, idempotency keys and refund numbers case-sensitively; runs again harmlessly; goes back only without case collisions', async () => {
     testDb = await create({ migrate: false });
     const { db } = testDb;
-    /** The three columns' collations on MySQL (SQLite compares text as bytes already: nothing to read). */
+    /** The four columns' collations on MySQL (SQLite compares text as bytes already: nothing to read). */
     const collations = async () => {
       if (dialect !== 'mysql') return [];
       const { rows } = await sql<{ name: string; collation: string }>`select column_name as name, collation_name as collation
           from information_schema.columns where table_schema = database()
-            and ((table_name = 'users' and column_name in ('openid', 'unionid')) or (table_name = 'orders' and column_name = 'idempotency_key'))
+            and ((table_name = 'users' and column_name in ('openid', 'unionid')) or (table_name = 'orders' and column_name = 'idempotency_key')
+              or (table_name = 'refunds' and column_name = 'out_refund_no'))
           order by column_name`.execute(db);
       return rows.map((row) => `${row.name} ${row.collation}`);
     };
     const named = (collation: string) =>
-      dialect === 'mysql' ? ['idempotency_key', 'openid', 'unionid'].map((c) => `${c} ${collation}`) : [];
+      dialect === 'mysql' ? ['idempotency_key', 'openid', 'out_refund_no', 'unionid'].map((c) => `${c} ${collation}`) : [];
     const at = new Date('2026-12-01T08:00:00.000Z');
+    const outcome = (write: Promise<unknown>) =>
+      write.then(
+        () => null,
+        (error: unknown) => error,
+      );
     const addUser = (openid: string) =>
+      outcome(db.insertInto('users').values({ openid, unionid: null, created_at: at, updated_at: at }).execute());
+    const userId = async (openid: string) =>
+      (await db.selectFrom('users').select('id').where('openid', '=', openid).executeTakeFirstOrThrow()).id;
+    const addOrder = async (user: number, idempotencyKey: string) => {
+      const values = {
+        user_id: user,
+        status: 'PAID' as const,
+        total_fen: 100,
+        idempotency_key: idempotencyKey,
+        request_hash: 'h'.repeat(64),
+      };
+      await db
+        .insertInto('orders')
+        .values({ ...values, created_at: at, expires_at: at, updated_at: at })
+        .execute();
+      return (await db.selectFrom('orders').select('id').where('idempotency_key', '=', idempotencyKey).executeTakeFirstOrThrow()).id;
+    };
+    const addRefund = (orderId: number, outRefundNo: string) =>
       db
-        .insertInto('users')
-        .values({ openid, unionid: null, created_at: at, updated_at: at })
-        .execute()
-        .then(
-          () => null,
-          (error: unknown) => error,
-        );
+        .insertInto('refunds')
+        .values({
+          order_id: orderId,
+          out_refund_no: outRefundNo,
+          out_trade_no: 'ORDER0000000001',
+          amount_fen: 100,
+          status: 'SUCCESS',
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
 
     await migrateTo(db, '2026_12_01_0008_auth_sessions_expires_at_index');
     expect(await collations()).toEqual(named('utf8mb4_unicode_ci'));
@@ -182,16 +210,35 @@ describe.each(dialects)('migrations on %s', (dialect, create) => {
     if (dialect === 'mysql') expect(await addUser('ocaseopenid')).toBeNull();
     const found = await db.selectFrom('users').select('openid').where('openid', '=', 'ocaseopenid').execute();
     expect(found).toEqual([{ openid: 'ocaseopenid' }]);
+    // The unique index still refuses the very same openid.
+    expect(isUniqueViolation(await addUser('ocaseopenid'))).toBe(true);
     // A run stopped after its DDL, before the migration was recorded, runs again.
     await exactIdentifiers.up(db);
     expect(await collations()).toEqual(named('utf8mb4_bin'));
 
-    // Back to comparing without case would break users' unique index: refused, nothing changed.
+    // One user's two keys that differ by case (a collision), and two refund numbers that differ by case.
+    const [upper, lower] = [await userId('oCaseOpenid'), await userId('ocaseopenid')];
+    const first = await addOrder(upper, 'Case-Key-000000001');
+    const second = await addOrder(upper, 'case-key-000000001');
+    // Across users the same key is no collision: grouped without the user, these two would count.
+    await addOrder(upper, 'case-key-000000002');
+    await addOrder(lower, 'CASE-KEY-000000002');
+    await addRefund(first, 'REFUND-Case-1');
+    await addRefund(second, 'refund-case-1');
+    expect(await db.selectFrom('refunds').select('out_refund_no').where('out_refund_no', '=', 'refund-case-1').execute()).toEqual([
+      { out_refund_no: 'refund-case-1' },
+    ]);
+
+    // Back to comparing without case would break the unique indexes: refused, nothing changed.
     if (dialect === 'mysql') {
-      await expect(migrateDown(db)).rejects.toThrow(/1 openid\(s\) and 0 idempotency key\(s\) have rows that differ only by case/);
+      await expect(migrateDown(db)).rejects.toThrow(
+        /1 openid\(s\), 1 idempotency key\(s\) of one user and 1 out_refund_no\(s\) are held by rows/,
+      );
       expect(await collations()).toEqual(named('utf8mb4_bin'));
     }
+    // The second user goes with their order; the second order with its refund.
     await db.deleteFrom('users').where('openid', '=', 'ocaseopenid').execute();
+    await db.deleteFrom('orders').where('id', '=', second).execute();
     expect(await migrateDown(db)).toBe('2026_12_01_0009_exact_identifiers');
     expect(await collations()).toEqual(named('utf8mb4_unicode_ci'));
     await exactIdentifiers.down(db);

@@ -1,23 +1,28 @@
 // Frozen: never edit a migration that has shipped; add a new one.
-// WeChat's openid and unionid, and the idempotency keys clients choose ([A-Za-z0-9_-]), are
-// case-sensitive, but on MySQL every text column took its table's collation (utf8mb4_unicode_ci,
-// 0001's tableOptions), which compares without case: "oAbc…" found the user "oabc…", and an order
-// made with the key "Key…" was answered with the order of "key…", where SQLite (binary) kept them
-// apart. On MySQL these three columns now compare byte for byte (utf8mb4_bin); SQLite is unchanged.
-// The values stay as they are, so the version before runs on the altered tables unchanged (its
-// lookups only stop matching other cases). Safe to run again: a column already binary is skipped.
-// down() refuses while two rows would collide without case (the unique indexes could not hold them).
+// WeChat's openid and unionid, the idempotency keys clients choose ([A-Za-z0-9_-]) and the refund
+// numbers WeChat Pay's notifications name are case-sensitive, but on MySQL every text column took
+// its table's collation (utf8mb4_unicode_ci, 0001's tableOptions), which compares without case (or
+// accents): "oAbc…" found the user "oabc…", and an order made with the key "Key…" was answered with
+// the order of "key…", where SQLite (binary) kept them apart. On MySQL these four columns now compare
+// case-sensitively (utf8mb4_bin; like every MySQL collation of that name it still ignores trailing
+// spaces, which none of these values may hold); SQLite is unchanged. The values stay as they are, so
+// the version before runs on the altered tables unchanged (its lookups only stop matching other
+// cases), but MySQL rebuilds each table to change an indexed column's collation: on a large table,
+// writes to it wait meanwhile (use an online schema change tool there). Safe to run again: a column
+// already binary is skipped. down() refuses while rows would collide without case (the unique
+// indexes could not hold them), and says how many.
 import { MysqlAdapter, sql, type RawBuilder } from 'kysely';
 import type { MigrationDb } from './2026_11_23_column_types';
 
 const BINARY = 'utf8mb4_bin';
 const CASE_INSENSITIVE = 'utf8mb4_unicode_ci';
 
-/** Each column as 0001 and 0003 made it, for MODIFY COLUMN, which restates the whole definition. */
+/** Each column as 0001, 0003 and 0006 made it, for MODIFY COLUMN, which restates the whole definition. */
 const COLUMNS = [
   { table: 'users', column: 'openid', nullability: 'not null' },
   { table: 'users', column: 'unionid', nullability: 'null' },
   { table: 'orders', column: 'idempotency_key', nullability: 'not null' },
+  { table: 'refunds', column: 'out_refund_no', nullability: 'not null' },
 ] as const;
 
 type Column = (typeof COLUMNS)[number];
@@ -43,8 +48,8 @@ async function collate(db: MigrationDb, collation: string): Promise<void> {
   }
 }
 
-/** Rows that would break a unique index once compared without case: openids, and keys of one user. */
-async function caseCollisions(db: MigrationDb): Promise<{ openids: number; idempotencyKeys: number }> {
+/** Rows that would break a unique index once compared without case, by index: the groups of colliding rows. */
+async function caseCollisions(db: MigrationDb): Promise<{ openids: number; idempotencyKeys: number; refundNumbers: number }> {
   const ci = sql.raw(CASE_INSENSITIVE);
   const count = async (query: RawBuilder<{ n: number }>) => Number((await query.execute(db)).rows[0]?.n ?? 0);
   return {
@@ -52,6 +57,8 @@ async function caseCollisions(db: MigrationDb): Promise<{ openids: number; idemp
         select 1 from users group by openid collate ${ci} having count(*) > 1) as collisions`),
     idempotencyKeys: await count(sql<{ n: number }>`select count(*) as n from (
         select 1 from orders group by user_id, idempotency_key collate ${ci} having count(*) > 1) as collisions`),
+    refundNumbers: await count(sql<{ n: number }>`select count(*) as n from (
+        select 1 from refunds group by out_refund_no collate ${ci} having count(*) > 1) as collisions`),
   };
 }
 
@@ -61,11 +68,11 @@ export async function up(db: MigrationDb): Promise<void> {
 
 export async function down(db: MigrationDb): Promise<void> {
   if (!isMysql(db)) return;
-  const { openids, idempotencyKeys } = await caseCollisions(db);
-  if (openids > 0 || idempotencyKeys > 0) {
+  const { openids, idempotencyKeys, refundNumbers } = await caseCollisions(db);
+  if (openids + idempotencyKeys + refundNumbers > 0) {
     throw new Error(
-      `cannot compare identifiers without case again: ${openids} openid(s) and ${idempotencyKeys} idempotency key(s) ` +
-        'have rows that differ only by case, which the unique indexes would refuse',
+      `cannot compare identifiers without case again: ${openids} openid(s), ${idempotencyKeys} idempotency key(s) of one user ` +
+        `and ${refundNumbers} out_refund_no(s) are held by rows that differ only by case (or accents), which the unique indexes would refuse`,
     );
   }
   await collate(db, CASE_INSENSITIVE);
