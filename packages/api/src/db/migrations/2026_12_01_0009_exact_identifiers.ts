@@ -25,41 +25,35 @@ const COLUMNS = [
   { table: 'refunds', column: 'out_refund_no', nullability: 'not null' },
 ] as const;
 
-type Column = (typeof COLUMNS)[number];
-
 const isMysql = (db: MigrationDb): boolean => db.getExecutor().adapter instanceof MysqlAdapter;
 
-async function collationOf(db: MigrationDb, { table, column }: Column): Promise<string | null> {
-  const { rows } = await sql<{ collation: string | null }>`select collation_name as collation from information_schema.columns
-      where table_schema = database() and table_name = ${table} and column_name = ${column}`.execute(db);
-  return rows[0]?.collation ?? null;
+/** The collation of each of COLUMNS, by `table.column`: one read of the catalog. */
+async function collations(db: MigrationDb): Promise<Map<string, string | null>> {
+  const { rows } = await sql<{ name: string; collation: string | null }>`select concat(table_name, '.', column_name) as name,
+      collation_name as collation from information_schema.columns where table_schema = database()
+      and concat(table_name, '.', column_name) in (${sql.join(COLUMNS.map((c) => `${c.table}.${c.column}`))})`.execute(db);
+  return new Map(rows.map((row) => [row.name, row.collation]));
 }
 
 /** The columns' collation set to `collation` where it is not yet: one ALTER TABLE per table (applied whole or not at all). */
 async function collate(db: MigrationDb, collation: string): Promise<void> {
-  for (const table of new Set(COLUMNS.map((c) => c.table))) {
-    const pending: Column[] = [];
-    for (const column of COLUMNS) if (column.table === table && (await collationOf(db, column)) !== collation) pending.push(column);
-    if (pending.length === 0) continue;
-    const changes = pending.map(
-      (c) => sql`modify ${sql.ref(c.column)} varchar(64) character set utf8mb4 collate ${sql.raw(collation)} ${sql.raw(c.nullability)}`,
-    );
+  const current = await collations(db);
+  const pending = COLUMNS.filter((c) => current.get(`${c.table}.${c.column}`) !== collation);
+  for (const table of new Set(pending.map((c) => c.table))) {
+    const changes = pending
+      .filter((c) => c.table === table)
+      .map(
+        (c) => sql`modify ${sql.ref(c.column)} varchar(64) character set utf8mb4 collate ${sql.raw(collation)} ${sql.raw(c.nullability)}`,
+      );
     await sql`alter table ${sql.table(table)} ${sql.join(changes)}`.execute(db);
   }
 }
 
-/** Rows that would break a unique index once compared without case, by index: the groups of colliding rows. */
-async function caseCollisions(db: MigrationDb): Promise<{ openids: number; idempotencyKeys: number; refundNumbers: number }> {
-  const ci = sql.raw(CASE_INSENSITIVE);
-  const count = async (query: RawBuilder<{ n: number }>) => Number((await query.execute(db)).rows[0]?.n ?? 0);
-  return {
-    openids: await count(sql<{ n: number }>`select count(*) as n from (
-        select 1 from users group by openid collate ${ci} having count(*) > 1) as collisions`),
-    idempotencyKeys: await count(sql<{ n: number }>`select count(*) as n from (
-        select 1 from orders group by user_id, idempotency_key collate ${ci} having count(*) > 1) as collisions`),
-    refundNumbers: await count(sql<{ n: number }>`select count(*) as n from (
-        select 1 from refunds group by out_refund_no collate ${ci} having count(*) > 1) as collisions`),
-  };
+/** The groups of rows in `table` that a unique index on `key` would refuse once text compares without case. */
+async function caseCollisions(db: MigrationDb, table: string, key: RawBuilder<unknown>): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select count(*) as n from (
+      select 1 from ${sql.table(table)} group by ${key} having count(*) > 1) as collisions`.execute(db);
+  return Number(rows[0]?.n ?? 0);
 }
 
 export async function up(db: MigrationDb): Promise<void> {
@@ -68,7 +62,10 @@ export async function up(db: MigrationDb): Promise<void> {
 
 export async function down(db: MigrationDb): Promise<void> {
   if (!isMysql(db)) return;
-  const { openids, idempotencyKeys, refundNumbers } = await caseCollisions(db);
+  const ci = sql.raw(CASE_INSENSITIVE);
+  const openids = await caseCollisions(db, 'users', sql`openid collate ${ci}`);
+  const idempotencyKeys = await caseCollisions(db, 'orders', sql`user_id, idempotency_key collate ${ci}`);
+  const refundNumbers = await caseCollisions(db, 'refunds', sql`out_refund_no collate ${ci}`);
   if (openids + idempotencyKeys + refundNumbers > 0) {
     throw new Error(
       `cannot compare identifiers without case again: ${openids} openid(s), ${idempotencyKeys} idempotency key(s) of one user ` +
