@@ -491,14 +491,25 @@ export async function retryingWrk(label, run, { attempts = 3, log = (line) => pr
 }
 
 /**
- * One pair: cases `a` and `b` (each `{ url, headers, script, pid }`, on processes of their own)
- * under load at once, two wrk processes with half the connections each. Each side's CPU per
- * request and req/s, A's ratios to B, the pair's req/s and non-2xx; `failed` says why there is no
- * pair (a wrk run failed, or one side served nothing), else null.
+ * One pair: cases `a` and `b` (each `{ url, headers, script, pid }`, on processes of their own).
+ * `together`: under load at once, two wrk processes with half the connections each; otherwise each
+ * alone with all of them, one right after the other (`bFirst`: B first). Each side's CPU per
+ * request and req/s, A's ratios to B, the CPU time A's process got over B's (`cpuShare`: under 1
+ * when the scheduler favoured B), the pair's req/s and non-2xx; `failed` says why there is no pair
+ * (a wrk run failed, or one side served nothing), else null.
  */
-async function pairedSample(a, b, { seconds, connections }) {
-  const half = { seconds, threads: 1, connections: Math.max(1, Math.floor(connections / 2)) };
-  const [resultA, resultB] = await Promise.all([runWrk(a, half), runWrk(b, half)]);
+async function pairedSample(a, b, { seconds, connections, threads, together, bFirst }) {
+  let resultA;
+  let resultB;
+  if (together) {
+    const half = { seconds, threads: 1, connections: Math.max(1, Math.floor(connections / 2)) };
+    [resultA, resultB] = await Promise.all([runWrk(a, half), runWrk(b, half)]);
+  } else {
+    const full = { seconds, threads, connections };
+    if (bFirst) resultB = await runWrk(b, full);
+    resultA = await runWrk(a, full);
+    resultB ??= await runWrk(b, full);
+  }
   const failed = resultA.failed ?? resultB.failed ?? (resultA.requests === 0 || resultB.requests === 0 ? 'no requests served' : null);
   return {
     failed,
@@ -508,6 +519,7 @@ async function pairedSample(a, b, { seconds, connections }) {
     rpsB: resultB.rps,
     cpuRatio: resultA.cpuUsPerRequest / resultB.cpuUsPerRequest,
     rpsRatio: resultA.rps / resultB.rps,
+    cpuShare: (resultA.cpuUsPerRequest * resultA.rps) / (resultB.cpuUsPerRequest * resultB.rps),
     rps: resultA.rps + resultB.rps,
     non2xx: resultA.non2xx + resultB.non2xx,
   };
@@ -517,10 +529,17 @@ async function pairedSample(a, b, { seconds, connections }) {
  * `a` against `b` (runWrk targets on processes of their own), paired: a warm-up of both (unless
  * `warmUp` is false), then `pairs` paired samples; with `alternate` (`[a, b]` on the other
  * processes), every other pair has them, so that each process serves each side as often (two
- * processes of one server). Pairs that failed, had non-2xx answers (`failed`) or that the machine
- * starved (`starved`) are left out. Each pair is told to `log` as it ends (`describe` words a kept
- * one). Answers the medians of each side's CPU per request, of the pairs' B/A (`ratio`, its range
- * `range`) and A/B (`cpuRatio`, `cpuRange`; req/s: `rpsRatio`, `rpsRange`), and the pairs kept (`samples`).
+ * processes of one server). `together` (the default): both under load at once, sharing core 0,
+ * which cancels the machine's drift best but is fair only between servers the scheduler treats
+ * alike (two Node processes, one busy thread each); `together: false`: each alone with the whole
+ * core and all the connections (wrk -t`threads`), A and B back to back, which one goes first
+ * alternating from pair to pair, for a server of another runtime (Go's scheduler keeps several
+ * threads runnable and, sharing a core, took three times the CPU a Node process got). Pairs that
+ * failed, had non-2xx answers (`failed`) or that the machine starved (`starved`) are left out.
+ * Each pair is told to `log` as it ends (`describe` words a kept one). Answers the medians of each
+ * side's CPU per request, of the pairs' B/A (`ratio`, its range `range`) and A/B (`cpuRatio`,
+ * `cpuRange`; req/s: `rpsRatio`, `rpsRange`), of the CPU time A's process got over B's
+ * (`cpuShare`), and the pairs kept (`samples`).
  */
 export async function comparePaired(
   a,
@@ -529,6 +548,8 @@ export async function comparePaired(
     pairs,
     seconds,
     connections,
+    threads = 2,
+    together = true,
     alternate,
     warmUp = true,
     log = (line) => process.stderr.write(`${line}\n`),
@@ -538,15 +559,14 @@ export async function comparePaired(
 ) {
   if (warmUp) {
     // Warm-up: the JIT, the pools (and for tracing, the exporter's first batches).
-    const half = { seconds: 3, threads: 1, connections: Math.max(1, Math.floor(connections / 2)) };
-    await Promise.all([runWrk(a, half), runWrk(b, half)]);
+    await pairedSample(a, b, { seconds: 3, connections, threads, together });
   }
   const sides = alternate ? [[a, b], alternate] : [[a, b]];
   const samples = [];
   let failed = 0;
   for (let pair = 1; pair <= pairs; pair += 1) {
     const [sideA, sideB] = sides[(pair - 1) % sides.length];
-    const sample = await pairedSample(sideA, sideB, { seconds, connections });
+    const sample = await pairedSample(sideA, sideB, { seconds, connections, threads, together, bFirst: pair % 2 === 0 });
     // Errors (a database so starved that requests time out): no pair, said so.
     if (sample.failed || sample.non2xx > 0) {
       failed += 1;
@@ -572,7 +592,8 @@ export async function comparePaired(
     cpuRange: spread(kept.map((s) => s.cpuRatio)),
     rpsRatio: median(kept.map((s) => s.rpsRatio)),
     rpsRange: spread(kept.map((s) => s.rpsRatio)),
-    samples: kept.map(({ cpuRatio, rpsRatio, cpuA, cpuB, rps }) => ({ cpuRatio, rpsRatio, cpuA, cpuB, rps })),
+    cpuShare: median(kept.map((s) => s.cpuShare)),
+    samples: kept.map(({ cpuRatio, rpsRatio, cpuShare, cpuA, cpuB, rps }) => ({ cpuRatio, rpsRatio, cpuShare, cpuA, cpuB, rps })),
   };
 }
 
