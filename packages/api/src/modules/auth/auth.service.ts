@@ -8,7 +8,7 @@
  *          presenting a rotated one again revokes the session.
  * logout:  revokes the session; its access tokens stop working at once.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { AuthTokens, LoginOutput } from '@app/shared';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -18,6 +18,7 @@ import type { AuthSessionRow, Database, UserRow } from '../../db/schema';
 import { AppError } from '../../errors';
 import type { WeChatClient } from '../../wechat/client';
 import { findUserByOpenid, insertUser, updateUser } from '../user/user.repository';
+import { secureRandomBytes } from './random-bytes';
 import { toPublicUser } from '../user/user.service';
 import {
   findRefreshTokenByHash,
@@ -45,7 +46,7 @@ export function hashRefreshToken(token: string): string {
 }
 
 function newRefreshToken(): string {
-  return randomBytes(32).toString('base64url');
+  return secureRandomBytes(32).toString('base64url');
 }
 
 type Db = Kysely<Database>;

@@ -2,7 +2,8 @@
  * session_key at rest: AES-256-GCM with a key from config, bound to its session row (the session
  * id is the additional authenticated data, so a ciphertext copied to another row fails to open).
  */
-import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { secureRandomBytes } from './random-bytes';
 
 const VERSION = 'v1';
 
@@ -17,7 +18,7 @@ export class SessionKeyCipher {
   }
 
   encrypt(sessionKey: string, sessionId: string): string {
-    const iv = randomBytes(12);
+    const iv = secureRandomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(Buffer.from(sessionId, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(sessionKey, 'utf8'), cipher.final()]);

@@ -1,0 +1,30 @@
+/**
+ * The pooled CSPRNG bytes behind refresh tokens and session-key IVs: the sizes asked for, never the
+ * same bytes twice (across the pool's refills too), and each answer a copy that later draws (which
+ * zero and refill the pool) leave alone.
+ */
+import { describe, expect, it } from 'vitest';
+import { secureRandomBytes } from '../../src/modules/auth/random-bytes';
+
+describe('secureRandomBytes', () => {
+  it('answers the sizes asked for, below, at and above the pool', () => {
+    for (const size of [0, 1, 12, 32, 4095, 4096, 4097, 10_000]) expect(secureRandomBytes(size)).toHaveLength(size);
+  });
+
+  it('never hands out the same bytes twice, across many refills of the pool', () => {
+    // 3,000 draws of 32 bytes and of 12: ~33 pools' worth, with draws straddling each refill.
+    const seen = new Set<string>();
+    for (let i = 0; i < 3000; i += 1) {
+      for (const size of [32, 12]) seen.add(secureRandomBytes(size).toString('hex'));
+    }
+    expect(seen.size).toBe(6000);
+  });
+
+  it('answers a copy: draws after it, and the refills they cause, leave it as it was', () => {
+    const first = secureRandomBytes(32);
+    const kept = Buffer.from(first);
+    for (let i = 0; i < 400; i += 1) secureRandomBytes(32);
+    expect(first.equals(kept)).toBe(true);
+    expect(first.some((byte) => byte !== 0)).toBe(true);
+  });
+});
