@@ -7,11 +7,11 @@
 // auth.login, order.create. Each case: req/s, p50/p99, and the server's CPU time per request (from
 // /proc), medians of alternating rounds, ratios to the bare route and to Gin. Then the ratios that
 // matter are measured a second way, paired: two server processes share core 0, both under load at
-// the same time (user.me on one, the bare route or the floor on the other), so whatever slows
+// the same time (user.me on one, the bare route, Gin or the floor on the other), so whatever slows
 // this machine (a shared virtual machine: the same case measured twice in a row differs by a third)
-// slows both sides alike; the median of the pairs' ratios is steady to a few per cent. Gin is
-// paired by rounds alone instead, user.me's and Gin's back to back (sharing a core, Go's runtime
-// takes most of it, and the two would be measured at different loads), and shown sharing too. Then where
+// slows both sides alike; the median of the pairs' ratios is steady to a few per cent. Each server
+// has a CPU group of its own where the machine allows (lib.mjs, cpuGroups), so that the two of a pair
+// get half the core each, Gin's several runtime threads included; each pair's share is reported. Then where
 // user.me's CPU over the bare route's goes, paired step by step (server-entry.ts's step routes),
 // and the resident memory of a fresh server after 60 s of user.me. Writes bench/out/http-load.json.
 // `--soak <seconds>` instead: one fresh server under steady user.me load for that long, its
@@ -27,6 +27,7 @@ import { buildGoReference, GO_HINT } from './go-reference.mjs';
 import {
   benchDatabase,
   comparePaired,
+  cpuGroups,
   cpuSeconds,
   finite,
   loadArgs,
@@ -401,16 +402,7 @@ try {
         sides: [onProcess(servers.lean, 'me'), onProcess(servers.partner, 'bare')],
         alternate: [onProcess(servers.partner, 'me'), onProcess(servers.lean, 'bare')],
       },
-      // Against Gin each alone, back to back (lib.mjs, comparePaired): sharing core 0, Go's runtime
-      // took about three times the CPU user.me's process got, so the two ran at different loads and
-      // user.me's CPU per request was that of a starved process. The shared-core figure is kept,
-      // beside the CPU share each side got, to show it.
-      ...(go.skipped
-        ? []
-        : [
-            { key: 'gin', against: 'Gin', sides: [caseOf('me'), caseOf('gin')], together: false },
-            { key: 'ginShared', against: 'Gin', sides: [caseOf('me'), caseOf('gin')] },
-          ]),
+      ...(go.skipped ? [] : [{ key: 'gin', against: 'Gin', sides: [caseOf('me'), caseOf('gin')] }]),
       { key: 'floor', against: 'the floor', sides: [caseOf('me'), caseOf('floor')] },
     ];
     const paired = {};
@@ -419,15 +411,13 @@ try {
         pairs: pairedRounds * 2,
         seconds,
         connections,
-        threads,
-        together: comparison.together ?? true,
         alternate: comparison.alternate,
         // Every case warmed by the rounds above, the partner just before.
         warmUp: false,
         describe: (pair) =>
           `user.me CPU ${pair.cpuRatio.toFixed(2)}× ${comparison.against}'s (${pair.cpuA.toFixed(0)} vs ${pair.cpuB.toFixed(0)} µs), req/s ${pair.rpsRatio.toFixed(2)}×`,
       });
-      paired[comparison.key] = { against: comparison.against, together: comparison.together ?? true, ...pairedSummary(compared) };
+      paired[comparison.key] = { against: comparison.against, ...pairedSummary(compared) };
     }
 
     // auth.login against user.me, paired as above: one process signs in while the other serves
@@ -498,6 +488,7 @@ try {
       threads,
       tool: 'wrk',
       pinned: pin,
+      cpuGroups: cpuGroups(),
       gin: go.skipped ? { skipped: go.skipped } : { reused: go.reused, goVersion: go.goVersion },
       body: bareBody,
       cases: summary,
@@ -521,7 +512,7 @@ try {
     console.log('');
     for (const p of Object.values(paired)) {
       console.log(
-        `paired (${p.pairs} ${p.together ? 'simultaneous pairs' : 'pairs of rounds alone'}${p.starved ? `, ${p.starved} starved left out` : ''}${p.failed ? `, ${p.failed} failed or with non-2xx left out` : ''}): user.me over the lean host costs ${p.cpuRatio.toFixed(2)}× ${p.against}'s CPU per request (pairs ${rangeText(p.cpuRange)}×), ${p.rpsRatio.toFixed(2)}× its req/s`,
+        `paired (${p.pairs} simultaneous pairs${p.starved ? `, ${p.starved} starved left out` : ''}${p.failed ? `, ${p.failed} failed or with non-2xx left out` : ''}): user.me over the lean host costs ${p.cpuRatio.toFixed(2)}× ${p.against}'s CPU per request (pairs ${rangeText(p.cpuRange)}×), ${p.rpsRatio.toFixed(2)}× its req/s`,
       );
     }
     console.log(

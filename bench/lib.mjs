@@ -2,7 +2,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createSecretKey, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -236,6 +236,62 @@ export function pinning() {
   return canPin;
 }
 
+let groupRoot;
+/**
+ * Where this machine lets the bench give each server process a CPU group of its own (a cgroup of
+ * the `cpu` controller, at the default weight: cgroup v1's cpu hierarchy, or v2's with `cpu`
+ * enabled), or null (not root, no such controller). Two servers sharing core 0, each in its own
+ * group, then get half of it each whatever their threads: without groups the scheduler shares the
+ * core by thread, and a Go server, whose runtime keeps several threads runnable, took 2–3× the CPU
+ * time of the Node server beside it (bench/README.md, "Paired measurement"). Asked once.
+ */
+function cpuGroupRoot() {
+  if (groupRoot === undefined) {
+    groupRoot = null;
+    const candidates = [
+      ['/sys/fs/cgroup/cpu', () => existsSync('/sys/fs/cgroup/cpu/cpu.shares')],
+      ['/sys/fs/cgroup', () => /\bcpu\b/.test(readFileSync('/sys/fs/cgroup/cgroup.subtree_control', 'utf8'))],
+    ];
+    for (const [dir, hasCpu] of candidates) {
+      try {
+        if (!hasCpu()) continue;
+        const probe = join(dir, `bench-probe-${process.pid}`);
+        mkdirSync(probe);
+        rmdirSync(probe);
+        groupRoot = dir;
+        break;
+      } catch {
+        // Not this one (absent, or not writable by this user).
+      }
+    }
+  }
+  return groupRoot;
+}
+
+/** Whether servers get CPU groups of their own (see cpuGroupRoot), for the report. */
+export const cpuGroups = () => cpuGroupRoot() !== null;
+
+/** `child` in a CPU group of its own, removed when it exits; nothing when groups cannot be made. */
+function ownCpuGroup(child) {
+  const root = cpuGroupRoot();
+  if (root === null || child.pid === undefined) return;
+  const group = join(root, `bench-${process.pid}-${child.pid}`);
+  try {
+    mkdirSync(group);
+    // Every thread of the process, and those it starts later.
+    writeFileSync(join(group, 'cgroup.procs'), String(child.pid));
+  } catch {
+    return;
+  }
+  child.once('exit', () => {
+    try {
+      rmdirSync(group);
+    } catch {
+      // Still busy for a moment, or already gone: an empty group left behind costs nothing.
+    }
+  });
+}
+
 const pinned = (core, command, args) => (pinning() ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
 
 /**
@@ -254,6 +310,8 @@ export function processGroup() {
   return {
     start(args, options) {
       const child = startNode(args, options);
+      // Servers (core 0) each in a CPU group of its own; the mock, with wrk on core 1, needs none.
+      if ((options.core ?? 0) === 0) ownCpuGroup(child);
       children.push(child);
       return child;
     },
@@ -491,25 +549,15 @@ export async function retryingWrk(label, run, { attempts = 3, log = (line) => pr
 }
 
 /**
- * One pair: cases `a` and `b` (each `{ url, headers, script, pid }`, on processes of their own).
- * `together`: under load at once, two wrk processes with half the connections each; otherwise each
- * alone with all of them, one right after the other (`bFirst`: B first). Each side's CPU per
- * request and req/s, A's ratios to B, the CPU time A's process got over B's (`cpuShare`: under 1
- * when the scheduler favoured B), the pair's req/s and non-2xx; `failed` says why there is no pair
- * (a wrk run failed, or one side served nothing), else null.
+ * One pair: cases `a` and `b` (each `{ url, headers, script, pid }`, on processes of their own)
+ * under load at once, two wrk processes with half the connections each. Each side's CPU per
+ * request and req/s, A's ratios to B, the CPU time A's process got over B's (`cpuShare`: 1 when
+ * the scheduler shared the core evenly), the pair's req/s and non-2xx; `failed` says why there is
+ * no pair (a wrk run failed, or one side served nothing), else null.
  */
-async function pairedSample(a, b, { seconds, connections, threads, together, bFirst }) {
-  let resultA;
-  let resultB;
-  if (together) {
-    const half = { seconds, threads: 1, connections: Math.max(1, Math.floor(connections / 2)) };
-    [resultA, resultB] = await Promise.all([runWrk(a, half), runWrk(b, half)]);
-  } else {
-    const full = { seconds, threads, connections };
-    if (bFirst) resultB = await runWrk(b, full);
-    resultA = await runWrk(a, full);
-    resultB ??= await runWrk(b, full);
-  }
+async function pairedSample(a, b, { seconds, connections }) {
+  const half = { seconds, threads: 1, connections: Math.max(1, Math.floor(connections / 2)) };
+  const [resultA, resultB] = await Promise.all([runWrk(a, half), runWrk(b, half)]);
   const failed = resultA.failed ?? resultB.failed ?? (resultA.requests === 0 || resultB.requests === 0 ? 'no requests served' : null);
   return {
     failed,
@@ -529,13 +577,10 @@ async function pairedSample(a, b, { seconds, connections, threads, together, bFi
  * `a` against `b` (runWrk targets on processes of their own), paired: a warm-up of both (unless
  * `warmUp` is false), then `pairs` paired samples; with `alternate` (`[a, b]` on the other
  * processes), every other pair has them, so that each process serves each side as often (two
- * processes of one server). `together` (the default): both under load at once, sharing core 0,
- * which cancels the machine's drift best but is fair only between servers the scheduler treats
- * alike (two Node processes, one busy thread each); `together: false`: each alone with the whole
- * core and all the connections (wrk -t`threads`), A and B back to back, which one goes first
- * alternating from pair to pair, for a server of another runtime (Go's scheduler keeps several
- * threads runnable and, sharing a core, took three times the CPU a Node process got). Pairs that
- * failed, had non-2xx answers (`failed`) or that the machine starved (`starved`) are left out.
+ * processes of one server). Fair between any two servers when each has a CPU group of its own
+ * (`cpuGroups`); without, only between servers the scheduler treats alike (two Node processes).
+ * Pairs that failed, had non-2xx answers (`failed`) or that the machine starved (`starved`) are
+ * left out.
  * Each pair is told to `log` as it ends (`describe` words a kept one). Answers the medians of each
  * side's CPU per request, of the pairs' B/A (`ratio`, its range `range`) and A/B (`cpuRatio`,
  * `cpuRange`; req/s: `rpsRatio`, `rpsRange`), of the CPU time A's process got over B's
@@ -548,8 +593,6 @@ export async function comparePaired(
     pairs,
     seconds,
     connections,
-    threads = 2,
-    together = true,
     alternate,
     warmUp = true,
     log = (line) => process.stderr.write(`${line}\n`),
@@ -559,14 +602,14 @@ export async function comparePaired(
 ) {
   if (warmUp) {
     // Warm-up: the JIT, the pools (and for tracing, the exporter's first batches).
-    await pairedSample(a, b, { seconds: 3, connections, threads, together });
+    await pairedSample(a, b, { seconds: 3, connections });
   }
   const sides = alternate ? [[a, b], alternate] : [[a, b]];
   const samples = [];
   let failed = 0;
   for (let pair = 1; pair <= pairs; pair += 1) {
     const [sideA, sideB] = sides[(pair - 1) % sides.length];
-    const sample = await pairedSample(sideA, sideB, { seconds, connections, threads, together, bFirst: pair % 2 === 0 });
+    const sample = await pairedSample(sideA, sideB, { seconds, connections });
     // Errors (a database so starved that requests time out): no pair, said so.
     if (sample.failed || sample.non2xx > 0) {
       failed += 1;

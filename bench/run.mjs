@@ -126,7 +126,6 @@ const byKey = Object.fromEntries(load.cases.map((row) => [row.key, row]));
 const loginPaired = load.loginPaired ?? null;
 
 const gin = load.pairedAgainst.gin ?? null;
-const ginShared = load.pairedAgainst.ginShared ?? null;
 const bare = load.pairedAgainst.bare;
 // A NaN (a case with no requests) comes back from JSON as null.
 const ratio = (value, digits = 2) => (finite(value) ? `${value.toFixed(digits)}×` : '–');
@@ -137,9 +136,11 @@ const exact = (value) => ratio(value, 3);
 const hostStepsProduct = load.hostSteps ? stepsProduct(load.hostSteps) : null;
 // A whole number of µs; '–' for a comparison whose pairs all failed (NaN, written to JSON as null).
 const whole = (value) => (finite(value) ? value.toFixed(0) : '–');
-// Outputs from before Gin was paired alone have no `together`: their pairs all shared the core.
+// What CPU time `who` (the first process of a pair) got over the other's, median of the pairs;
+// nothing for outputs from before it was measured.
+const shareText = (p, who) => (finite(p.cpuShare) ? `; ${who} got ${ratio(p.cpuShare)} the CPU time of the other's` : '');
 const pairedLine = (p) =>
-  `- user.me against ${p.against} (${p.together === false ? 'each alone, back to back' : 'sharing core 0'}): CPU per request ${ratio(p.cpuRatio)} (pairs ${rangeText(p.cpuRange)}×), req/s ${ratio(p.rpsRatio)}, median of ${p.pairs} pairs${p.starved ? ` (${p.starved} starved by the machine left out)` : ''}${p.failed ? ` (${p.failed} failed or with non-2xx answers left out)` : ''}${p.together !== false && finite(p.cpuShare) ? `; user.me's process got ${ratio(p.cpuShare)} the CPU time of the other's` : ''}`;
+  `- user.me against ${p.against}: CPU per request ${ratio(p.cpuRatio)} (pairs ${rangeText(p.cpuRange)}×), req/s ${ratio(p.rpsRatio)}, median of ${p.pairs} pairs${p.starved ? ` (${p.starved} starved by the machine left out)` : ''}${p.failed ? ` (${p.failed} failed or with non-2xx answers left out)` : ''}${shareText(p, "user.me's process")}`;
 
 const lines = [
   '# Benchmark results',
@@ -155,7 +156,7 @@ const lines = [
   '| target | measured | met |',
   '| --- | --- | --- |',
   gin
-    ? `| \`user.me\`'s server CPU per request ≤ 2× a Go/Gin server's doing the same work (paired${gin.together === false ? ': each alone, back to back' : ''}) | ${exact(gin.cpuRatio)} (${ginShared ? `sharing core 0: ${ratio(ginShared.cpuRatio)}; ` : ''}sequential rounds: ${ratio(byKey.me.cpuVsGin)}) | ${met(gin.cpuRatio, (v) => v <= 2)} |`
+    ? `| \`user.me\`'s server CPU per request ≤ 2× a Go/Gin server's doing the same work (paired${load.cpuGroups ? ', each in a CPU group of its own' : ''}) | ${exact(gin.cpuRatio)} (sequential rounds: ${ratio(byKey.me.cpuVsGin)}) | ${met(gin.cpuRatio, (v) => v <= 2)} |`
     : `| \`user.me\`'s server CPU per request ≤ 2× a Go/Gin server's | not measured: ${load.gin.skipped} | – |`,
   `| \`user.me\` through the tRPC host ≥ 0.9× the bare route's throughput (paired) | ${exact(bare.rpsRatio)} (sequential rounds: ${ratio(byKey.me.rpsRatio)}) | ${met(bare.rpsRatio, (v) => v >= 0.9)} |`,
   `| its server CPU per request ≤ 1.1× the bare route's (paired) | ${exact(bare.cpuRatio)} (sequential rounds: ${ratio(byKey.me.cpuRatio)}) | ${met(bare.cpuRatio, (v) => v <= 1.1)} |`,
@@ -197,17 +198,19 @@ const lines = [
   ),
   '',
   `Paired: pairs of ${load.seconds} s in which two server processes share core 0 under load at the same time (user.me on one, the reference on the other; against the bare route both are the bundled server and the roles swap every other pair); medians of the pairs' ratios. These cancel the machine's drift, which the sequential rounds above do not: on this shared machine the same case measured twice in a row can differ by a third.`,
-  ...(gin?.together === false
+  ...(load.cpuGroups !== undefined
     ? [
         '',
-        `Against Gin the pairs are of rounds alone instead: user.me's round and Gin's back to back, each with the whole core and all ${load.connections} connections, which goes first alternating, the median of the pairs' ratios. Sharing a core is fair only between processes the scheduler treats alike (two Node processes, one busy thread each: each gets about half). Go's runtime keeps several threads runnable, and sharing core 0 it took most of the CPU (user.me's process got ${ginShared && finite(ginShared.cpuShare) ? ratio(ginShared.cpuShare) : 'a fraction of'} Gin's CPU time in the pairs below), so the two ran at different loads: user.me starved, at a small part of its req/s alone, with its CPU per request far above its figure alone. The figure sharing the core is shown for comparison.`,
+        load.cpuGroups
+          ? "Each server process in a CPU group of its own (a cgroup of the `cpu` controller, equal weights): two sharing core 0 get half of it each, whatever their threads. Without groups the scheduler shares by thread, and Go's runtime, which keeps several threads runnable, took 2–3× the CPU time of the Node server beside it, so the two ran at different loads. Each pair's share is given below: 1.00× is an even split."
+          : 'No CPU groups on this machine (not root, or no `cpu` cgroup controller): the scheduler shares core 0 by thread, fair between two Node processes but not against Go, whose runtime keeps several threads runnable (the share each side got is given below: 1.00× is an even split).',
+        '',
       ]
-    : []),
-  '',
+    : ['']),
   ...Object.values(load.pairedAgainst).map(pairedLine),
   '',
   loginPaired
-    ? `- auth.login against user.me (one process signs in while the other serves user.me, the roles swapping every other pair): req/s ${ratio(loginPaired.rpsRatio)} (pairs ${rangeText(loginPaired.rpsRange)}×), CPU per request ${ratio(loginPaired.cpuRatio)}, median of ${loginPaired.pairs} pairs; in the sequential rounds above ${ratio(load.loginVsMe)}.`
+    ? `- auth.login against user.me (one process signs in while the other serves user.me, the roles swapping every other pair): req/s ${ratio(loginPaired.rpsRatio)} (pairs ${rangeText(loginPaired.rpsRange)}×), CPU per request ${ratio(loginPaired.cpuRatio)}, median of ${loginPaired.pairs} pairs${shareText(loginPaired, 'the signing-in process')}; in the sequential rounds above ${ratio(load.loginVsMe)}.`
     : `\`auth.login\`: ${ratio(load.loginVsMe)} \`user.me\`'s req/s (sequential rounds above).`,
   ...(load.hostSteps
     ? [
@@ -216,7 +219,7 @@ const lines = [
         '',
         ...load.hostSteps.map(
           (step) =>
-            `- ${step.label}: ${finite(step.cpuRatio) ? exact(step.cpuRatio) : 'not measured'} (pairs ${rangeText(step.cpuRange, 3)}×, ${step.pairs} pairs${step.starved ? `, ${step.starved} starved left out` : ''}${step.failed ? `, ${step.failed} failed left out` : ''})`,
+            `- ${step.label}: ${finite(step.cpuRatio) ? exact(step.cpuRatio) : 'not measured'} (pairs ${rangeText(step.cpuRange, 3)}×, ${step.pairs} pairs${step.starved ? `, ${step.starved} starved left out` : ''}${step.failed ? `, ${step.failed} failed left out` : ''})${shareText(step, "the later step's process")}`,
         ),
       ]
     : []),
