@@ -580,11 +580,10 @@ async function pairedSample(a, b, { seconds, connections }) {
  * processes of one server). Fair between any two servers when each has a CPU group of its own
  * (`cpuGroups`); without, only between servers the scheduler treats alike (two Node processes).
  * Pairs that failed, had non-2xx answers (`failed`) or that the machine starved (`starved`) are
- * left out.
- * Each pair is told to `log` as it ends (`describe` words a kept one). Answers the medians of each
- * side's CPU per request, of the pairs' B/A (`ratio`, its range `range`) and A/B (`cpuRatio`,
- * `cpuRange`; req/s: `rpsRatio`, `rpsRange`), of the CPU time A's process got over B's
- * (`cpuShare`), and the pairs kept (`samples`).
+ * left out. Each pair is told to `log` as it ends (`describe` words a kept one). Answers the
+ * medians of each side's CPU per request, of the pairs' B/A (`ratio`, its range `range`) and A/B
+ * (`cpuRatio`, `cpuRange`; req/s: `rpsRatio`, `rpsRange`), of the CPU time A's process got over
+ * B's (`cpuShare`), and the pairs kept (`samples`).
  */
 export async function comparePaired(
   a,
