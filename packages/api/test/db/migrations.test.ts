@@ -172,16 +172,18 @@ describe.each(dialects)('migrations on %s', (dialect, create) => {
     const userId = async (openid: string) =>
       (await db.selectFrom('users').select('id').where('openid', '=', openid).executeTakeFirstOrThrow()).id;
     const addOrder = async (user: number, idempotencyKey: string) => {
-      const values = {
-        user_id: user,
-        status: 'PAID' as const,
-        total_fen: 100,
-        idempotency_key: idempotencyKey,
-        request_hash: 'h'.repeat(64),
-      };
       await db
         .insertInto('orders')
-        .values({ ...values, created_at: at, expires_at: at, updated_at: at })
+        .values({
+          user_id: user,
+          status: 'PAID',
+          total_fen: 100,
+          idempotency_key: idempotencyKey,
+          request_hash: 'h'.repeat(64),
+          created_at: at,
+          expires_at: at,
+          updated_at: at,
+        })
         .execute();
       return (await db.selectFrom('orders').select('id').where('idempotency_key', '=', idempotencyKey).executeTakeFirstOrThrow()).id;
     };

@@ -18,7 +18,6 @@ import type { AuthSessionRow, Database, UserRow } from '../../db/schema';
 import { AppError } from '../../errors';
 import type { WeChatClient } from '../../wechat/client';
 import { findUserByOpenid, insertUser, updateUser } from '../user/user.repository';
-import { secureRandomBytes } from './random-bytes';
 import { toPublicUser } from '../user/user.service';
 import {
   findRefreshTokenByHash,
@@ -31,6 +30,7 @@ import {
   setSessionRefreshToken,
 } from './auth.repository';
 import type { AuthServices } from './auth-services';
+import { secureRandomBytes } from './random-bytes';
 import type { Session } from './session';
 
 interface AuthDeps {
