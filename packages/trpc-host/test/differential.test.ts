@@ -187,6 +187,7 @@ describe('the lean host answers as the official adapter', () => {
     sameAnswers([
       ['next({ ctx }) narrowing the user, then adding to the context', { url: '/trpc/context.whoami', headers: member }, 200, ['ok']],
       ['a middleware refusing (UNAUTHORIZED)', { url: '/trpc/context.whoami' }, 401, ['UNAUTHORIZED']],
+      ['next({ ctx }) with an own __proto__ key: merged as tRPC spreads it', { url: '/trpc/context.protoKey' }, 200, ['ok']],
       ['meta read by a middleware: allowed', { url: '/trpc/admin.stats', headers: admin }, 200, ['ok']],
       ['meta read by a middleware: refused (FORBIDDEN)', { url: '/trpc/admin.stats', headers: member }, 403, ['FORBIDDEN']],
       [

@@ -97,6 +97,12 @@ const requiresRole = t.middleware(({ meta, ctx, next }) => {
 /** Adds to the context asynchronously. */
 const stamped = t.middleware(async ({ ctx, next }) => next({ ctx: { stampedFor: ctx.requestId } }));
 
+/**
+ * next({ ctx }) with an own `__proto__` key (as JSON.parse makes one): tRPC merges contexts by
+ * spreading, which defines it as a property; a copy by assignment would set the prototype instead.
+ */
+const addsProtoKey = t.middleware(({ next }) => next({ ctx: JSON.parse('{"__proto__": {"inherited": "from the key"}}') as object }));
+
 /** getRawInput: what the client sent, before any validator; a malformed input is a rejection. */
 const describesRawInput = t.middleware(({ getRawInput, next }) =>
   getRawInput().then(
@@ -154,6 +160,11 @@ export const fixtureRouter = t.router({
       .use(authed)
       .use(stamped)
       .query(({ ctx }) => ({ user: ctx.user, stampedFor: ctx.stampedFor })),
+    protoKey: t.procedure.use(addsProtoKey).query(({ ctx }) => ({
+      ownKey: Object.hasOwn(ctx, '__proto__'),
+      plainPrototype: Object.getPrototypeOf(ctx) === Object.prototype,
+      inherited: (ctx as { inherited?: unknown }).inherited ?? null,
+    })),
     rawInput: t.procedure
       .use(describesRawInput)
       .input(z.unknown())
