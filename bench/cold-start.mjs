@@ -1,8 +1,9 @@
 // Cold start, alternating rounds on this machine, medians compared as ratios to a bare node:http
 // server's spawn → first 200, two of them: bench/bare-http-server.mjs, an ES module (the reference
-// the goals were set against), and bench/bare-http-server.cjs, the least (CommonJS: it does not load
-// Node's built-in undici, as importing node:http into an ES module does). Every start of the bundled server begins
-// from its compile cache as the build left it, as a fresh container or function instance does:
+// the goals were set against), and bench/bare-http-server.cjs, the least (CommonJS: it does not
+// load Node's built-in undici, as importing node:http into an ES module does). Every start of the
+// bundled server begins from its compile cache as the build left it, as a fresh container or
+// function instance does:
 //   - spawn → first /healthz 200 of the bundled server as `npm start` runs it (node with the flags of
 //     dist/node-flags, dist/main.mjs with its compile cache, NODE_ENV=production), on SQLite;
 //   - spawn → first authenticated user.me 200 of the same server on MariaDB (a signed-in user seeded
