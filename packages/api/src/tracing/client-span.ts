@@ -3,7 +3,7 @@
  * the W3C `traceparent` header to send with it, so that the callee can join the trace. With tracing
  * off the span does nothing and no header is added.
  */
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -11,7 +11,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { tracer } from './tracer';
+import { tracer, tracingRegistered } from './tracer';
 
 export interface OutgoingRequest {
   method: string;
@@ -22,12 +22,25 @@ export interface OutgoingRequest {
 
 const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
 
+/** What an exchange is given with tracing off: a span that records nothing. */
+const NO_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 /**
  * Runs `exchange` in a span named `METHOD route`, giving it the headers that carry the trace. A
  * throw marks the span failed (`error.type`: the error's name); the exchange adds what it learns
  * (the response status, WeChat's errcode) to the span itself.
  */
-export async function inClientSpan<T>(
+export function inClientSpan<T>(
+  request: OutgoingRequest,
+  exchange: (span: Span, traceHeaders: Record<string, string>) => Promise<T>,
+): Promise<T> {
+  // Tracing off (no SDK registered): the span would record nothing and carry no trace, and making
+  // it (its attributes, a context, an async frame) cost a sign-in ~1 % of its CPU.
+  if (!tracingRegistered()) return exchange(NO_SPAN, {});
+  return inRecordedClientSpan(request, exchange);
+}
+
+async function inRecordedClientSpan<T>(
   request: OutgoingRequest,
   exchange: (span: Span, traceHeaders: Record<string, string>) => Promise<T>,
 ): Promise<T> {
