@@ -1,7 +1,9 @@
 /**
  * A CLIENT span around one outgoing HTTP exchange (the WeChat API's and WeChat Pay's clients), and
  * the W3C `traceparent` header to send with it, so that the callee can join the trace. With tracing
- * off the span does nothing and no header is added.
+ * off (no SDK registered) no span is made and no header is added. Checked per exchange, where the
+ * database's query spans are installed or not once (createDatabase's `traceQueries`): the database
+ * is opened before the server starts its SDK, the first exchange comes after.
  */
 import { context, INVALID_SPAN_CONTEXT, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import {
