@@ -27,7 +27,7 @@ import type { Config } from './config';
 import { lazySchemaCompilers } from './lazy-schema-compilers';
 import { createLogger } from './logger';
 import { createClientErrorHandler, handleFrameworkError, installClosingResponses, installErrorHandling } from './plugins/error-handling';
-import { registerHealthRoutes } from './plugins/health';
+import { registerHealthRoutes, warnWhenSchemaBehind } from './plugins/health';
 import { recordTrpcCallError, registerMetrics } from './plugins/metrics';
 import { createMetrics } from './observability/metrics';
 import { installRequestContext, requestIdFor } from './plugins/request-context';
@@ -199,6 +199,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await registerSecurity(app, { corsOrigins: config.corsOrigins });
   installClosingResponses(app);
   registerHealthRoutes(app, { db, redis });
+  warnWhenSchemaBehind(app, db);
   await registerUploads(app, { services });
   await registerWeChatPayWebhook(app, { services });
   await registerTrpc(app, {

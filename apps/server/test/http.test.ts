@@ -4,7 +4,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppRouter } from '@app/api';
-import { createDatabase } from '@app/api/db';
+import { createDatabase, LATEST_MIGRATION, migrateDown, migrateToLatest, type AnyKysely } from '@app/api/db';
 import { createTRPCClient, httpBatchLink, httpLink } from '@trpc/client';
 import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
@@ -12,6 +12,8 @@ import superjson from 'superjson';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogCapture } from '@app/test-support';
 import { HELMET_OPTIONS } from '../src/plugins/security';
+import type { BuildAppOptions } from '../src/app';
+import { SCHEMA_CHECK_DELAY_MS } from '../src/plugins/health';
 import { buildTestApp, PRODUCTION_SECRETS } from './support/app';
 import type { HttpErrorBody, TrpcErrorBody, TrpcResultBody } from './support/bodies';
 
@@ -19,14 +21,24 @@ const UNREACHABLE_MYSQL_URL = 'mysql://nobody:nothing@127.0.0.1:1/none';
 
 let app: FastifyInstance | undefined;
 let logs: LogCapture;
+const databases: AnyKysely[] = [];
 afterEach(async () => {
   await app?.close();
   app = undefined;
+  await Promise.all(databases.splice(0).map((db) => db.destroy()));
 });
 
-async function start(variables: Record<string, string> = {}) {
-  ({ app, logs } = await buildTestApp(variables));
+async function start(variables: Record<string, string> = {}, options: BuildAppOptions = {}) {
+  ({ app, logs } = await buildTestApp(variables, options));
   return app;
+}
+
+/** An in-memory SQLite database for the app, migrated unless told otherwise, closed after the test. */
+async function memoryDatabase({ migrated = true } = {}) {
+  const db = createDatabase({ url: 'sqlite::memory:' });
+  databases.push(db);
+  if (migrated) await migrateToLatest(db);
+  return db;
 }
 
 describe('probes', () => {
@@ -36,10 +48,35 @@ describe('probes', () => {
     expect(res.json()).toEqual({ ok: true });
   });
 
-  it('/readyz is 200 when the database answers', async () => {
-    const res = await (await start()).inject('/readyz');
+  it('/readyz is 200 when the database answers with the schema this build needs', async () => {
+    const res = await (await start({}, { db: await memoryDatabase() })).inject('/readyz');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ ok: true, db: 'up' });
+    expect(res.json()).toEqual({ ok: true, db: 'up', schema: 'current' });
+  });
+
+  it('/readyz is 503 on a database its migrations have not reached, says why once listening, and is ready once they have run', async () => {
+    const db = await memoryDatabase({ migrated: false });
+    const server = await start({}, { db });
+    const res = await server.inject('/readyz');
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ ok: false, db: 'up', schema: 'behind' });
+
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const behind = () => logs.lines.filter((line) => String(line.msg).startsWith('the database schema is behind this build'));
+    for (let waited = 0; behind().length === 0 && waited < SCHEMA_CHECK_DELAY_MS + 2_000; waited += 10)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(behind()).toEqual([expect.objectContaining({ level: 'warn', needs: LATEST_MIGRATION })]);
+    expect(String(behind()[0]?.msg)).toContain('npm run db:migrate -- up');
+
+    await migrateToLatest(db);
+    const ready = await server.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ ok: true, db: 'up', schema: 'current' });
+    expect(behind()).toHaveLength(1);
+
+    // It is the newest migration that counts: without it, behind again.
+    expect(await migrateDown(db)).toBe(LATEST_MIGRATION);
+    expect((await server.inject('/readyz')).json()).toEqual({ ok: false, db: 'up', schema: 'behind' });
   });
 
   it('/readyz is 503 when the database is down, and the process keeps serving', async () => {

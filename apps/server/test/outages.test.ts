@@ -102,7 +102,7 @@ describe('Redis out', () => {
 
     const ready = await server.inject('/readyz');
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ ok: true, db: 'up', redis: 'down' });
+    expect(ready.json()).toEqual({ ok: true, db: 'up', schema: 'current', redis: 'down' });
     expect(logLines('redis unavailable')).toHaveLength(1);
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createDatabase } from '@app/api/db';
+import { createDatabase, migrateToLatest } from '@app/api/db';
 import { errorCatalog } from '@app/shared';
 import { inheritedEnv } from '@app/test-support';
 import { describe, expect, it } from 'vitest';
@@ -93,6 +93,7 @@ describe('graceful shutdown (in process)', () => {
 
   it('lets an in-flight request finish, refuses new connections, closes the database, exits 0', async () => {
     const db = createDatabase({ url: 'sqlite::memory:' });
+    await migrateToLatest(db);
     const { app } = await buildTestApp({}, { db });
     app.addHook('onClose', async () => db.destroy());
     app.get('/slow', async () => {

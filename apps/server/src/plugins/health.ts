@@ -1,11 +1,12 @@
 /**
  * Probes for orchestrators: /healthz says the process is alive, /readyz that it can serve: the
- * database answers (503 when it does not). Redis, when configured, is reported but does not make
+ * database answers, with the schema this build needs (its newest migration applied: schema-version.ts
+ * in packages/api says why), and 503 when either fails. Redis, when configured, is reported but does not make
  * the instance unready: every use of it degrades on its own while it is out (README, "Reliability"),
  * and taking every instance out of service for a Redis outage would turn a degradation into downtime.
  */
 import type { AnyKysely } from '@app/api/db';
-import { pingDatabase } from '@app/api/db';
+import { LATEST_MIGRATION, pingDatabase, schemaState, type SchemaState } from '@app/api/db';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 
@@ -25,8 +26,53 @@ export function registerHealthRoutes(app: FastifyInstance, options: { db: AnyKys
           )
         : null,
     ]);
-    const body: { ok: boolean; db: 'up' | 'down'; redis?: 'up' | 'down' } = { ok: dbUp, db: dbUp ? 'up' : 'down' };
+    // Asked only of a database that answers; one that stops answering in between is down.
+    const schema = dbUp ? await schemaState(db).catch(() => null) : null;
+    const ok = schema === 'current';
+    const body: { ok: boolean; db: 'up' | 'down'; schema?: SchemaState; redis?: 'up' | 'down' } = {
+      ok,
+      db: schema === null ? 'down' : 'up',
+    };
+    if (schema !== null) body.schema = schema;
     if (redisUp !== null) body.redis = redisUp ? 'up' : 'down';
-    return reply.status(dbUp ? 200 : 503).send(body);
+    return reply.status(ok ? 200 : 503).send(body);
+  });
+}
+
+/**
+ * How long after it starts listening a server checks its schema: past its first requests, which
+ * come first (at once, the check's query, the first on MySQL, would load the driver and open a
+ * connection beside theirs).
+ */
+export const SCHEMA_CHECK_DELAY_MS = 1_000;
+
+/**
+ * A server started before its release's migrations ran says so once, in words that name the fix,
+ * shortly after it starts listening; /readyz answers 503 until they have run. Not an error that
+ * stops it: the migrations may be on their way (a release step running beside it), and then it
+ * becomes ready by itself.
+ */
+export function warnWhenSchemaBehind(app: FastifyInstance, db: AnyKysely): void {
+  let timer: NodeJS.Timeout | undefined;
+  app.addHook('onListen', (done) => {
+    timer = setTimeout(() => {
+      schemaState(db).then(
+        (state) => {
+          if (state === 'behind')
+            app.log.warn(
+              { needs: LATEST_MIGRATION },
+              'the database schema is behind this build: run the migrations (npm run db:migrate -- up; in an image or a package: node dist/migrate.mjs up); /readyz answers 503 until then',
+            );
+        },
+        // The database unavailable: its outage is reported where requests meet it, and by /readyz.
+        () => undefined,
+      );
+    }, SCHEMA_CHECK_DELAY_MS).unref();
+    done();
+  });
+  // A server closed within its first second never asks (its database may be closing).
+  app.addHook('onClose', (_instance, done) => {
+    clearTimeout(timer);
+    done();
   });
 }

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { Database } from '../db/schema';
-import { Periodic } from '../periodic';
+import { Periodic, periodicLog } from '../periodic';
 import { claimDueJobs, finishJob, retryJobAt, type Json } from './job-queue';
 
 /** A failure that running the job again would only repeat (e.g. the user refused the message). */
@@ -36,7 +36,7 @@ export class JobRunner {
   readonly #options: Required<Omit<JobRunnerOptions, 'handlers'>> & Pick<JobRunnerOptions, 'handlers'>;
   readonly #periodic = new Periodic(
     (signal) => this.runDue(20, signal),
-    (error) => this.#options.logger.warn({ err: error }, 'job run failed; retrying at the next interval'),
+    periodicLog(() => this.#options.logger, 'job run'),
   );
 
   constructor(options: JobRunnerOptions) {

@@ -1,14 +1,30 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isUniqueViolation } from '../../src/db/dialect';
+import { createDatabase, isUniqueViolation } from '../../src/db/dialect';
 import { migrateDown, migrateTo, migrateToLatest, migrationStatus } from '../../src/db/migrate';
 import { migrations } from '../../src/db/migrations';
 import * as refreshTokenOnSession from '../../src/db/migrations/2026_12_01_0007_refresh_token_on_session';
 import * as authSessionsExpiresAtIndex from '../../src/db/migrations/2026_12_01_0008_auth_sessions_expires_at_index';
 import * as exactIdentifiers from '../../src/db/migrations/2026_12_01_0009_exact_identifiers';
-import { dialects, type TestDatabase } from '../support/databases';
+import { LATEST_MIGRATION, schemaState } from '../../src/db/schema-version';
+import { dialects, UNREACHABLE_MYSQL_URL, type TestDatabase } from '../support/databases';
 
 const allMigrations = Object.keys(migrations).sort();
+
+describe('the schema this build needs', () => {
+  it('is named by the newest migration: the server, which carries no migrations, checks for it', () => {
+    expect(LATEST_MIGRATION).toBe(allMigrations.at(-1));
+  });
+
+  it('is not asked of a database that is unavailable: schemaState rejects', async () => {
+    const db = createDatabase({ url: UNREACHABLE_MYSQL_URL, connectTimeoutMs: 1_000 });
+    try {
+      await expect(schemaState(db)).rejects.toThrow();
+    } finally {
+      await db.destroy();
+    }
+  });
+});
 
 describe.each(dialects)('migrations on %s', (dialect, create) => {
   let testDb: TestDatabase | undefined;
@@ -38,6 +54,16 @@ describe.each(dialects)('migrations on %s', (dialect, create) => {
 
     // And up again after a full revert: down() left nothing behind.
     expect(await migrateToLatest(db)).toEqual(allMigrations);
+  });
+
+  it('schemaState: behind without the migration table and one migration short, current with the newest applied', async () => {
+    testDb = await create({ migrate: false });
+    const { db } = testDb;
+    expect(await schemaState(db)).toBe('behind');
+    await migrateTo(db, allMigrations.at(-2) ?? '');
+    expect(await schemaState(db)).toBe('behind');
+    await migrateToLatest(db);
+    expect(await schemaState(db)).toBe('current');
   });
 
   it("0007 adds the session's refresh token beside refresh_tokens; its down puts the sessions' tokens there", async () => {

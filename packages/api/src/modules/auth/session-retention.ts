@@ -27,7 +27,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../clock';
 import { retryOnDeadlock } from '../../db/dialect';
 import type { Database } from '../../db/schema';
-import { Periodic } from '../../periodic';
+import { Periodic, periodicLog } from '../../periodic';
 import { revocationTtlSeconds } from './revocations';
 
 /** How long after its end a session is kept beyond the revocation window (see above). */
@@ -52,7 +52,7 @@ export class SessionRetentionSweeper {
   readonly #batchSize: number;
   readonly #periodic = new Periodic(
     (signal) => this.sweep(signal),
-    (error) => this.#logger.warn({ err: error }, 'session retention sweep failed; retrying at the next interval'),
+    periodicLog(() => this.#logger, 'session retention sweep'),
   );
 
   constructor(options: SessionRetentionOptions) {

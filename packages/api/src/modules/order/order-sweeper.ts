@@ -15,7 +15,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock';
 import { dialectOf, retryOnDeadlock } from '../../db/dialect';
-import { Periodic } from '../../periodic';
+import { Periodic, periodicLog } from '../../periodic';
 import type { Database } from '../../db/schema';
 import { noopTelemetry, type Telemetry } from '../../telemetry';
 import type { PayServices } from '../../wechat/pay';
@@ -44,7 +44,7 @@ export class OrderSweeper {
   readonly #telemetry: Telemetry;
   readonly #periodic = new Periodic(
     (signal) => this.sweep(signal),
-    (error) => this.#logger.warn({ err: error }, 'order sweep failed; retrying at the next interval'),
+    periodicLog(() => this.#logger, 'order sweep'),
   );
 
   constructor(options: OrderSweeperOptions) {
