@@ -250,6 +250,35 @@ describe('auth.refresh', () => {
     expect((rejected.reason as AppError).appCode).toBe('AUTH_REFRESH_REUSED');
   });
 
+  it('refuses to rotate the token of a session a logout revoked while the refresh was under way', async () => {
+    const login = await signIn('refresh-meets-logout');
+    const { sessionId } = await services.auth.tokens.verify(login.accessToken);
+    // The logout lands between the refresh's read of the session and its write (its transaction).
+    const db = new Proxy(testDb.db, {
+      get(target, property) {
+        if (property === 'transaction')
+          return () => ({
+            execute: async (work: Parameters<ReturnType<typeof target.transaction>['execute']>[0]) => {
+              await client(bearer(login.accessToken)).auth.logout();
+              return target.transaction().execute(work);
+            },
+          });
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    expect(await appCodeOf(client({ services: { ...services, db } }).auth.refresh({ refreshToken: login.refreshToken }))).toBe(
+      'AUTH_SESSION_REVOKED',
+    );
+    // Nothing rotated, and no reuse alarm: the session kept the token it had when it was revoked.
+    const row = await testDb.db
+      .selectFrom('auth_sessions')
+      .select(['refresh_token_hash', 'revoked_reason'])
+      .where('id', '=', sessionId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ refresh_token_hash: hashRefreshToken(login.refreshToken), revoked_reason: 'logout' });
+  });
+
   it('rejects an unknown or expired refresh token', async () => {
     expect(await appCodeOf(client().auth.refresh({ refreshToken: 'not-a-token-we-issued' }))).toBe('AUTH_REFRESH_INVALID');
     const login = await signIn('sleeper');

@@ -54,9 +54,9 @@ export async function findSessionByRefreshTokenHash(db: Db, tokenHash: string): 
 }
 
 /**
- * Gives the session a new current refresh token, which also sets when the session ends. With
- * `replacing`, only while that is still its current one: false when another request rotated it
- * first (a race, or a replay).
+ * Gives a live session a new current refresh token, which also sets when the session ends. With
+ * `replacing`, only while that is still its current one. False when another request came first:
+ * one that rotated the token (a race, or a replay), or a logout that revoked the session.
  */
 export async function setSessionRefreshToken(
   db: Db,
@@ -65,7 +65,8 @@ export async function setSessionRefreshToken(
   let update = db
     .updateTable('auth_sessions')
     .set({ refresh_token_hash: token.hash, refresh_token_created_at: token.createdAt, expires_at: token.expiresAt })
-    .where('id', '=', token.sessionId);
+    .where('id', '=', token.sessionId)
+    .where('revoked_at', 'is', null);
   if (token.replacing !== undefined) update = update.where('refresh_token_hash', '=', token.replacing);
   const result = await update.executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;

@@ -141,7 +141,9 @@ type NextRefreshToken = { hash: string; createdAt: Date; expiresAt: Date };
 
 /**
  * Replaces a live session's refresh token that expires at `presentedExpiresAt`: `swap` writes the
- * new one in a transaction and says false when another request rotated the presented one first.
+ * new one in a transaction and says false when another request came first: a logout since the
+ * session was read (the refresh then fails as it would have after the logout), or a rotation of
+ * the presented token (reuse).
  */
 async function rotate(
   deps: AuthDeps,
@@ -157,7 +159,11 @@ async function rotate(
     createdAt: now,
     expiresAt: new Date(now.getTime() + deps.auth.refreshTokenTtlSeconds * 1000),
   };
-  if (!(await deps.db.transaction().execute((trx) => swap(trx, next)))) return reuseDetected(deps, session);
+  if (!(await deps.db.transaction().execute((trx) => swap(trx, next)))) {
+    const current = await findSession(deps.db, session.id);
+    if (!current || current.revoked_at !== null) throw new AppError('AUTH_SESSION_REVOKED');
+    return reuseDetected(deps, session);
+  }
   const access = await deps.auth.tokens.issue({ userId: session.user_id, sessionId: session.id });
   return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenExpiresAt: next.expiresAt };
 }
