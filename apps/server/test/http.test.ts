@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import superjson from 'superjson';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LogCapture } from '@app/test-support';
+import { waitUntil, type LogCapture } from '@app/test-support';
 import { HELMET_OPTIONS } from '../src/plugins/security';
 import type { BuildAppOptions } from '../src/app';
 import { SCHEMA_CHECK_DELAY_MS } from '../src/plugins/health';
@@ -63,8 +63,7 @@ describe('probes', () => {
 
     await server.listen({ host: '127.0.0.1', port: 0 });
     const behind = () => logs.lines.filter((line) => String(line.msg).startsWith('the database schema is behind this build'));
-    for (let waited = 0; behind().length === 0 && waited < SCHEMA_CHECK_DELAY_MS + 2_000; waited += 10)
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitUntil('the schema warning', () => Promise.resolve(behind().length > 0), undefined, SCHEMA_CHECK_DELAY_MS + 2_000, 10);
     expect(behind()).toEqual([expect.objectContaining({ level: 'warn', needs: LATEST_MIGRATION })]);
     expect(String(behind()[0]?.msg)).toContain('npm run db:migrate -- up');
 

@@ -23,14 +23,11 @@ export interface PeriodicReport {
 /** While runs keep failing the same way, one report per this long. */
 export const REPEATED_FAILURE_REPORT_MS = 60_000;
 
-/**
- * Reports to the owner's logger, named by the work ('order sweep'): a function, read when there is
- * something to say, since an owner sets its logger in its constructor, after its Periodic field.
- */
-export function periodicLog(logger: () => Logger, work: string): PeriodicReport {
+/** Reports to the owner's logger, naming the work ('order sweep'). */
+export function periodicLog(logger: Logger, work: string): PeriodicReport {
   return {
-    failed: (error, failedRuns) => logger().warn({ err: error, failedRuns }, `${work} failed; retrying at the next interval`),
-    recovered: (failedRuns) => logger().info({ failedRuns }, `${work} succeeded again`),
+    failed: (error, failedRuns) => logger.warn({ err: error, failedRuns }, `${work} failed; retrying at the next interval`),
+    recovered: (failedRuns) => logger.info({ failedRuns }, `${work} succeeded again`),
   };
 }
 

@@ -6,7 +6,7 @@
  * and taking every instance out of service for a Redis outage would turn a degradation into downtime.
  */
 import type { AnyKysely } from '@app/api/db';
-import { LATEST_MIGRATION, pingDatabase, schemaState, type SchemaState } from '@app/api/db';
+import { databaseState, LATEST_MIGRATION } from '@app/api/db';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 
@@ -17,8 +17,9 @@ export function registerHealthRoutes(app: FastifyInstance, options: { db: AnyKys
   app.get('/readyz', async (_request, reply) => {
     // Redis is pinged (within the client's command timeout), not just asked whether it is connected:
     // a hung Redis is connected too.
-    const [dbUp, redisUp] = await Promise.all([
-      pingDatabase(db),
+    const [database, redisUp] = await Promise.all([
+      // One query, with a deadline: whether the database answers, and with which schema.
+      databaseState(db),
       redis
         ? redis.ping().then(
             () => true,
@@ -26,14 +27,9 @@ export function registerHealthRoutes(app: FastifyInstance, options: { db: AnyKys
           )
         : null,
     ]);
-    // Asked only of a database that answers; one that stops answering in between is down.
-    const schema = dbUp ? await schemaState(db).catch(() => null) : null;
-    const ok = schema === 'current';
-    const body: { ok: boolean; db: 'up' | 'down'; schema?: SchemaState; redis?: 'up' | 'down' } = {
-      ok,
-      db: schema === null ? 'down' : 'up',
-    };
-    if (schema !== null) body.schema = schema;
+    const ok = database === 'current';
+    const body: { ok: boolean; db: 'up' | 'down'; schema?: 'current' | 'behind'; redis?: 'up' | 'down' } =
+      database === 'down' ? { ok, db: 'down' } : { ok, db: 'up', schema: database };
     if (redisUp !== null) body.redis = redisUp ? 'up' : 'down';
     return reply.status(ok ? 200 : 503).send(body);
   });
@@ -56,17 +52,14 @@ export function warnWhenSchemaBehind(app: FastifyInstance, db: AnyKysely): void 
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onListen', (done) => {
     timer = setTimeout(() => {
-      schemaState(db).then(
-        (state) => {
-          if (state === 'behind')
-            app.log.warn(
-              { needs: LATEST_MIGRATION },
-              'the database schema is behind this build: run the migrations (npm run db:migrate -- up; in an image or a package: node dist/migrate.mjs up); /readyz answers 503 until then',
-            );
-        },
-        // The database unavailable: its outage is reported where requests meet it, and by /readyz.
-        () => undefined,
-      );
+      // A database that is down is not said here: requests report its outage, and /readyz.
+      void databaseState(db).then((state) => {
+        if (state === 'behind')
+          app.log.warn(
+            { needs: LATEST_MIGRATION },
+            'the database schema is behind this build: run the migrations (npm run db:migrate -- up; in an image or a package: node dist/migrate.mjs up); /readyz answers 503 until then',
+          );
+      });
     }, SCHEMA_CHECK_DELAY_MS).unref();
     done();
   });

@@ -224,6 +224,14 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === 'ER_DUP_ENTRY' || errcode === SQLITE_CONSTRAINT_UNIQUE || errcode === SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
+/** Whether an error from either driver says a table the query names does not exist. */
+export function isMissingTable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  // mysql2 names the error; node:sqlite has one code for every SQL error, and says which in words.
+  return code === 'ER_NO_SUCH_TABLE' || (code === 'ERR_SQLITE_ERROR' && typeof message === 'string' && message.startsWith('no such table'));
+}
+
 /**
  * Whether MySQL gave up a transaction to break a deadlock (or a lock wait): it was rolled back
  * whole, and running it again is safe.
@@ -300,17 +308,29 @@ export class SqliteValuesPlugin implements KyselyPlugin {
   }
 }
 
-/** `select 1` with a deadline: true when the database answers in time. */
-export async function pingDatabase(db: AnyKysely, timeoutMs = 2_000): Promise<boolean> {
+/** How long a probe of the database waits for its answer unless told otherwise (a hung database answers never). */
+export const PROBE_TIMEOUT_MS = 2_000;
+
+/** What `query` settles to, or `otherwise` when it fails or takes longer than `timeoutMs`. */
+export async function answeredWithin<T>(query: Promise<T>, timeoutMs: number, otherwise: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
+  const deadline = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(otherwise), timeoutMs);
   });
   try {
-    return await Promise.race([sql`select 1`.execute(db).then(() => true), deadline]);
+    return await Promise.race([query, deadline]);
   } catch {
-    return false;
+    return otherwise;
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** `select 1` with a deadline: true when the database answers in time. */
+export function pingDatabase(db: AnyKysely, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
+  return answeredWithin(
+    sql`select 1`.execute(db).then(() => true),
+    timeoutMs,
+    false,
+  );
 }

@@ -13,5 +13,5 @@ export {
   type DatabaseOptions,
   type DialectName,
 } from './dialect';
-export { LATEST_MIGRATION, schemaState, type SchemaState } from './schema-version';
+export { databaseState, type DatabaseState, LATEST_MIGRATION } from './schema-version';
 export { migrateDown, migrateToLatest, migrationStatus, MigrationFailedError, type MigrationStatus } from './migrate';

@@ -11,28 +11,25 @@
  * reaches a new table or column, with a driver message ("no such table: jobs") as the only clue.
  */
 import { sql } from 'kysely';
-import { isDatabaseUnavailable, type AnyKysely } from './dialect';
+import { answeredWithin, isMissingTable, PROBE_TIMEOUT_MS, type AnyKysely } from './dialect';
 
 export const LATEST_MIGRATION = '2026_12_01_0009_exact_identifiers';
 
 /** Kysely's Migrator keeps the names of the migrations it ran here (its default table). */
 const MIGRATION_TABLE = 'kysely_migration';
 
-export type SchemaState = 'current' | 'behind';
-
 /**
- * 'current' once the newest migration of this build is applied; 'behind' before (the migration
- * table missing included). Rejects when the database itself is unavailable: that is not the
- * schema's state, and the caller's ping says it.
+ * 'down': the query failed, or had no answer within `timeoutMs`; otherwise the database answered,
+ * and its schema is 'current' (the newest migration of this build applied) or 'behind' (not yet,
+ * or never: no migration table). One query, so that it also serves as a readiness probe's ping.
  */
-export async function schemaState(db: AnyKysely): Promise<SchemaState> {
-  try {
-    const { rows } = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)} where name = ${LATEST_MIGRATION}`.execute(
-      db,
-    );
-    return rows.length > 0 ? 'current' : 'behind';
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw error;
-    return 'behind';
-  }
+export type DatabaseState = 'current' | 'behind' | 'down';
+
+export function databaseState(db: AnyKysely, timeoutMs = PROBE_TIMEOUT_MS): Promise<DatabaseState> {
+  const state = sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)} where name = ${LATEST_MIGRATION}`.execute(db).then(
+    ({ rows }): DatabaseState => (rows.length > 0 ? 'current' : 'behind'),
+    // No migration table: never migrated. Any other failure: it cannot serve either way.
+    (error: unknown): DatabaseState => (isMissingTable(error) ? 'behind' : 'down'),
+  );
+  return answeredWithin(state, timeoutMs, 'down');
 }

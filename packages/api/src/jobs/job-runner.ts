@@ -34,13 +34,11 @@ export interface JobRunnerOptions {
 
 export class JobRunner {
   readonly #options: Required<Omit<JobRunnerOptions, 'handlers'>> & Pick<JobRunnerOptions, 'handlers'>;
-  readonly #periodic = new Periodic(
-    (signal) => this.runDue(20, signal),
-    periodicLog(() => this.#options.logger, 'job run'),
-  );
+  readonly #periodic: Periodic;
 
   constructor(options: JobRunnerOptions) {
     this.#options = { maxAttempts: 5, leaseMs: 60_000, retryBaseMs: 60_000, ...options };
+    this.#periodic = new Periodic((signal) => this.runDue(20, signal), periodicLog(options.logger, 'job run'));
   }
 
   /**

@@ -50,15 +50,13 @@ export class SessionRetentionSweeper {
   readonly #logger: Logger;
   readonly #keepMs: number;
   readonly #batchSize: number;
-  readonly #periodic = new Periodic(
-    (signal) => this.sweep(signal),
-    periodicLog(() => this.#logger, 'session retention sweep'),
-  );
+  readonly #periodic: Periodic;
 
   constructor(options: SessionRetentionOptions) {
     this.#db = options.db;
     this.#clock = options.clock;
     this.#logger = options.logger;
+    this.#periodic = new Periodic((signal) => this.sweep(signal), periodicLog(options.logger, 'session retention sweep'));
     this.#keepMs = revocationTtlSeconds(options.accessTokenTtlSeconds, options.clockToleranceSeconds) * 1000 + ENDED_SESSION_MARGIN_MS;
     this.#batchSize = options.batchSize ?? 500;
   }

@@ -42,15 +42,13 @@ export class OrderSweeper {
   readonly #skipLocked: boolean;
   readonly #pay: PayServices | null;
   readonly #telemetry: Telemetry;
-  readonly #periodic = new Periodic(
-    (signal) => this.sweep(signal),
-    periodicLog(() => this.#logger, 'order sweep'),
-  );
+  readonly #periodic: Periodic;
 
   constructor(options: OrderSweeperOptions) {
     this.#db = options.db;
     this.#clock = options.clock;
     this.#logger = options.logger;
+    this.#periodic = new Periodic((signal) => this.sweep(signal), periodicLog(options.logger, 'order sweep'));
     this.#batchSize = options.batchSize ?? 100;
     this.#skipLocked = dialectOf(options.db) === 'mysql';
     this.#pay = options.pay ?? null;
