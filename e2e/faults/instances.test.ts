@@ -1,8 +1,12 @@
 /**
  * Two instances of the server sharing Redis (and the database), as behind a load balancer: the
  * sign-in limit counts across both, a logout on one ends the session on the other at once, and
- * WeChat's access token is fetched once for both.
+ * WeChat's access token is fetched once for both. A logout on an instance cut off from Redis
+ * reaches the others through the database, within their catch-up interval.
  */
+import { createServer, type Server, type Socket, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { REVOCATION_CATCH_UP_MS } from '@app/api';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { report } from './support/load';
 import { waitUntil } from '@app/test-support';
@@ -70,4 +74,57 @@ it('shares the sign-in limit, logouts and the WeChat access token', async () => 
     phoneBindings: 4,
     accessTokenFetches: tokenFetches,
   });
+});
+
+/** A TCP relay to Redis that can be cut: the instance behind it loses Redis, the others do not. */
+async function cuttableRelay(target: URL): Promise<{ url: string; cut(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const relay: Server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const { port } = relay.address() as AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cut: () =>
+      new Promise<void>((resolve) => {
+        relay.close(() => resolve()); // no new connections: its reconnects are refused
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+it('refuses, on the other instances, a session logged out on one that had lost Redis', async () => {
+  if (!stack.redis) throw new Error('this scenario needs Redis');
+  const relay = await cuttableRelay(new URL(stack.redis.url));
+  const cutOff = await stack.server({ REDIS_URL: relay.url });
+  const session = await signIn(cutOff, stack.mock, 'logged-out-while-cut-off');
+  expect((await call(other, 'user.me', { token: session.accessToken })).code).toBe('ok');
+
+  await relay.cut();
+  await waitUntil(
+    'the cut-off instance to see Redis down',
+    async () => ((await (await fetch(`${cutOff.url}/readyz`)).json()) as { redis?: string }).redis === 'down',
+  );
+  // The logout: written to the database, its Redis write fails; the instance itself asks the database.
+  expect((await call(cutOff, 'auth.logout', { token: session.accessToken, mutation: true })).code).toBe('ok');
+  const loggedOutAt = Date.now();
+  expect((await call(cutOff, 'user.me', { token: session.accessToken })).code).toBe('AUTH_SESSION_REVOKED');
+  // The others trust Redis, which does not have it: until their catch-up copies it from the database.
+  await waitUntil(
+    'the other instance to refuse the logged-out session',
+    async () => (await call(other, 'user.me', { token: session.accessToken })).code === 'AUTH_SESSION_REVOKED',
+    undefined,
+    REVOCATION_CATCH_UP_MS + 5_000,
+    100,
+  );
+  const seenAfterMs = Date.now() - loggedOutAt;
+  expect((await call(one, 'user.me', { token: session.accessToken })).code).toBe('AUTH_SESSION_REVOKED');
+  report('a logout on an instance cut off from Redis', { seenByTheOthersAfterMs: seenAfterMs, catchUpIntervalMs: REVOCATION_CATCH_UP_MS });
 });

@@ -16,6 +16,7 @@ export { LocalDiskStorage, type ByteRange, type StoredFileInfo, type UploadStora
 export { storeImage, storedFileOf, type UploadServices } from './modules/uploads/uploads.service';
 export { OrderSweeper } from './modules/order/order-sweeper';
 export { SessionRetentionSweeper } from './modules/auth/session-retention';
+export { REVOCATION_CATCH_UP_MS } from './modules/auth/revocations';
 export { DEFAULT_ORDER_SETTINGS } from './services';
 export type { OrderSettings } from './modules/order/order.service';
 export { DEMO_PRODUCTS, seedDemoCatalog } from './modules/catalog/demo-catalog';

@@ -94,6 +94,46 @@ describe('the Redis view of revocations', () => {
     store.close();
   });
 
+  it('brings in a revocation that the instance which took it could not write to Redis', async () => {
+    const { record, revoked } = testRecord();
+    // Two instances: one cut off from Redis, the other reaching it and trusting its view.
+    const cutOff = new RedisRevocationStore(client(NOTHING_LISTENS), record, 60, quiet());
+    const redis = client();
+    const other = new RedisRevocationStore(redis, record, 60, quiet(), { catchUpMs: 50 });
+    await until(() => other.trusted);
+
+    revoked.add('logged-out-elsewhere'); // the database first, as auth.service does
+    await cutOff.revoke('logged-out-elsewhere'); // its Redis write fails: only the record has it
+    await until(() => other.isRevoked('logged-out-elsewhere'));
+    expect(other.trusted).toBe(true); // answered by the view, which the catch-up completed
+    expect(await redis.exists(RedisRevocationStore.keyOf('logged-out-elsewhere'))).toBe(1);
+    expect(await redis.ttl(RedisRevocationStore.keyOf('logged-out-elsewhere'))).toBeGreaterThan(50);
+    cutOff.close();
+    other.close();
+  });
+
+  it('catches up on what the record gained since its last catch-up, however long the record was down', async () => {
+    const { record, setDown } = testRecord();
+    const windows: number[] = [];
+    const counted: RevocationRecord = { ...record, revokedWithin: (seconds) => (windows.push(seconds), record.revokedWithin(seconds)) };
+    const store = new RedisRevocationStore(client(), counted, 3_600, quiet(), { catchUpMs: 50 });
+    await until(() => store.trusted);
+    expect(windows).toContain(3_600); // the rebuild reads the whole revocation window
+    const trustedAt = windows.length;
+    await until(() => windows.length >= trustedAt + 3);
+    // A catch-up reads since the last one, with a minute's overlap for the clocks: not the hour.
+    expect(Math.max(...windows.slice(trustedAt))).toBeLessThanOrEqual(65);
+
+    setDown(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    const downUntil = windows.length;
+    setDown(false);
+    await until(() => windows.length >= downUntil + 2);
+    expect(windows[downUntil]).toBeGreaterThanOrEqual(62); // back to before the outage began, and more
+    expect(store.trusted).toBe(true); // the database's outage is not the view's
+    store.close();
+  });
+
   it('fails closed, with a coded 503, when neither Redis nor the database answers', async () => {
     const { record, setDown } = testRecord();
     const store = new RedisRevocationStore(client(NOTHING_LISTENS), record, 60, quiet());
@@ -108,7 +148,7 @@ describe('the Redis view of revocations', () => {
     const lines: Array<{ msg: string }> = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
     const { record } = testRecord();
-    const store = new RedisRevocationStore(client(NOTHING_LISTENS), record, 60, new OutageLog(logger, 'redis'), 50);
+    const store = new RedisRevocationStore(client(NOTHING_LISTENS), record, 60, new OutageLog(logger, 'redis'), { retryMs: 50 });
     for (let i = 0; i < 20; i += 1) await store.revoke(`s${i}`);
     await new Promise((resolve) => setTimeout(resolve, 200)); // a few rebuild attempts too
     expect(lines.filter((line) => line.msg === 'redis unavailable')).toHaveLength(1);
@@ -120,7 +160,7 @@ describe('the Redis view of revocations', () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
     const { record, setDown } = testRecord();
     setDown(true);
-    const store = new RedisRevocationStore(client(), record, 60, new OutageLog(logger, 'redis'), 50);
+    const store = new RedisRevocationStore(client(), record, 60, new OutageLog(logger, 'redis'), { retryMs: 50 });
     await new Promise((resolve) => setTimeout(resolve, 200)); // a few rebuild attempts
     expect(store.trusted).toBe(false);
     setDown(false);
@@ -136,7 +176,7 @@ describe('the Redis view of revocations', () => {
     let reads = 0;
     const counted: RevocationRecord = { ...record, revokedWithin: (seconds) => ((reads += 1), record.revokedWithin(seconds)) };
     const redis = client();
-    const store = new RedisRevocationStore(redis, counted, 60, new OutageLog(logger, 'redis'), 50);
+    const store = new RedisRevocationStore(redis, counted, 60, new OutageLog(logger, 'redis'), { retryMs: 50 });
     await until(() => store.trusted);
     const readsBefore = reads;
 

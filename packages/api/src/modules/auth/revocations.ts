@@ -11,7 +11,7 @@
  * the view cannot be trusted (it failed, or has not been rebuilt since it came back) the check
  * asks the database instead, and fails closed (SERVICE_UNAVAILABLE) when that fails too.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { AppError, DATABASE_RETRY_AFTER_SECONDS } from '../../errors';
 import type { OutageLog } from '../../outage-log';
 
@@ -101,10 +101,33 @@ export class MemoryRevocationStore implements RevocationStore {
 }
 
 /**
+ * How often every instance copies the record's latest revocations into Redis, whatever it saw
+ * itself. A revocation whose Redis write failed at the instance that took it (cut off from Redis
+ * while the others still reach it) is only in the record: the others, trusting Redis, would accept
+ * the session's tokens until that instance's rebuild gets through, and never if it stops first.
+ * With this, they refuse them within this long. One indexed query per instance per interval.
+ */
+export const REVOCATION_CATCH_UP_MS = 10_000;
+
+/**
+ * How far back a catch-up reads beyond its last successful one: the record's times are written on
+ * the clock of the instance that revoked, which may run behind this one's.
+ */
+const CATCH_UP_OVERLAP_SECONDS = 60;
+
+export interface RedisRevocationTiming {
+  /** Between attempts to rebuild a distrusted view (default 1 s). */
+  retryMs?: number;
+  /** Between catch-ups (default REVOCATION_CATCH_UP_MS). */
+  catchUpMs?: number;
+}
+
+/**
  * Redis, shared by all instances. The view is trusted only while healthy: from when it was last
  * rebuilt from the record (at start, and after every reconnection: a restarted Redis has lost its
  * keys) until a command fails. While it is not trusted, checks ask the record, and a rebuild is
- * attempted every `retryMs` until it succeeds.
+ * attempted every `retryMs` until it succeeds. While it is, every `catchUpMs` the revocations the
+ * record gained since the last catch-up are copied in (REVOCATION_CATCH_UP_MS says why).
  */
 export class RedisRevocationStore implements RevocationStore {
   #healthy = false;
@@ -112,14 +135,22 @@ export class RedisRevocationStore implements RevocationStore {
   #generation = 0;
   #rebuilding = false;
   #retry: NodeJS.Timeout | null = null;
+  readonly #retryMs: number;
+  readonly #catchUpTimer: NodeJS.Timeout;
+  #catchingUp = false;
+  /** When the record was last read (by the rebuild or a catch-up) into the view now trusted (Date.now()). */
+  #caughtUpAt = 0;
 
   constructor(
     private readonly redis: Redis,
     private readonly record: RevocationRecord,
     private readonly ttlSeconds: number,
     private readonly outage: OutageLog,
-    private readonly retryMs = 1_000,
+    timing: RedisRevocationTiming = {},
   ) {
+    this.#retryMs = timing.retryMs ?? 1_000;
+    // Never what keeps a process alive; stopped by close().
+    this.#catchUpTimer = setInterval(() => void this.#catchUp(), timing.catchUpMs ?? REVOCATION_CATCH_UP_MS).unref();
     redis.on('ready', () => this.#distrust());
     redis.on('close', () => this.#distrust());
     if (redis.status === 'ready') this.#distrust();
@@ -157,6 +188,7 @@ export class RedisRevocationStore implements RevocationStore {
   close(): void {
     if (this.#retry) clearTimeout(this.#retry);
     this.#retry = null;
+    clearInterval(this.#catchUpTimer);
   }
 
   #failed(error: unknown): void {
@@ -181,6 +213,7 @@ export class RedisRevocationStore implements RevocationStore {
   async #rebuild(): Promise<void> {
     for (;;) {
       const generation = this.#generation;
+      const readAt = Date.now();
       let ids: string[];
       try {
         ids = await this.record.revokedWithin(this.ttlSeconds);
@@ -199,6 +232,7 @@ export class RedisRevocationStore implements RevocationStore {
       }
       // Distrusted again meanwhile (a write failed after the record was read): copy again.
       if (generation !== this.#generation) continue;
+      this.#caughtUpAt = readAt;
       this.#healthy = true;
       this.outage.recovered();
       return;
@@ -210,13 +244,44 @@ export class RedisRevocationStore implements RevocationStore {
     return this.redis.status === 'end';
   }
 
+  /**
+   * Copies the revocations the record gained since the last catch-up (or rebuild) into a trusted
+   * view. Those already there keep their expiry (NX). While distrusted, the rebuild copies all.
+   */
+  async #catchUp(): Promise<void> {
+    if (!this.#healthy || this.#catchingUp) return;
+    this.#catchingUp = true;
+    try {
+      const generation = this.#generation;
+      const readAt = Date.now();
+      const sinceLast = Math.ceil((readAt - this.#caughtUpAt) / 1000) + CATCH_UP_OVERLAP_SECONDS;
+      let ids: string[];
+      try {
+        ids = await this.record.revokedWithin(Math.min(this.ttlSeconds, sinceLast));
+      } catch {
+        return; // the database's outage: the requests that need it report it; the next one reads further back
+      }
+      if (ids.length > 0) {
+        const batch = this.redis.multi();
+        for (const id of ids) batch.set(RedisRevocationStore.keyOf(id), '1', 'EX', this.ttlSeconds, 'NX');
+        try {
+          await execAll(batch);
+        } catch (error) {
+          if (!this.#ended) this.#failed(error); // the rebuild copies everything instead
+          return;
+        }
+      }
+      if (generation === this.#generation) this.#caughtUpAt = readAt;
+    } finally {
+      this.#catchingUp = false;
+    }
+  }
+
   async #copy(ids: readonly string[]): Promise<void> {
     // Always one write, even with nothing to copy: it is what proves Redis answers again.
     const batch = this.redis.multi().set('auth:revocations:rebuilt-at', new Date().toISOString());
     for (const id of ids) batch.set(RedisRevocationStore.keyOf(id), '1', 'EX', this.ttlSeconds);
-    const results = await batch.exec();
-    const failure = results?.find(([error]) => error !== null)?.[0];
-    if (failure) throw failure;
+    await execAll(batch);
   }
 
   #retryLater(): void {
@@ -224,7 +289,14 @@ export class RedisRevocationStore implements RevocationStore {
     this.#retry = setTimeout(() => {
       this.#retry = null;
       if (!this.#healthy) this.#distrust();
-    }, this.retryMs);
+    }, this.#retryMs);
     this.#retry.unref();
   }
+}
+
+/** Runs a MULTI and throws its first failed command's error: exec() resolves with them. */
+async function execAll(batch: ChainableCommander): Promise<void> {
+  const results = await batch.exec();
+  const failure = results?.find(([error]) => error !== null)?.[0];
+  if (failure) throw failure;
 }
