@@ -25,13 +25,16 @@ export async function startServer(options: BuildAppOptions = {}): Promise<void> 
   }
 
   const app = await buildApp(config, options);
-  if (config.tracing.enabled) {
-    // Loaded only now (tracing/sdk.ts); its last spans are exported when the app closes.
-    const tracing = await startTracingSdk(config.tracing, { logger: app.log as Logger, version: config.version });
-    app.addHook('onClose', () => tracing.shutdown());
-  }
+  // Loaded only now (tracing/sdk.ts); its last spans are exported once the app has closed.
+  const tracing = config.tracing.enabled
+    ? await startTracingSdk(config.tracing, { logger: app.log as Logger, version: config.version })
+    : undefined;
 
-  const shutdown = createShutdown(app, { timeoutMs: config.shutdownTimeoutMs, exit: (code) => process.exit(code) });
+  const shutdown = createShutdown(app, {
+    timeoutMs: config.shutdownTimeoutMs,
+    exit: (code) => process.exit(code),
+    ...(tracing ? { afterClose: () => tracing.shutdown() } : {}),
+  });
   process.once('SIGTERM', (signal) => void shutdown(signal));
   process.once('SIGINT', (signal) => void shutdown(signal));
   process.on('unhandledRejection', (reason) => {

@@ -118,6 +118,25 @@ describe('graceful shutdown (in process)', () => {
     await expect(db.selectNoFrom((eb) => eb.val(1).as('one')).execute()).rejects.toThrow(/destroyed/i);
   });
 
+  it("shuts the tracing SDK down after the app's onClose hooks, so their spans are exported, then exits 0", async () => {
+    const { app } = await buildTestApp();
+    const order: string[] = [];
+    // Like the background work's stop (app.ts): registered before, it would run after an onClose hook
+    // added here, as the tracing SDK's shutdown was (Fastify runs them in reverse order).
+    app.addHook('onClose', async () => {
+      await sleep(50);
+      order.push('background work stopped');
+    });
+    await app.ready();
+    const shutdown = createShutdown(app, {
+      timeoutMs: 5_000,
+      exit: (code) => order.push(`exit ${code}`),
+      afterClose: () => Promise.resolve().then(() => void order.push('tracing shut down')),
+    });
+    await shutdown('SIGTERM');
+    expect(order).toEqual(['background work stopped', 'tracing shut down', 'exit 0']);
+  });
+
   it('exits 1 when in-flight work outlasts the timeout', async () => {
     const { app } = await buildTestApp();
     let release!: () => void;
