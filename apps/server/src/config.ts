@@ -60,6 +60,17 @@ const integer = (min: number, max: number, message?: string) =>
   z.pipe(z.coerce.number(message ? { message } : undefined), z.int().check(z.minimum(min), z.maximum(max)));
 const text = () => z.string().check(z.minLength(1));
 const withDefault = z._default;
+/**
+ * An API our client calls (WeChat's, WeChat Pay's, or a stand-in). No `user:password@`: the client
+ * (undici) would not send them, and the calls would fail as unauthorised, far from the mistake.
+ */
+const apiBaseUrl = () =>
+  z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).check(
+    z.refine((url) => {
+      const { username, password } = new URL(url);
+      return username === '' && password === '';
+    }, 'expected a URL without user:password@ (the client does not send them)'),
+  );
 
 const envSchema = z.object({
   NODE_ENV: withDefault(z.enum(['development', 'test', 'production']), 'development'),
@@ -92,7 +103,7 @@ const envSchema = z.object({
   REDIS_URL: z.optional(z.string().check(z.regex(/^rediss?:\/\/.+/, { message: 'expected redis://host:port or rediss://…' }))),
   WECHAT_APP_ID: z.optional(z.string().check(z.regex(/^wx[0-9a-f]{16}$/, { message: 'expected an appid like wx0123456789abcdef' }))),
   WECHAT_APP_SECRET: z.optional(z.string()),
-  WECHAT_API_BASE_URL: z.optional(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' })),
+  WECHAT_API_BASE_URL: z.optional(apiBaseUrl()),
   WECHAT_TIMEOUT_MS: withDefault(integer(100, 60_000), 5_000),
   // A sign-in's (or a phone binding's) whole time with WeChat, retries included; unset: 6 s, or one
   // attempt's timeout when that is longer.
@@ -149,7 +160,7 @@ const envSchema = z.object({
   WECHATPAY_PUBLIC_KEY_PATH: z.optional(text()),
   WECHATPAY_PLATFORM_CERT_PATHS: z.optional(text()),
   WECHATPAY_NOTIFY_URL: z.optional(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' })),
-  WECHATPAY_API_BASE_URL: z.optional(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' })),
+  WECHATPAY_API_BASE_URL: z.optional(apiBaseUrl()),
   WECHATPAY_TIMEOUT_MS: withDefault(integer(100, 60_000), 5_000),
   // Prometheus metrics (metrics-config.ts): off unless METRICS_PORT or METRICS_TOKEN is set.
   METRICS_PORT: z.optional(integer(0, 65535, 'expected a port number')),

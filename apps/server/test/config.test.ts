@@ -88,6 +88,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', ...withoutUrl }).wechat.baseUrl).toBe('https://api.weixin.qq.com');
   });
 
+  it("refuses credentials in an API's base URL, which the client would silently not send", () => {
+    const problems = problemsOf({
+      WECHAT_API_BASE_URL: 'https://user:secret@wechat-proxy.internal',
+      WECHATPAY_API_BASE_URL: 'https://token@pay-proxy.internal',
+    });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['WECHATPAY_API_BASE_URL', 'WECHAT_API_BASE_URL']);
+    expect(problems[0]?.message).toContain('without user:password@');
+    expect(JSON.stringify(problems)).not.toContain('secret'); // the value is not repeated back
+  });
+
   it('accepts a real secret in production and has no dev CORS origins there', () => {
     const config = loadConfig({ NODE_ENV: 'production', ...PRODUCTION_SECRETS });
     expect(config.isProduction).toBe(true);
