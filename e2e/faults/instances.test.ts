@@ -1,8 +1,9 @@
 /**
  * Two instances of the server sharing Redis (and the database), as behind a load balancer: the
  * sign-in limit counts across both, a logout on one ends the session on the other at once, and
- * WeChat's access token is fetched once for both. A logout on an instance cut off from Redis
- * reaches the others through the database, within their catch-up interval.
+ * WeChat's access token is fetched once for both. A logout on an instance cut off from Redis, or
+ * on one of two instances without Redis, reaches the others through the database, within their
+ * catch-up interval (twice it without Redis).
  */
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -127,4 +128,24 @@ it('refuses, on the other instances, a session logged out on one that had lost R
   const seenAfterMs = Date.now() - loggedOutAt;
   expect((await call(one, 'user.me', { token: session.accessToken })).code).toBe('AUTH_SESSION_REVOKED');
   report('a logout on an instance cut off from Redis', { seenByTheOthersAfterMs: seenAfterMs, catchUpIntervalMs: REVOCATION_CATCH_UP_MS });
+});
+
+it('refuses, on an instance without Redis, a session logged out on another without Redis', async () => {
+  // An empty variable is an unset one: these two keep their revocations in memory.
+  const [first, second] = await Promise.all([stack.server({ REDIS_URL: '' }), stack.server({ REDIS_URL: '' })]);
+  const session = await signIn(first, stack.mock, 'logged-out-without-redis');
+  expect((await call(second, 'user.me', { token: session.accessToken })).code).toBe('ok');
+  expect((await call(first, 'auth.logout', { token: session.accessToken, mutation: true })).code).toBe('ok');
+  const loggedOutAt = Date.now();
+  await waitUntil(
+    'the other instance to refuse the logged-out session',
+    async () => (await call(second, 'user.me', { token: session.accessToken })).code === 'AUTH_SESSION_REVOKED',
+    undefined,
+    2 * REVOCATION_CATCH_UP_MS + 5_000,
+    100,
+  );
+  report('a logout on one of two instances without Redis', {
+    seenByTheOtherAfterMs: Date.now() - loggedOutAt,
+    catchUpIntervalMs: REVOCATION_CATCH_UP_MS,
+  });
 });

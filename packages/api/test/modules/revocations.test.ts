@@ -120,16 +120,20 @@ describe('the Redis view of revocations', () => {
     await until(() => store.trusted);
     expect(windows).toContain(3_600); // the rebuild reads the whole revocation window
     const trustedAt = windows.length;
-    await until(() => windows.length >= trustedAt + 3);
+    // Checks start the catch-ups (one per interval at most).
+    const checked = (reads: number) => async () => (await store.isRevoked('any'), windows.length >= reads);
+    await until(checked(trustedAt + 3));
     // A catch-up reads since the last one, with a minute's overlap for the clocks: not the hour.
     expect(Math.max(...windows.slice(trustedAt))).toBeLessThanOrEqual(65);
 
     setDown(true);
+    const downFrom = windows.length;
+    await until(checked(downFrom + 1)); // a catch-up that fails
     await new Promise((resolve) => setTimeout(resolve, 1_600));
-    const downUntil = windows.length;
     setDown(false);
-    await until(() => windows.length >= downUntil + 2);
-    expect(windows[downUntil]).toBeGreaterThanOrEqual(62); // back to before the outage began, and more
+    const upFrom = windows.length;
+    await until(checked(upFrom + 2));
+    expect(windows[upFrom]).toBeGreaterThanOrEqual(62); // back to before the outage began, and more
     expect(store.trusted).toBe(true); // the database's outage is not the view's
     store.close();
   });
@@ -198,6 +202,47 @@ describe('the memory view of revocations (one instance, no Redis)', () => {
       revoked.delete('before-restart'); // once filled, memory answers without the record
       return store.isRevoked('before-restart');
     });
+  });
+
+  it("learns of other instances' revocations from the record, within twice the interval", async () => {
+    const { record, revoked } = testRecord();
+    const one = new MemoryRevocationStore(record, 60);
+    const other = new MemoryRevocationStore(record, 60, Date.now, 50);
+    await until(async () => (await other.isRevoked('warm-up'), true)); // filled (or the record answers)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    revoked.add('logged-out-on-one'); // the database first, as auth.service does
+    await one.revoke('logged-out-on-one');
+    const revokedAt = performance.now();
+    await until(() => other.isRevoked('logged-out-on-one'));
+    expect(performance.now() - revokedAt).toBeLessThan(1_000);
+    // From memory now: the record no longer says so, the view does.
+    revoked.delete('logged-out-on-one');
+    expect(await other.isRevoked('logged-out-on-one')).toBe(true);
+  });
+
+  it('does not trust a view older than twice the interval (a serverless instance thawed after a while)', async () => {
+    const { record, revoked } = testRecord();
+    let reads = 0;
+    let catchUps: Array<() => void> | null = null;
+    // Catch-ups that hang while the test holds them: only the record itself can answer then.
+    const held: RevocationRecord = {
+      ...record,
+      revokedWithin: (seconds) =>
+        catchUps === null
+          ? record.revokedWithin(seconds).then((ids) => ((reads += 1), ids))
+          : new Promise<string[]>((resolve) => catchUps?.push(() => void record.revokedWithin(seconds).then(resolve))),
+    };
+    const store = new MemoryRevocationStore(held, 60, Date.now, 100);
+    expect(await store.isRevoked('filled')).toBe(false);
+    await until(() => reads === 1);
+
+    catchUps = [];
+    revoked.add('revoked-while-frozen');
+    await new Promise((resolve) => setTimeout(resolve, 250)); // frozen: no check, no catch-up
+    expect(await store.isRevoked('revoked-while-frozen')).toBe(true); // the record's answer
+    expect(catchUps).toHaveLength(1); // and a catch-up begun, still held
+    for (const release of catchUps) release();
   });
 
   it('fails closed while neither is available', async () => {

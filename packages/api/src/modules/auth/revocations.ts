@@ -51,16 +51,46 @@ async function askRecord(record: RevocationRecord, sessionId: string): Promise<b
   }
 }
 
-/** One process, no Redis: memory, filled from the record before its first check. */
+/**
+ * How often a view reads the record's newest revocations: at most this long after its last read,
+ * a check starts a catch-up in the background (no timer: an idle instance reads nothing). What it
+ * closes: a revocation that reached the record but not this view, taken by another instance
+ * without Redis (the memory view is per process) or by one cut off from Redis while the others
+ * still reach it (its write failed; the others trust Redis). One indexed query per interval.
+ */
+export const REVOCATION_CATCH_UP_MS = 5_000;
+
+/**
+ * How far back a catch-up reads beyond its last successful one: the record's times are written on
+ * the clock of the instance that revoked, which may run behind this one's, and a transaction may
+ * commit a revocation dated a little before it becomes visible.
+ */
+const CATCH_UP_OVERLAP_SECONDS = 60;
+
+/** The seconds of the record a catch-up reads: back to its last read (`msSince` ago), with the overlap, at most the TTL. */
+function catchUpWindowSeconds(msSince: number, ttlSeconds: number): number {
+  return Math.min(ttlSeconds, Math.ceil(msSince / 1000) + CATCH_UP_OVERLAP_SECONDS);
+}
+
+/**
+ * One process, no Redis: memory, filled from the record before its first check and caught up from
+ * it as it ages (REVOCATION_CATCH_UP_MS), so other instances' revocations reach it too. A view
+ * older than twice the interval (never filled, a failing database, a serverless instance thawed
+ * after minutes) is not trusted: the record answers until a catch-up succeeds.
+ */
 export class MemoryRevocationStore implements RevocationStore {
   readonly #until = new Map<string, number>();
-  #filling = false;
-  #ready = false;
+  /** performance.now() of the read behind the view; -Infinity until the first. */
+  #readAt = Number.NEGATIVE_INFINITY;
+  /** performance.now() of the last catch-up begun: one per interval, even while they fail. */
+  #triedAt = Number.NEGATIVE_INFINITY;
+  #reading = false;
 
   constructor(
     private readonly record: RevocationRecord,
     private readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,
+    private readonly catchUpMs = REVOCATION_CATCH_UP_MS,
   ) {}
 
   revoke(sessionId: string): Promise<void> {
@@ -70,14 +100,11 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   isRevoked(sessionId: string): Promise<boolean> {
-    // Until filled (on first use: a cold start need not wait for the database), the record answers.
-    if (!this.#ready) {
-      if (!this.#filling) {
-        this.#filling = true;
-        void this.#fill();
-      }
-      return askRecord(this.record, sessionId);
-    }
+    const now = performance.now();
+    if (now - this.#triedAt >= this.catchUpMs) void this.#catchUp(now);
+    // The record answers until the view is filled (a cold start need not wait for it) and whenever
+    // it has aged past twice the interval.
+    if (now - this.#readAt >= 2 * this.catchUpMs) return askRecord(this.record, sessionId);
     const until = this.#until.get(sessionId);
     if (until === undefined) return Promise.resolve(false);
     if (until > this.now()) return Promise.resolve(true);
@@ -85,12 +112,20 @@ export class MemoryRevocationStore implements RevocationStore {
     return Promise.resolve(false);
   }
 
-  async #fill(): Promise<void> {
+  async #catchUp(readAt: number): Promise<void> {
+    if (this.#reading) return;
+    this.#reading = true;
+    this.#triedAt = readAt;
     try {
-      for (const id of await this.record.revokedWithin(this.ttlSeconds)) this.#until.set(id, this.now() + this.ttlSeconds * 1000);
-      this.#ready = true;
+      const ids = await this.record.revokedWithin(catchUpWindowSeconds(readAt - this.#readAt, this.ttlSeconds));
+      const until = this.now() + this.ttlSeconds * 1000;
+      // Those already here keep their time: a catch-up reads the same revocations again.
+      for (const id of ids) if (!this.#until.has(id)) this.#until.set(id, until);
+      this.#readAt = readAt;
     } catch {
-      this.#filling = false; // the next check tries again (and asks the record meanwhile)
+      // A check an interval later tries again; meanwhile the view ages, and then the record answers.
+    } finally {
+      this.#reading = false;
     }
   }
 
@@ -100,25 +135,10 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 }
 
-/**
- * How often every instance copies the record's latest revocations into Redis, whatever it saw
- * itself. A revocation whose Redis write failed at the instance that took it (cut off from Redis
- * while the others still reach it) is only in the record: the others, trusting Redis, would accept
- * the session's tokens until that instance's rebuild gets through, and never if it stops first.
- * With this, they refuse them within this long. One indexed query per instance per interval.
- */
-export const REVOCATION_CATCH_UP_MS = 10_000;
-
-/**
- * How far back a catch-up reads beyond its last successful one: the record's times are written on
- * the clock of the instance that revoked, which may run behind this one's.
- */
-const CATCH_UP_OVERLAP_SECONDS = 60;
-
 export interface RedisRevocationTiming {
   /** Between attempts to rebuild a distrusted view (default 1 s). */
   retryMs?: number;
-  /** Between catch-ups (default REVOCATION_CATCH_UP_MS). */
+  /** The least time between catch-ups (default REVOCATION_CATCH_UP_MS). */
   catchUpMs?: number;
 }
 
@@ -126,8 +146,8 @@ export interface RedisRevocationTiming {
  * Redis, shared by all instances. The view is trusted only while healthy: from when it was last
  * rebuilt from the record (at start, and after every reconnection: a restarted Redis has lost its
  * keys) until a command fails. While it is not trusted, checks ask the record, and a rebuild is
- * attempted every `retryMs` until it succeeds. While it is, every `catchUpMs` the revocations the
- * record gained since the last catch-up are copied in (REVOCATION_CATCH_UP_MS says why).
+ * attempted every `retryMs` until it succeeds. While it is, the checks keep it caught up: the
+ * revocations the record gained since the last read are copied in (REVOCATION_CATCH_UP_MS).
  */
 export class RedisRevocationStore implements RevocationStore {
   #healthy = false;
@@ -136,10 +156,12 @@ export class RedisRevocationStore implements RevocationStore {
   #rebuilding = false;
   #retry: NodeJS.Timeout | null = null;
   readonly #retryMs: number;
-  readonly #catchUpTimer: NodeJS.Timeout;
+  readonly #catchUpMs: number;
   #catchingUp = false;
-  /** When the record was last read (by the rebuild or a catch-up) into the view now trusted (Date.now()). */
-  #caughtUpAt = 0;
+  /** performance.now() of the last read of the record (a rebuild's or a catch-up's) that the view holds. */
+  #readAt = Number.NEGATIVE_INFINITY;
+  /** performance.now() of the last catch-up begun: one per interval, even while they fail. */
+  #triedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly redis: Redis,
@@ -149,8 +171,7 @@ export class RedisRevocationStore implements RevocationStore {
     timing: RedisRevocationTiming = {},
   ) {
     this.#retryMs = timing.retryMs ?? 1_000;
-    // Never what keeps a process alive; stopped by close().
-    this.#catchUpTimer = setInterval(() => void this.#catchUp(), timing.catchUpMs ?? REVOCATION_CATCH_UP_MS).unref();
+    this.#catchUpMs = timing.catchUpMs ?? REVOCATION_CATCH_UP_MS;
     redis.on('ready', () => this.#distrust());
     redis.on('close', () => this.#distrust());
     if (redis.status === 'ready') this.#distrust();
@@ -176,6 +197,8 @@ export class RedisRevocationStore implements RevocationStore {
 
   async isRevoked(sessionId: string): Promise<boolean> {
     if (!this.#healthy) return askRecord(this.record, sessionId);
+    const now = performance.now();
+    if (now - Math.max(this.#readAt, this.#triedAt) >= this.#catchUpMs) void this.#catchUp(now);
     try {
       return (await this.redis.exists(RedisRevocationStore.keyOf(sessionId))) === 1;
     } catch (error) {
@@ -188,7 +211,6 @@ export class RedisRevocationStore implements RevocationStore {
   close(): void {
     if (this.#retry) clearTimeout(this.#retry);
     this.#retry = null;
-    clearInterval(this.#catchUpTimer);
   }
 
   #failed(error: unknown): void {
@@ -213,7 +235,7 @@ export class RedisRevocationStore implements RevocationStore {
   async #rebuild(): Promise<void> {
     for (;;) {
       const generation = this.#generation;
-      const readAt = Date.now();
+      const readAt = performance.now();
       let ids: string[];
       try {
         ids = await this.record.revokedWithin(this.ttlSeconds);
@@ -232,7 +254,7 @@ export class RedisRevocationStore implements RevocationStore {
       }
       // Distrusted again meanwhile (a write failed after the record was read): copy again.
       if (generation !== this.#generation) continue;
-      this.#caughtUpAt = readAt;
+      this.#readAt = readAt;
       this.#healthy = true;
       this.outage.recovered();
       return;
@@ -245,19 +267,18 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   /**
-   * Copies the revocations the record gained since the last catch-up (or rebuild) into a trusted
-   * view. Those already there keep their expiry (NX). While distrusted, the rebuild copies all.
+   * Copies the revocations the record gained since its last read into the trusted view. Those
+   * already there keep their expiry (NX). While the view is distrusted, the rebuild copies them all.
    */
-  async #catchUp(): Promise<void> {
-    if (!this.#healthy || this.#catchingUp) return;
+  async #catchUp(readAt: number): Promise<void> {
+    if (this.#catchingUp) return;
     this.#catchingUp = true;
+    this.#triedAt = readAt;
     try {
       const generation = this.#generation;
-      const readAt = Date.now();
-      const sinceLast = Math.ceil((readAt - this.#caughtUpAt) / 1000) + CATCH_UP_OVERLAP_SECONDS;
       let ids: string[];
       try {
-        ids = await this.record.revokedWithin(Math.min(this.ttlSeconds, sinceLast));
+        ids = await this.record.revokedWithin(catchUpWindowSeconds(readAt - this.#readAt, this.ttlSeconds));
       } catch {
         return; // the database's outage: the requests that need it report it; the next one reads further back
       }
@@ -271,7 +292,7 @@ export class RedisRevocationStore implements RevocationStore {
           return;
         }
       }
-      if (generation === this.#generation) this.#caughtUpAt = readAt;
+      if (generation === this.#generation) this.#readAt = readAt;
     } finally {
       this.#catchingUp = false;
     }
