@@ -5,8 +5,7 @@
  * on one of two instances without Redis, reaches the others through the database, within their
  * catch-up interval (twice it without Redis).
  */
-import { createServer, type Server, type Socket, connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { REVOCATION_CATCH_UP_MS } from '@app/api';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { report } from './support/load';

@@ -66,9 +66,10 @@ const withDefault = z._default;
  */
 const apiBaseUrl = () =>
   z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).check(
-    z.refine((url) => {
-      const { username, password } = new URL(url);
-      return username === '' && password === '';
+    z.refine((text) => {
+      // Also run on text that is no URL at all (zod goes on after a failed check): that one's problem is said above.
+      const url = URL.parse(text);
+      return url === null || (url.username === '' && url.password === '');
     }, 'expected a URL without user:password@ (the client does not send them)'),
   );
 

@@ -96,6 +96,11 @@ describe('loadConfig', () => {
     expect(problems.map((p) => p.variable).sort()).toEqual(['WECHATPAY_API_BASE_URL', 'WECHAT_API_BASE_URL']);
     expect(problems[0]?.message).toContain('without user:password@');
     expect(JSON.stringify(problems)).not.toContain('secret'); // the value is not repeated back
+    // Text that is no URL at all is one problem, not a crash of the check.
+    expect(problemsOf({ WECHAT_API_BASE_URL: 'not a url', WECHATPAY_API_BASE_URL: 'http://' })).toEqual([
+      { variable: 'WECHAT_API_BASE_URL', message: 'expected an http(s) URL' },
+      { variable: 'WECHATPAY_API_BASE_URL', message: 'expected an http(s) URL' },
+    ]);
   });
 
   it('accepts a real secret in production and has no dev CORS origins there', () => {

@@ -7,9 +7,11 @@
  * process's memory. An entry only needs to outlive the access tokens issued before the revocation.
  *
  * A view can be lost or stale: Redis restarted without persistence, an outage swallowed a write,
- * this process restarted. It must never turn a revoked token back into a valid one, so whenever
- * the view cannot be trusted (it failed, or has not been rebuilt since it came back) the check
- * asks the database instead, and fails closed (SERVICE_UNAVAILABLE) when that fails too.
+ * this process restarted, another instance revoked a session in its own memory. It must never turn
+ * a revoked token back into a valid one, so whenever the view cannot be trusted (it failed, has not
+ * been rebuilt since it came back, or has not caught up for a while) the check asks the database
+ * instead, and fails closed (SERVICE_UNAVAILABLE) when that fails too; and the checks keep the view
+ * caught up with the database (REVOCATION_CATCH_UP_MS).
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import { AppError, DATABASE_RETRY_AFTER_SECONDS } from '../../errors';
