@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { report } from './support/load';
 import { waitUntil } from '@app/test-support';
 import type { ServerProcess } from './support/server-process';
-import { call, signIn, startStack, type Stack } from './support/stack';
+import { call, redisStateOf, signIn, startStack, type Stack } from './support/stack';
 
 const LIMIT = 6;
 let stack: Stack;
@@ -39,12 +39,7 @@ it('shares the sign-in limit, logouts and the WeChat access token', async () => 
   // Both instances back on the fresh Redis (/readyz pings it through each one's own client), so they
   // share it again: the access token below included.
   await Promise.all(
-    [one, other].map((server) =>
-      waitUntil(
-        `${server.url} on Redis again`,
-        async () => ((await (await fetch(`${server.url}/readyz`)).json()) as { redis?: string }).redis === 'up',
-      ),
-    ),
+    [one, other].map((server) => waitUntil(`${server.url} on Redis again`, async () => (await redisStateOf(server)) === 'up')),
   );
 
   // A logout on one instance ends the session on the other.
@@ -108,10 +103,7 @@ it('refuses, on the other instances, a session logged out on one that had lost R
   expect((await call(other, 'user.me', { token: session.accessToken })).code).toBe('ok');
 
   await relay.cut();
-  await waitUntil(
-    'the cut-off instance to see Redis down',
-    async () => ((await (await fetch(`${cutOff.url}/readyz`)).json()) as { redis?: string }).redis === 'down',
-  );
+  await waitUntil('the cut-off instance to see Redis down', async () => (await redisStateOf(cutOff)) === 'down');
   // The logout: written to the database, its Redis write fails; the instance itself asks the database.
   expect((await call(cutOff, 'auth.logout', { token: session.accessToken, mutation: true })).code).toBe('ok');
   const loggedOutAt = Date.now();

@@ -76,6 +76,11 @@ export async function call(
   return { status: response.status, code, data };
 }
 
+/** What a server's /readyz says of its Redis ('up' or 'down'; absent without Redis). */
+export async function redisStateOf(server: { url: string }): Promise<string | undefined> {
+  return ((await (await fetch(`${server.url}/readyz`)).json()) as { redis?: string }).redis;
+}
+
 export interface SignedIn {
   accessToken: string;
   refreshToken: string;

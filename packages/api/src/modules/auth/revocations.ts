@@ -162,7 +162,7 @@ export class RedisRevocationStore implements RevocationStore {
   #catchingUp = false;
   /** performance.now() of the last read of the record (a rebuild's or a catch-up's) that the view holds. */
   #readAt = Number.NEGATIVE_INFINITY;
-  /** performance.now() of the last catch-up begun: one per interval, even while they fail. */
+  /** performance.now() of the last catch-up begun (or rebuild done): one per interval, even while they fail. */
   #triedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -200,7 +200,7 @@ export class RedisRevocationStore implements RevocationStore {
   async isRevoked(sessionId: string): Promise<boolean> {
     if (!this.#healthy) return askRecord(this.record, sessionId);
     const now = performance.now();
-    if (now - Math.max(this.#readAt, this.#triedAt) >= this.#catchUpMs) void this.#catchUp(now);
+    if (now - this.#triedAt >= this.#catchUpMs) void this.#catchUp(now);
     try {
       return (await this.redis.exists(RedisRevocationStore.keyOf(sessionId))) === 1;
     } catch (error) {
@@ -257,6 +257,7 @@ export class RedisRevocationStore implements RevocationStore {
       // Distrusted again meanwhile (a write failed after the record was read): copy again.
       if (generation !== this.#generation) continue;
       this.#readAt = readAt;
+      this.#triedAt = readAt; // a catch-up right after it would read nothing new
       this.#healthy = true;
       this.outage.recovered();
       return;
