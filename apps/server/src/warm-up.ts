@@ -4,8 +4,9 @@
  * (build/warm-compile-cache.mjs, which migrates the database first: the migrations stay out of
  * the server's bundle). It takes the path of a production start: a production configuration with
  * throwaway secrets, listening on a real port, the first requests over HTTP, a sign-in and the
- * signed-in user's `user.me`; then it closes. The MySQL driver and the HTTP client of the WeChat
- * clients are loaded too, and their connect paths run against a port where nothing listens.
+ * signed-in user's `user.me`; then it closes. The MySQL driver connects and queries too, against a
+ * stand-in server (warm-up-mysql.ts), and the HTTP client of the WeChat clients is loaded and its
+ * connect path run against a port where nothing listens.
  */
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import { login, type Services } from '@app/api';
 import { createDatabase, pingDatabase } from '@app/api/db';
 import { buildApp } from './app';
 import { loadConfig } from './config';
+import { startWarmUpMysql } from './warm-up-mysql';
 
 /** The requests a start usually answers first, after /healthz: probes, anonymous calls (401s, a 404). */
 const FIRST_REQUESTS = ['/readyz', '/trpc/health', '/trpc/user.me', '/api/me', '/api/products', '/no-such-route'];
@@ -48,13 +50,19 @@ async function expectOk(port: number, path: string, headers?: Record<string, str
   if (status !== 200) throw new Error(`warm-up: GET ${path} answered ${status}, not 200`);
 }
 
-/** Port 9 (discard): nothing listens there, so the connection is refused at once. */
-const NO_MYSQL_URL = 'mysql://warm-up@127.0.0.1:9/warm-up';
-
-async function loadMysqlDriver(): Promise<void> {
-  const mysql = createDatabase({ url: NO_MYSQL_URL, poolSize: 1, connectTimeoutMs: 1_000 });
-  await pingDatabase(mysql, 2_000);
-  await mysql.destroy();
+/** The MySQL driver loaded, connecting and querying, against a stand-in server (warm-up-mysql.ts). */
+async function warmMysqlDriver(): Promise<void> {
+  const server = await startWarmUpMysql();
+  const mysql = createDatabase({ url: server.url, poolSize: 1, connectTimeoutMs: 1_000 });
+  try {
+    // Twice: a connection made, then one the pool lends again, as a first user.me uses them.
+    for (let query = 0; query < 2; query += 1) {
+      if (!(await pingDatabase(mysql, 2_000))) throw new Error('warm-up: the MySQL driver got no answer from the stand-in server');
+    }
+  } finally {
+    await mysql.destroy();
+    await server.close();
+  }
 }
 
 /** A code2Session through the real client to a WeChat where nothing listens: refused, as expected. */
@@ -79,7 +87,7 @@ export async function warmUp(databaseUrl: string | undefined): Promise<void> {
     WECHAT_APP_SECRET: secret,
     WECHAT_API_BASE_URL: 'http://127.0.0.1:9',
   });
-  await loadMysqlDriver();
+  await warmMysqlDriver();
   let services: Services | undefined;
   const app = await buildApp(config, { extend: (_app, built) => (services = built) });
   try {

