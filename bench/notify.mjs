@@ -333,8 +333,8 @@ try {
   // a margin, so that none is sent twice; signing costs ~0.3 ms each, outside the measurement.
   const servedRps = { duplicate: 2000, first: 1500 };
 
-  async function measure(testCase, duration, label, warmUp = false) {
-    const count = Math.ceil(servedRps[testCase.key] * duration * 1.5) + 1000;
+  /** One wrk run on `count` notifications signed for it, about orders labelled `label`. */
+  async function signedRun(testCase, duration, label, count) {
     // A wrk run that failed (no report) is run again, twice at most (lib.mjs, retryingWrk), on
     // notifications of its own: those of the failed run may have been presented (their nonces seen,
     // their orders paid), so each attempt signs new ones, about orders of its own label.
@@ -358,7 +358,23 @@ try {
         { seconds: duration, threads, connections },
       );
     });
-    servedRps[testCase.key] = Math.max(servedRps[testCase.key], result.rps);
+    return { result, runLabel };
+  }
+
+  async function measure(testCase, duration, label, warmUp = false) {
+    // A run that sent more than were signed (the machine sped up past the rate the count was made
+    // for) presented some twice, and the server rightly refused them: it is run again, on as many as
+    // it just sent and half again, twice at most, instead of reporting the replays as refusals.
+    let count;
+    let runLabel;
+    let result;
+    for (let run = 1; ; run += 1) {
+      count = Math.ceil(servedRps[testCase.key] * duration * 1.5) + 1000;
+      ({ result, runLabel } = await signedRun(testCase, duration, run === 1 ? label : `${label}r${run}`, count));
+      servedRps[testCase.key] = Math.max(servedRps[testCase.key], result.rps);
+      if (result.requests <= count || run === 3) break;
+      process.stderr.write(`${testCase.key}: ${result.requests} sent, more than the ${count} signed: run again on more\n`);
+    }
     let ordersPaid = null;
     if (testCase.key === 'first') {
       const [[row]] = await admin.query(
