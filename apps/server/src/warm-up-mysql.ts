@@ -3,7 +3,7 @@
  * the protocol (the greeting, the mysql_native_password handshake, text result sets) on a loopback
  * port in the warm-up's process. The build has no MySQL server, and with nothing to talk to, every
  * production start compiled the driver's handshake, query and result-parsing code on its first
- * MySQL query (~12 ms of the first `user.me` on the machine that measured it, bench/README.md).
+ * MySQL query (first connect and query 18 -> 12 ms on the machine that measured it, bench/README.md).
  * It accepts any user and answers every statement with the same row of the column types the
  * server's tables use: the warm-up exercises the driver, not the data.
  */
