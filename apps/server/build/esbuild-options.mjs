@@ -139,7 +139,7 @@ const mysqlConstantTables = {
 /**
  * What the MySQL driver's bundle leaves in files beside it, which only a connection that needs
  * them reads: every first MySQL connection reads, checks and decodes all of mysql2.cjs, whatever it
- * uses (these two: the load 31 -> 27 ms on the machine that measured it, bench/README.md):
+ * uses (these two: ~5 ms of the driver's load on the machine that measured it, bench/README.md):
  * - iconv-lite's tables of the multi-byte character sets (GBK, Big5, Shift JIS…; 394 KB), which
  *   iconv-lite requires when it first converts text in one of them (the server's utf8mb4 never
  *   is): copied to dist/iconv-lite-tables/ as the JSON files they are;
