@@ -1,17 +1,18 @@
 // Where a start's module evaluation goes, module by module: a copy of apps/server/dist whose
 // bundle times each module's top-level code (esbuild's two module wrappers, lazy ESM init and
 // CommonJS require, record their time), its compile cache made by the build's own
-// warm-compile-cache.mjs, started N times to its first /healthz 200 (SQLite, production mode).
+// warm-compile-cache.mjs, started N times to its first /healthz 200 as cold-start.mjs starts it
+// (a SQLite file, production mode).
 // Prints each package's and each file's own time (a module's top level without the modules it
 // requires; a built-in's load counts to the module that requires it) and writes
 // bench/out/start-modules.json. A diagnostic, not a goal: the timing adds a little to every module.
 // Usage: node bench/start-modules.mjs [--starts 8] [--top 30]   (after npm run build)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, median, numberArg, pristineCompileCache, productionEnv, productionNodeFlags, SERVER_DIR, writeOutput } from './lib.mjs';
+import { coldStart, median, numberArg, pristineCompileCache, productionEnv, productionNodeFlags, SERVER_DIR, writeOutput } from './lib.mjs';
 
 if (process.argv.includes('--help')) {
   console.log('Usage: node bench/start-modules.mjs [--starts 8] [--top 30]   (after npm run build --workspace @app/server)');
@@ -108,26 +109,14 @@ const startTimes = [];
 try {
   for (let i = 1; i <= starts; i += 1) {
     cache.restore();
-    const port = await freePort();
     const out = join(copy, `times-${i}.json`);
-    const began = performance.now();
-    const child = spawn(process.execPath, [...flags, join(copy, 'main.mjs')], {
-      cwd: copy,
-      env: { ...productionEnv({ DATABASE_URL: 'sqlite::memory:' }), PATH: process.env.PATH, PORT: String(port), START_MODULES_OUT: out },
-      stdio: 'ignore',
-    });
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the timed server exited with ${child.exitCode}`);
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    startTimes.push(performance.now() - began);
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    // As cold-start.mjs starts the server; the timed bundle writes its times as the process exits.
+    startTimes.push(
+      await coldStart([...flags, join(copy, 'main.mjs')], {
+        cwd: copy,
+        env: { ...productionEnv({ DATABASE_URL: `sqlite:${join(copy, 'start.sqlite')}` }), START_MODULES_OUT: out },
+      }),
+    );
     for (const [text, own] of JSON.parse(readFileSync(out, 'utf8'))) {
       const file = sourceOf(text);
       (byFile.get(file) ?? byFile.set(file, []).get(file)).push(own);
