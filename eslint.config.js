@@ -87,7 +87,6 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
-      'no-control-regex': 'off',
       // The environment is read by the configuration modules only (below), parsed and validated there.
       'no-restricted-properties': [
         'error',
@@ -109,7 +108,7 @@ export default tseslint.config(
   },
   {
     // Product code states what it knows instead of asserting it.
-    files: ['apps/*/src/**/*.{ts,tsx}', 'packages/*/src/**/*.ts'],
+    files: ['apps/*/src/**/*.{ts,tsx}', 'packages/*/src/**/*.ts', 'apps/*/config/**/*.ts', 'apps/*/scripts/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'error' },
   },
   {
@@ -215,6 +214,28 @@ export default tseslint.config(
     [
       [['@app/wechat-mock', '@app/test-support'], 'Dev and test packages never reach the production bundle.'],
       [['@app/miniprogram', '@app/miniprogram/*'], 'The server knows nothing of its clients but the shared contracts.'],
+    ],
+  ),
+
+  // ---- What the suites outside the apps test: built artefacts and running processes ----
+  restrictImports(
+    ['deploy/**'],
+    [
+      [
+        ['@app/server', '@app/server/*', '@app/miniprogram', '@app/miniprogram/*', '@app/api/*', '@app/shared', '@app/shared/*'],
+        'deploy/ tests what the build ships (the image, the SCF package) from outside, not the source.',
+      ],
+      [['@app/api'], 'Only the router type, for the typed client: the server under test is the shipped one.', true],
+    ],
+  ),
+  restrictImports(
+    ['e2e/tests/**', 'e2e/fixtures/**', 'e2e/faults/**'],
+    [
+      [
+        ['@app/server', '@app/server/*', '@app/miniprogram', '@app/miniprogram/*'],
+        'Journeys drive the built mini-program in Chromium and the fault suite the built server as processes: ' +
+          'only e2e/integration runs the client and the server in process (e2e/README.md).',
+      ],
     ],
   ),
 

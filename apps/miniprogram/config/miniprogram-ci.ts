@@ -71,7 +71,7 @@ export async function withMiniprogramCi<T>(log: string[], work: (session: CiSess
   writeFileSync(dummyKeyPath, 'unused: compiling, scanning and analysing never sign anything\n');
 
   const methods = ['log', 'info', 'debug', 'warn', 'error'] as const;
-  const saved = methods.map((method) => Object.getOwnPropertyDescriptor(console, method));
+  const saved = methods.map((method) => [method, Object.getOwnPropertyDescriptor(console, method)] as const);
   const print = console.log.bind(console);
   const printError = console.error.bind(console);
   const callerCwd = process.cwd();
@@ -94,7 +94,7 @@ export async function withMiniprogramCi<T>(log: string[], work: (session: CiSess
       onlineProject: newProject,
     });
   } finally {
-    methods.forEach((method, index) => Object.defineProperty(console, method, saved[index]!));
+    for (const [method, descriptor] of saved) if (descriptor) Object.defineProperty(console, method, descriptor);
     process.chdir(callerCwd);
     rmSync(workDir, { recursive: true, force: true });
   }

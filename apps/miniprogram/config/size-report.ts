@@ -109,8 +109,8 @@ export class SizeReportPlugin {
           for (const name of Object.keys(assets)) {
             if (!name.endsWith('.js.map')) continue;
             const code = compilation.getAsset(name.slice(0, -'.map'.length))?.source.source().toString();
-            const map = JSON.parse(compilation.getAsset(name)!.source.source().toString()) as RawSourceMap;
-            if (code !== undefined) attributeBytes(code, map, totals);
+            const mapText = assets[name]?.source().toString();
+            if (code !== undefined && mapText !== undefined) attributeBytes(code, JSON.parse(mapText) as RawSourceMap, totals);
             compilation.deleteAsset(name); // made for this report only
           }
         },

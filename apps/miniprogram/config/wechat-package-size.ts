@@ -32,12 +32,13 @@ const isSourceMap = (file: string): boolean => file.endsWith('.js.map');
  */
 export function packageSizes(files: Record<string, string | Buffer>, subpackageRoots: readonly string[]): PackageSize[] {
   const roots = subpackageRoots.map(packageRoot);
-  const sizes = new Map<string, PackageSize>(
-    [MAIN_PACKAGE, ...roots].map((name) => [name, { name, bytes: 0, sourceMapBytes: 0, files: 0 }]),
-  );
+  const empty = (name: string): PackageSize => ({ name, bytes: 0, sourceMapBytes: 0, files: 0 });
+  const main = empty(MAIN_PACKAGE);
+  const sizes = new Map<string, PackageSize>([[MAIN_PACKAGE, main], ...roots.map((root) => [root, empty(root)] as const)]);
   for (const [file, content] of Object.entries(files)) {
     const path = file.replace(/\\/g, '/').replace(/^\/+/, '');
-    const size = sizes.get(roots.find((root) => path.startsWith(root)) ?? MAIN_PACKAGE)!;
+    const root = roots.find((candidate) => path.startsWith(candidate));
+    const size = (root !== undefined ? sizes.get(root) : undefined) ?? main;
     const bytes = typeof content === 'string' ? Buffer.byteLength(content) : content.length;
     if (isSourceMap(path)) {
       size.sourceMapBytes += bytes;

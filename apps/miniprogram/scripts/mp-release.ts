@@ -99,12 +99,22 @@ anything reached WeChat).`;
 
 type Command = 'preview' | 'upload';
 
-interface Release {
-  command: Command;
+/** What differs between the two commands: a preview writes a QR code, an upload names a version. */
+type ReleaseTarget =
+  | {
+      command: 'preview';
+      /** Where the QR code goes (absolute). */
+      qr: string;
+    }
+  | {
+      command: 'upload';
+      /** x.y.z. */
+      version: string;
+    };
+
+type Release = ReleaseTarget & {
   mode: string;
   robot: number;
-  /** Upload only: x.y.z. */
-  version?: string;
   desc: string;
   appId: string;
   keyPath: string;
@@ -112,10 +122,8 @@ interface Release {
   dir: string;
   /** How to build it; null when it is used as it is. */
   build: WeappBuild | null;
-  /** Preview only: where the QR code goes (absolute). */
-  qr?: string;
   dryRun: boolean;
-}
+};
 
 const OPTIONS = {
   mode: { type: 'string' },
@@ -198,20 +206,26 @@ function planRelease(command: Command, values: Values): { ok: true; release: Rel
   const key = readUploadKey(uploadKeyPathFromEnvironment(), { cwd: process.cwd(), appId });
   if (!key.ok) problems.push(key.message);
 
-  if (problems.length > 0 || !key.ok || appId === null || desc === null || !robot.ok) return { ok: false, problems };
+  // An upload without a version has its problem listed above.
+  const target: ReleaseTarget | undefined =
+    command === 'preview'
+      ? { command, qr: path.resolve(values.qr ?? path.join(appRoot, `dist/preview-qr-${mode}.jpg`)) }
+      : version === undefined
+        ? undefined
+        : { command, version };
+  if (problems.length > 0 || !key.ok || appId === null || desc === null || !robot.ok || target === undefined)
+    return { ok: false, problems };
   return {
     ok: true,
     release: {
-      command,
+      ...target,
       mode,
       robot: robot.value,
-      ...(version ? { version } : {}),
       desc,
       appId,
       keyPath: key.path,
       dir: path.resolve(values.dir ?? path.join(appRoot, weappOutputRoot(mode))),
       build: skipBuild ? null : weappBuild(mode),
-      ...(command === 'preview' ? { qr: path.resolve(values.qr ?? path.join(appRoot, `dist/preview-qr-${mode}.jpg`)) } : {}),
       dryRun: values['dry-run'],
     },
   };
@@ -273,7 +287,7 @@ async function contactWeChat(session: CiSession, release: Release): Promise<numb
   try {
     let info: Array<{ name: string; size: number }> | undefined;
     if (release.command === 'preview') {
-      const qr = release.qr!;
+      const { qr } = release;
       mkdirSync(path.dirname(qr), { recursive: true });
       rmSync(qr, { force: true });
       print(`Sending the preview to WeChat as robot ${release.robot}...`);
@@ -282,7 +296,7 @@ async function contactWeChat(session: CiSession, release: Release): Promise<numb
       print(`Preview ready (${seconds(started)}): scan the QR code in ${shown(qr)} with WeChat (app members with developer rights).`);
     } else {
       print(`Uploading version ${release.version} to WeChat as robot ${release.robot}...`);
-      ({ subPackageInfo: info } = await ci.upload({ ...common, version: release.version! }));
+      ({ subPackageInfo: info } = await ci.upload({ ...common, version: release.version }));
       print(
         `Uploaded version ${release.version} (${seconds(started)}): 版本管理 → 开发版本 (ci机器人${release.robot}); make it the 体验版 or 提交审核 there.`,
       );
@@ -364,7 +378,7 @@ async function main(argv: string[]): Promise<number> {
       if (release.dryRun) {
         const would =
           release.command === 'preview'
-            ? `send a preview as robot ${release.robot} and write the QR code to ${shown(release.qr!)}`
+            ? `send a preview as robot ${release.robot} and write the QR code to ${shown(release.qr)}`
             : `upload version ${release.version} as robot ${release.robot}`;
         session.print(`\nDry run: nothing was sent to WeChat (${seconds(started)}). Without --dry-run this would ${would}.`);
         return 0;

@@ -47,7 +47,10 @@ describe('nickname rule (shared by the form and the procedure)', () => {
   });
 
   it.each([
+    ['a C0 control character', 'a\u0007b'],
+    ['a tab', 'a\tb'],
     ['a C1 control character', 'a\u0085b'],
+    ['the last C1 control character', 'a\u009Fb'],
     ['a delete', 'a\u007Fb'],
   ])('rejects %s as unsupported', (_name, value) => {
     const result = nicknameSchema.safeParse(value);

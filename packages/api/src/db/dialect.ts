@@ -113,8 +113,7 @@ export function createDatabase<DB = Database>(options: DatabaseOptions): Kysely<
   });
 }
 
-// Kysely is generic over the schema; these helpers only need the executor.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely is generic over the schema; these helpers only need the executor
 export type AnyKysely = Kysely<any>;
 
 /** A connection pool's occupancy, for metrics. */

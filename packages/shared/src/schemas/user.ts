@@ -41,8 +41,8 @@ export const nicknameSchema = z.string().check(
   z.trim(),
   z.minLength(1, { message: '昵称不能为空' }),
   z.maxLength(NICKNAME_MAX_LENGTH, { message: `昵称最多 ${NICKNAME_MAX_LENGTH} 个字` }),
-  // Control characters, C0, DEL and C1 (U+0085 is a line break to some renderers).
-  z.refine((value) => !/[\u0000-\u001f\u007f-\u009f]/.test(value), { message: '昵称包含不支持的字符' }),
+  // Control characters (Cc: C0, DEL and C1; U+0085 is a line break to some renderers).
+  z.refine((value) => !/\p{Cc}/u.test(value), { message: '昵称包含不支持的字符' }),
   z.refine((value) => isWellFormedUtf16(value) && isDisplayable(value), { message: '昵称包含无法显示的字符' }),
 );
 
