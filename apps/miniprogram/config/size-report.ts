@@ -109,7 +109,7 @@ export class SizeReportPlugin {
           for (const name of Object.keys(assets)) {
             if (!name.endsWith('.js.map')) continue;
             const code = compilation.getAsset(name.slice(0, -'.map'.length))?.source.source().toString();
-            const mapText = assets[name]?.source().toString();
+            const mapText = compilation.getAsset(name)?.source.source().toString();
             if (code !== undefined && mapText !== undefined) attributeBytes(code, JSON.parse(mapText) as RawSourceMap, totals);
             compilation.deleteAsset(name); // made for this report only
           }
