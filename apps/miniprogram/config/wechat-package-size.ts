@@ -37,8 +37,7 @@ export function packageSizes(files: Record<string, string | Buffer>, subpackageR
   const sizes = new Map<string, PackageSize>([[MAIN_PACKAGE, main], ...roots.map((root) => [root, empty(root)] as const)]);
   for (const [file, content] of Object.entries(files)) {
     const path = file.replace(/\\/g, '/').replace(/^\/+/, '');
-    const root = roots.find((candidate) => path.startsWith(candidate));
-    const size = (root !== undefined ? sizes.get(root) : undefined) ?? main;
+    const size = sizes.get(roots.find((root) => path.startsWith(root)) ?? MAIN_PACKAGE) ?? main;
     const bytes = typeof content === 'string' ? Buffer.byteLength(content) : content.length;
     if (isSourceMap(path)) {
       size.sourceMapBytes += bytes;
