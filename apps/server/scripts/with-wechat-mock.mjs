@@ -45,7 +45,8 @@ function run(argv, extraEnv) {
 /** Starts the mock; resolves with its URL once it says it listens, rejects with its complaint. */
 function startMock(port) {
   const cli = fileURLToPath(import.meta.resolve('@app/wechat-mock/cli'));
-  const mock = spawn(process.execPath, ['--import', 'tsx', cli, '--port', port], {
+  // tsx as this script finds it, not as the working folder would (a stack started from elsewhere).
+  const mock = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), cli, '--port', port], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: configured,
   });
