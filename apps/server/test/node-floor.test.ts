@@ -14,25 +14,25 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, inheritedEnv, waitUntil } from '@app/test-support';
 import { readNodeFlags } from '../build/node-flags.mjs';
-import { binaryPackage, floorVersion, nodeFloor, versionOf } from '../scripts/node-floor.mjs';
+import { binaryPackage, floorVersion, nodeFloor, oldestStandingFor, standsForFloor, versionOf } from '../scripts/node-floor.mjs';
 import { trpcClientFor } from './support/trpc-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const serverDist = fileURLToPath(new URL('../dist/', import.meta.url));
 const withWeChatMock = fileURLToPath(new URL('../scripts/with-wechat-mock.mjs', import.meta.url));
 const floor = nodeFloor();
+const installed = versionOf(floor.binary);
 
-describe(`the production entry on Node.js ${floor.version}, the oldest engines allows`, () => {
+describe(`the production entry on Node.js ${installed ?? floor.version}, the oldest engines allows (from ${floor.version})`, () => {
   let scratch: string;
   let server: ChildProcess;
   let output = '';
   let origin: string;
 
   beforeAll(async () => {
-    const found = versionOf(floor.binary);
-    if (found !== `v${floor.version}`)
+    if (!installed || !standsForFloor(installed, floor.version))
       throw new Error(
-        `Node.js ${floor.version} is not at ${floor.binary} (found: ${found ?? 'nothing'}): run npm run setup, or node apps/server/scripts/node-floor.mjs --install`,
+        `Node.js ${floor.version} is not at ${floor.binary} (found: ${installed ?? 'nothing'}): run npm run setup, or node apps/server/scripts/node-floor.mjs --install`,
       );
     // A copy of dist/: the compile cache Node 22 writes stays out of the build's (and the image's).
     scratch = mkdtempSync(join(tmpdir(), 'node-floor-'));
@@ -63,7 +63,7 @@ describe(`the production entry on Node.js ${floor.version}, the oldest engines a
     server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const ready = async () => (await fetch(`${origin}/readyz`)).ok;
-    await waitUntil(`the server on Node.js ${floor.version}`, ready, server, 90_000).catch((error: unknown) => {
+    await waitUntil(`the server on Node.js ${installed}`, ready, server, 90_000).catch((error: unknown) => {
       throw new Error(`${error instanceof Error ? error.message : String(error)}:\n${output}`);
     });
   }, 120_000);
@@ -80,7 +80,7 @@ describe(`the production entry on Node.js ${floor.version}, the oldest engines a
     const ready = (await (await fetch(`${origin}/readyz`)).json()) as { db: string; schema: string };
     expect(ready).toMatchObject({ db: 'up', schema: 'current' });
     // enable-compile-cache.ts falls back to the directory alone on Node 22: the cache is on, in dist/.
-    expect(output).toMatch(new RegExp(`resolved path \\S+/dist/\\.compile-cache \\+ v${floor.version.replaceAll('.', '\\.')}-`));
+    expect(output).toMatch(new RegExp(`resolved path \\S+/dist/\\.compile-cache \\+ ${installed?.replaceAll('.', '\\.')}-`));
 
     const mockUrl = /WeChat mock at (http:\/\/\S+)/.exec(output)?.[1];
     expect(mockUrl).toBeDefined();
@@ -102,6 +102,18 @@ describe('which Node.js is the floor', () => {
     expect(floorVersion('>=22.13')).toBe('22.13.0');
     expect(floorVersion('>= 22.13.1')).toBe('22.13.1');
     for (const range of ['^22.13', '>=22', '22.x', '>=22.13 <25']) expect(() => floorVersion(range), range).toThrow(/engines\.node/);
+  });
+
+  it("takes the oldest published version of the floor's major that is not older than the floor", () => {
+    expect(standsForFloor('22.13.0', '22.13.0')).toBe(true);
+    expect(standsForFloor('v22.13.1', '22.13.0')).toBe(true);
+    expect(standsForFloor('22.14.0', '22.13.5')).toBe(true);
+    expect(standsForFloor('22.12.9', '22.13.0')).toBe(false);
+    expect(standsForFloor('22.13.4', '22.13.5')).toBe(false);
+    expect(standsForFloor('24.0.0', '22.13.0')).toBe(false); // another major is not the floor
+    // linux-arm64's package has no 22.13.0.
+    expect(oldestStandingFor(['22.12.0', '22.14.0', '22.13.1', '24.1.0', '22.13.2-rc.1'], '22.13.0')).toBe('22.13.1');
+    expect(oldestStandingFor(['22.10.0', '24.1.0'], '22.13.0')).toBeUndefined();
   });
 
   it("names the npm registry's binary package for the platform, and refuses one without", () => {
