@@ -37,6 +37,9 @@ for arg in "$@"; do
 done
 
 cd "$(dirname "$0")/.."
+# Daemon tools (start-stop-daemon) live in the sbin directories, which a user's PATH, or root's
+# after a plain `su`, often leaves out.
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 step() { printf '\n==> %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
