@@ -5,7 +5,8 @@
 //     one's CPU per request; the median of B/A over the pairs.
 //   --mode cold: spawn → first authenticated user.me 200 (the bare route's: --path bare; /healthz's: --path health) on
 //     MariaDB, A and B alternating (entries such as a copy of apps/server/dist/main.mjs with its
-//     compile cache, started with the copy's node-flags as production starts it); medians and B/A.
+//     compile cache, started with the copy's node-flags and glibc-tunables as production starts it);
+//     medians and B/A.
 //     Not --path login: a sign-in is a POST, never a GET's 200.
 // LOG_LEVEL=info, MariaDB, a seeded signed-in user; the WeChat mock only for --path login.
 // Usage: node bench/ab.mjs --a <entry.mjs> --b <entry.mjs> [--mode load|cold] [--path me|bare|login|health]
@@ -24,6 +25,7 @@ import {
   pristineCompileCache,
   processGroup,
   productionNodeFlags,
+  productionStartVariables,
   rangeText,
   SERVER_DIR,
   seedSignedInUser,
@@ -71,8 +73,12 @@ const sides = ['a', 'b'].map((side) => {
       ...(mode === 'cold' ? productionNodeFlags(dirname(entry)) : []),
       ...stringArg(`${side}-node`, '').split(' ').filter(Boolean),
     ],
-    // --a-env/--b-env NAME=value: one more variable for that side (e.g. FLOOR_STATEMENT=execute).
-    env: Object.fromEntries([stringArg(`${side}-env`, '')].filter(Boolean).map((pair) => pair.split(/=(.*)/s).slice(0, 2))),
+    // Cold: the copy's production variables (dist/glibc-tunables) too. --a-env/--b-env NAME=value: one
+    // more variable for that side (e.g. FLOOR_STATEMENT=execute; GLIBC_TUNABLES= for glibc's defaults).
+    env: {
+      ...(mode === 'cold' ? productionStartVariables(dirname(entry)) : {}),
+      ...Object.fromEntries([stringArg(`${side}-env`, '')].filter(Boolean).map((pair) => pair.split(/=(.*)/s).slice(0, 2))),
+    },
   };
 });
 const { path, label } = PATHS[which];

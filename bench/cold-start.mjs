@@ -5,7 +5,8 @@
 // bundled server begins from its compile cache as the build left it, as a fresh container or
 // function instance does:
 //   - spawn → first /healthz 200 of the bundled server as `npm start` runs it (node with the flags of
-//     dist/node-flags, dist/main.mjs with its compile cache, NODE_ENV=production), on SQLite;
+//     dist/node-flags, dist/main.mjs with its compile cache, GLIBC_TUNABLES from dist/glibc-tunables,
+//     NODE_ENV=production), on SQLite;
 //   - spawn → first authenticated user.me 200 of the same server on MariaDB (a signed-in user seeded
 //     in a migrated database; the request asked every 2 ms from spawn on, so it is the first answer a
 //     client waiting at start-up gets: loading the driver, connecting, the revocation check and the
@@ -27,6 +28,7 @@ import {
   pristineCompileCache,
   productionEnv,
   productionNodeFlags,
+  productionStartVariables,
   ROOT,
   seedSignedInUser,
   SERVER_DIR,
@@ -43,9 +45,10 @@ const rounds = numberArg('rounds', 15);
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
 
 // Every start of the bundled server begins from the compile cache as built (lib.mjs says why), and
-// runs as production starts it: `node <dist/node-flags> dist/main.mjs`.
+// runs as production starts it: `node <dist/node-flags> dist/main.mjs` with dist/glibc-tunables.
 const compileCache = pristineCompileCache(join(SERVER_DIR, 'dist'));
 const serverArgs = [...productionNodeFlags(join(SERVER_DIR, 'dist')), 'dist/main.mjs'];
+const startVariables = productionStartVariables(join(SERVER_DIR, 'dist'));
 const database = await benchDatabase('bench_cold');
 try {
   const sqliteEnv = productionEnv({ DATABASE_URL: `sqlite:${join(dataDir, 'bench.sqlite')}` });
@@ -63,9 +66,9 @@ try {
     samples.bare.push(await coldStart([join(ROOT, 'bench/bare-http-server.mjs')], { cwd: ROOT }));
     samples.least.push(await coldStart([join(ROOT, 'bench/bare-http-server.cjs')], { cwd: ROOT }));
     compileCache.restore();
-    samples.healthz.push(await coldStart(serverArgs, { cwd: SERVER_DIR, env: sqliteEnv }));
+    samples.healthz.push(await coldStart(serverArgs, { cwd: SERVER_DIR, env: { ...sqliteEnv, ...startVariables } }));
     compileCache.restore();
-    samples.me.push(await coldStart(serverArgs, { cwd: SERVER_DIR, env: mariadbEnv, path: ME_PATH, headers }));
+    samples.me.push(await coldStart(serverArgs, { cwd: SERVER_DIR, env: { ...mariadbEnv, ...startVariables }, path: ME_PATH, headers }));
     if (!go.skipped) {
       samples.gin.push(await coldStart([], { command: go.binary, env: mariadbEnv, path: '/bench/user-me', headers }));
     }

@@ -9,7 +9,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from 'mysql2/promise';
-import { readNodeFlags } from '../apps/server/build/node-flags.mjs';
+import { productionStartEnv, readNodeFlags } from '../apps/server/build/node-flags.mjs';
 
 /** The repository, the server's package (where its processes run) and the benchmarks' outputs. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -149,11 +149,12 @@ function answers200(port, path, headers) {
 
 /**
  * Spawns `command <args>` (node unless told) and returns ms from spawn to the first 200 on `path`
- * (`/healthz` unless told, with `headers`), asked every 2 ms, then stops it.
+ * (`/healthz` unless told, with `headers`), asked every 2 ms, then stops it; `atFirstAnswer(pid)`,
+ * if given, runs before it is stopped (to read its /proc figures then).
  */
 export async function coldStart(
   args,
-  { cwd, env = {}, command = process.execPath, path = '/healthz', headers = {}, timeoutMs = 15_000 } = {},
+  { cwd, env = {}, command = process.execPath, path = '/healthz', headers = {}, timeoutMs = 15_000, atFirstAnswer } = {},
 ) {
   const port = await freePort();
   const started = performance.now();
@@ -170,7 +171,9 @@ export async function coldStart(
       if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for a 200 on ${path}: ${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    return performance.now() - started;
+    const ms = performance.now() - started;
+    atFirstAnswer?.(child.pid);
+    return ms;
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
@@ -183,6 +186,14 @@ export async function coldStart(
  */
 export function productionNodeFlags(distDir) {
   return existsSync(join(distDir, 'node-flags')) ? readNodeFlags(distDir) : [];
+}
+
+/**
+ * The variables a production start of the build in `distDir` sets (its `glibc-tunables`, unless this
+ * process's environment has a GLIBC_TUNABLES); none for a directory without one (a bench-server build).
+ */
+export function productionStartVariables(distDir) {
+  return existsSync(join(distDir, 'glibc-tunables')) ? productionStartEnv(distDir, process.env) : {};
 }
 
 /**

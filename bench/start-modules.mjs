@@ -12,7 +12,17 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coldStart, median, numberArg, pristineCompileCache, productionEnv, productionNodeFlags, SERVER_DIR, writeOutput } from './lib.mjs';
+import {
+  coldStart,
+  median,
+  numberArg,
+  pristineCompileCache,
+  productionEnv,
+  productionNodeFlags,
+  productionStartVariables,
+  SERVER_DIR,
+  writeOutput,
+} from './lib.mjs';
 
 if (process.argv.includes('--help')) {
   console.log('Usage: node bench/start-modules.mjs [--starts 8] [--top 30]   (after npm run build --workspace @app/server)');
@@ -104,6 +114,7 @@ const packageOf = (file) =>
 
 const cache = pristineCompileCache(copy);
 const flags = productionNodeFlags(copy);
+const startVariables = productionStartVariables(copy);
 const byFile = new Map();
 const startTimes = [];
 try {
@@ -114,7 +125,7 @@ try {
     startTimes.push(
       await coldStart([...flags, join(copy, 'main.mjs')], {
         cwd: copy,
-        env: { ...productionEnv({ DATABASE_URL: `sqlite:${join(copy, 'start.sqlite')}` }), START_MODULES_OUT: out },
+        env: { ...productionEnv({ DATABASE_URL: `sqlite:${join(copy, 'start.sqlite')}` }), ...startVariables, START_MODULES_OUT: out },
       }),
     );
     for (const [text, own] of JSON.parse(readFileSync(out, 'utf8'))) {

@@ -7,7 +7,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { AppRouter } from '@app/api';
-import { createScratchDatabase, freePort, TEST_REDIS_URL, TEST_SERVER_IMAGE, waitUntil, type ScratchDatabase } from '@app/test-support';
+import {
+  createScratchDatabase,
+  environmentValue,
+  freePort,
+  TEST_REDIS_URL,
+  TEST_SERVER_IMAGE,
+  waitUntil,
+  type ScratchDatabase,
+} from '@app/test-support';
 import { startWeChatMock, type RunningWeChatMock } from '@app/wechat-mock';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import superjson from 'superjson';
@@ -131,6 +139,11 @@ describe('the server image', () => {
     expect(flags.length).toBeGreaterThan(0);
     const commandLine = (await docker('exec', container, 'cat', '/proc/1/cmdline')).stdout.split('\0');
     expect(commandLine.slice(1, 1 + flags.length)).toEqual(flags);
+    // And with glibc's allocator settings (dist/glibc-tunables), as the entrypoint exports them.
+    const tunables = (await docker('exec', container, 'cat', '/app/dist/glibc-tunables')).stdout.trim();
+    expect(tunables).toMatch(/^glibc\.malloc\./);
+    const environment = (await docker('exec', container, 'cat', '/proc/1/environ')).stdout;
+    expect(environmentValue(environment, 'GLIBC_TUNABLES')).toBe(tunables);
     // The image's HEALTHCHECK (run every second here) turns the container healthy.
     await waitUntil(
       'a healthy health check',

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createScratchDatabase, inheritedEnv, waitUntil, type ScratchDatabase } from '@app/test-support';
+import { createScratchDatabase, environmentValue, inheritedEnv, waitUntil, type ScratchDatabase } from '@app/test-support';
 import { startWeChatMock, type RunningWeChatMock } from '@app/wechat-mock';
 import AdmZip from 'adm-zip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,9 +42,9 @@ describe('the SCF web function package', () => {
   let env: Record<string, string>;
   const instances: Instance[] = [];
 
-  function startInstance(): Instance {
+  function startInstance(extraEnv: Record<string, string> = {}): Instance {
     const spawnedAt = performance.now();
-    const child = spawn(join(dir, 'scf_bootstrap'), [], { cwd: '/', env: env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(dir, 'scf_bootstrap'), [], { cwd: '/', env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -126,6 +126,10 @@ describe('the SCF web function package', () => {
     expect(flags.length).toBeGreaterThan(0);
     const commandLine = readFileSync(`/proc/${first.child.pid}/cmdline`, 'utf8').split('\0');
     expect(commandLine.slice(1, 1 + flags.length)).toEqual(flags);
+    // And with glibc's allocator settings (dist/glibc-tunables), as scf_bootstrap exports them.
+    const tunables = readFileSync(join(dir, 'dist/glibc-tunables'), 'utf8').trim();
+    expect(tunables).toMatch(/^glibc\.malloc\./);
+    expect(environmentValue(environmentOf(first.child.pid), 'GLIBC_TUNABLES')).toBe(tunables);
 
     const login = await fetch(`http://127.0.0.1:${SCF_PORT}/trpc/auth.login`, {
       method: 'POST',
@@ -155,8 +159,19 @@ describe('the SCF web function package', () => {
     const coldMs = answeredAt - cold.spawnedAt;
     expect(mock.world.stats.stableToken).toBe(2); // fetched in this instance's init, not by a request
     console.log(`[scf] scf_bootstrap spawn to the first authenticated user.me 200 on MariaDB: ${coldMs.toFixed(0)} ms`);
+    expect(await stopInstance(cold)).toBe(0);
+
+    // A GLIBC_TUNABLES among the function's variables is used as given, even empty (glibc's defaults).
+    const configured = startInstance({ GLIBC_TUNABLES: '' });
+    await waitUntil('scf_bootstrap', async () => (await fetch(`http://127.0.0.1:${SCF_PORT}/healthz`)).ok, configured.child, 30_000);
+    expect(environmentValue(environmentOf(configured.child.pid), 'GLIBC_TUNABLES')).toBe('');
   });
 });
+
+/** A process's environment block (Linux's /proc), for environmentValue. */
+function environmentOf(pid: number | undefined): string {
+  return readFileSync(`/proc/${pid}/environ`, 'utf8');
+}
 
 async function isFree(port: number): Promise<boolean> {
   return fetch(`http://127.0.0.1:${port}/`).then(

@@ -8,6 +8,7 @@
 //   dist/migrate.mjs     the migration CLI (migrations are imported statically)
 //   dist/seed.mjs        the demo catalog loader (npm run db:seed)
 //   dist/node-flags      the Node.js flags every production start uses (node-flags.mjs says why)
+//   dist/glibc-tunables  the C library's allocator settings every production start uses (the same)
 //   (dist/.compile-cache, Node's compiled code, is made next by warm-compile-cache.mjs: npm run build)
 // What stays in node_modules, and why: esbuild-options.mjs.
 import { build } from 'esbuild';

@@ -30,7 +30,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import vm from 'node:vm';
 import { crc32 } from 'node:zlib';
 import { acceptedIn, CACHE_HASH, CACHE_SIZE, cacheFileFor, COMMONJS_PARAMETERS, HEADER_BYTES } from './compile-cache-file.mjs';
-import { readNodeFlags } from './node-flags.mjs';
+import { productionStartEnv, readNodeFlags } from './node-flags.mjs';
 
 const distArg = process.argv[2];
 if (!distArg || distArg === '--help') {
@@ -49,14 +49,15 @@ const scratch = mkdtempSync(join(tmpdir(), 'warm-up-'));
 const databaseUrl = `sqlite:${join(scratch, 'warm-up.sqlite')}`;
 process.once('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
-// The flags production starts use (dist/node-flags, from node-flags.mjs): the acceptance check
-// must see the cache as those starts will.
+// The flags and variables production starts use (dist/node-flags and dist/glibc-tunables, from
+// node-flags.mjs): the acceptance check must see the cache as those starts will.
 const nodeFlags = readNodeFlags(dist);
+const startEnv = productionStartEnv(dist, plainEnv);
 
-/** `node <production flags> <dist>/<script> ...args` with the plain environment; its stderr. */
+/** `node <production flags> <dist>/<script> ...args` with the plain environment and the production start's variables; its stderr. */
 function run(script, args, env = {}) {
   const child = spawnSync(process.execPath, [...nodeFlags, join(dist, script), ...args], {
-    env: { ...plainEnv, ...env },
+    env: { ...plainEnv, ...startEnv, ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: WARM_UP_DEADLINE_MS,

@@ -6,15 +6,15 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createScratchDatabase, freePort, inheritedEnv, type ScratchDatabase } from '@app/test-support';
+import { createScratchDatabase, environmentValue, freePort, inheritedEnv, type ScratchDatabase } from '@app/test-support';
 import { acceptedIn, cacheFileFor, topLevelCacheSize } from '../build/compile-cache-file.mjs';
 import { OWN_FILES } from '../build/esbuild-options.mjs';
-import { PRODUCTION_NODE_FLAGS, readNodeFlags } from '../build/node-flags.mjs';
+import { PRODUCTION_GLIBC_TUNABLES, PRODUCTION_NODE_FLAGS, readNodeFlags } from '../build/node-flags.mjs';
 import { trpcClientFor } from './support/trpc-client';
 import type * as Mysql2 from 'mysql2';
 import { createConnection } from 'mysql2/promise';
@@ -63,6 +63,22 @@ async function waitFor<T>(what: string, started: Started, probe: () => Promise<T
   throw new Error(`timed out waiting for ${what}:\n${started.output()}`);
 }
 
+/** The command line and environment of the bundled server listening on PORT `port` (Linux's /proc), or undefined. */
+function bundledServerProcess(port: number): { commandLine: string[]; environment: string } | undefined {
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      // The wrapper that starts it (with-wechat-mock.mjs) names dist/main.mjs in its arguments too.
+      if (!commandLine.includes('dist/main.mjs') || commandLine.some((arg) => arg.endsWith('with-wechat-mock.mjs'))) continue;
+      const environment = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      if (environmentValue(environment, 'PORT') === String(port)) return { commandLine, environment };
+    } catch {
+      // a process that ended meanwhile, or another user's
+    }
+  }
+  return undefined;
+}
+
 describe('npm start, configured by its environment', () => {
   let database: ScratchDatabase;
   let first: Started;
@@ -102,6 +118,14 @@ describe('npm start, configured by its environment', () => {
     } finally {
       await connection.end();
     }
+  }, 120_000);
+
+  it("runs the server with the build's Node.js flags and glibc's allocator settings", async () => {
+    await waitFor('/healthz', first, async () => ((await fetch(`http://${host}:${port}/healthz`)).ok ? true : undefined));
+    const server = bundledServerProcess(port);
+    expect(server).toBeDefined();
+    expect(server?.commandLine.slice(1, 1 + PRODUCTION_NODE_FLAGS.length)).toEqual(PRODUCTION_NODE_FLAGS);
+    expect(environmentValue(server?.environment ?? '', 'GLIBC_TUNABLES')).toBe(PRODUCTION_GLIBC_TUNABLES);
   }, 120_000);
 
   it('pays through the mock: WECHATPAY_* from the mock, the notification reaches /webhooks/wechatpay', async () => {
@@ -205,8 +229,10 @@ describe('the production bundle', () => {
       const env = { ...inheritedEnv(), DATABASE_URL: `sqlite:${join(scratch, 'warm-up.sqlite')}` };
       const options = { env, encoding: 'utf8', timeout: 60_000 } as const;
       expect(spawnSync(process.execPath, [`${serverDist}migrate.mjs`, 'up'], options).status).toBe(0);
-      // With the flags production starts use (the build writes them to dist/node-flags).
+      // With the flags production starts use (the build writes them to dist/node-flags, and glibc's
+      // settings to dist/glibc-tunables, which the npm start test above checks the server runs with).
       expect(readNodeFlags(serverDist)).toEqual(PRODUCTION_NODE_FLAGS);
+      expect(readFileSync(`${serverDist}glibc-tunables`, 'utf8').trim()).toBe(PRODUCTION_GLIBC_TUNABLES);
       const run = spawnSync(process.execPath, [...PRODUCTION_NODE_FLAGS, `${serverDist}main.mjs`, '--warm-up', env.DATABASE_URL], {
         ...options,
         env: { ...env, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
