@@ -24,8 +24,7 @@ import {
   numberArg,
   pristineCompileCache,
   processGroup,
-  productionNodeFlags,
-  productionStartVariables,
+  productionStart,
   rangeText,
   SERVER_DIR,
   seedSignedInUser,
@@ -65,18 +64,17 @@ const { seconds, connections } = loadArgs();
 const rounds = numberArg('rounds', 15);
 const sides = ['a', 'b'].map((side) => {
   const entry = resolve(stringArg(side));
+  // Cold: a copy of apps/server/dist starts as production starts it (its node-flags and
+  // glibc-tunables), then with any flags and variable given.
+  const production = mode === 'cold' ? productionStart(dirname(entry)) : { nodeFlags: [], env: {} };
   return {
     side,
     entry,
-    // Cold: a copy of apps/server/dist starts with its production flags (dist/node-flags), then any given.
-    nodeArgs: [
-      ...(mode === 'cold' ? productionNodeFlags(dirname(entry)) : []),
-      ...stringArg(`${side}-node`, '').split(' ').filter(Boolean),
-    ],
-    // Cold: the copy's production variables (dist/glibc-tunables) too. --a-env/--b-env NAME=value: one
-    // more variable for that side (e.g. FLOOR_STATEMENT=execute; GLIBC_TUNABLES= for glibc's defaults).
+    nodeArgs: [...production.nodeFlags, ...stringArg(`${side}-node`, '').split(' ').filter(Boolean)],
+    // --a-env/--b-env NAME=value: one more variable for that side (e.g. FLOOR_STATEMENT=execute;
+    // GLIBC_TUNABLES= for glibc's defaults).
     env: {
-      ...(mode === 'cold' ? productionStartVariables(dirname(entry)) : {}),
+      ...production.env,
       ...Object.fromEntries([stringArg(`${side}-env`, '')].filter(Boolean).map((pair) => pair.split(/=(.*)/s).slice(0, 2))),
     },
   };

@@ -27,8 +27,7 @@ import {
   numberArg,
   pristineCompileCache,
   productionEnv,
-  productionNodeFlags,
-  productionStartVariables,
+  productionStart,
   ROOT,
   seedSignedInUser,
   SERVER_DIR,
@@ -47,8 +46,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
 // Every start of the bundled server begins from the compile cache as built (lib.mjs says why), and
 // runs as production starts it: `node <dist/node-flags> dist/main.mjs` with dist/glibc-tunables.
 const compileCache = pristineCompileCache(join(SERVER_DIR, 'dist'));
-const serverArgs = [...productionNodeFlags(join(SERVER_DIR, 'dist')), 'dist/main.mjs'];
-const startVariables = productionStartVariables(join(SERVER_DIR, 'dist'));
+const production = productionStart(join(SERVER_DIR, 'dist'));
+const serverArgs = [...production.nodeFlags, 'dist/main.mjs'];
 const database = await benchDatabase('bench_cold');
 try {
   const sqliteEnv = productionEnv({ DATABASE_URL: `sqlite:${join(dataDir, 'bench.sqlite')}` });
@@ -66,9 +65,9 @@ try {
     samples.bare.push(await coldStart([join(ROOT, 'bench/bare-http-server.mjs')], { cwd: ROOT }));
     samples.least.push(await coldStart([join(ROOT, 'bench/bare-http-server.cjs')], { cwd: ROOT }));
     compileCache.restore();
-    samples.healthz.push(await coldStart(serverArgs, { cwd: SERVER_DIR, env: { ...sqliteEnv, ...startVariables } }));
+    samples.healthz.push(await coldStart(serverArgs, { cwd: SERVER_DIR, env: { ...sqliteEnv, ...production.env } }));
     compileCache.restore();
-    samples.me.push(await coldStart(serverArgs, { cwd: SERVER_DIR, env: { ...mariadbEnv, ...startVariables }, path: ME_PATH, headers }));
+    samples.me.push(await coldStart(serverArgs, { cwd: SERVER_DIR, env: { ...mariadbEnv, ...production.env }, path: ME_PATH, headers }));
     if (!go.skipped) {
       samples.gin.push(await coldStart([], { command: go.binary, env: mariadbEnv, path: '/bench/user-me', headers }));
     }

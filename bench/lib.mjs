@@ -181,19 +181,16 @@ export async function coldStart(
 }
 
 /**
- * The Node.js flags a production start of the build in `distDir` uses (its `node-flags`, written by
- * apps/server/build/bundle.mjs); none for a directory without one (a bench-server build, say).
+ * How a production start of the build in `distDir` runs Node.js, as apps/server/build/node-flags.mjs
+ * has the build write it: its `nodeFlags` (dist/node-flags) and the variables it adds to the
+ * environment, `env` (dist/glibc-tunables, unless this process's environment has a GLIBC_TUNABLES).
+ * Neither for a directory without those files (a bench-server build, say).
  */
-export function productionNodeFlags(distDir) {
-  return existsSync(join(distDir, 'node-flags')) ? readNodeFlags(distDir) : [];
-}
-
-/**
- * The variables a production start of the build in `distDir` sets (its `glibc-tunables`, unless this
- * process's environment has a GLIBC_TUNABLES); none for a directory without one (a bench-server build).
- */
-export function productionStartVariables(distDir) {
-  return existsSync(join(distDir, 'glibc-tunables')) ? productionStartEnv(distDir, process.env) : {};
+export function productionStart(distDir) {
+  return {
+    nodeFlags: existsSync(join(distDir, 'node-flags')) ? readNodeFlags(distDir) : [],
+    env: existsSync(join(distDir, 'glibc-tunables')) ? productionStartEnv(distDir, process.env) : {},
+  };
 }
 
 /**
@@ -487,13 +484,19 @@ export async function waitFor(url, child) {
   throw new Error(`${url} did not come up`);
 }
 
+/** The fields of /proc/<pid>/stat after the command's name, from the state on (`proc(5)`'s third field is [0]). */
+const statFields = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+
 let clockTicks;
 /** CPU seconds the process has used so far (all threads: user + system), from /proc. */
 export function cpuSeconds(pid) {
   clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
+
+/** The minor page faults of the process so far (`self` for this one), from /proc. */
+export const minorFaults = (pid) => Number(statFields(pid)[7]);
 
 const toMs = (value, unit) => Number(value) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
 

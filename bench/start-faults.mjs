@@ -5,17 +5,17 @@
 // cost of one fault here: touching fresh memory a page at a time. A diagnostic for the cold start
 // (bench/README.md, "What keeps the cold start short"); writes bench/out/start-faults.json.
 // Usage: node bench/start-faults.mjs [--rounds 15]   (after npm run build)
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   coldStart,
   median,
+  minorFaults,
   numberArg,
   pristineCompileCache,
   productionEnv,
-  productionNodeFlags,
-  productionStartVariables,
+  productionStart,
   ROOT,
   SERVER_DIR,
   writeOutput,
@@ -27,14 +27,14 @@ if (process.argv.includes('--help')) {
 }
 const rounds = numberArg('rounds', 15);
 const dist = join(SERVER_DIR, 'dist');
-const { GLIBC_TUNABLES: tunables } = productionStartVariables(dist);
+const production = productionStart(dist);
+const tunables = production.env.GLIBC_TUNABLES;
 if (!tunables) {
   console.error(
     'no GLIBC_TUNABLES to compare: run npm run build (it writes apps/server/dist/glibc-tunables), and unset GLIBC_TUNABLES here',
   );
   process.exit(1);
 }
-const minorFaults = (pid) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
 
 /** µs per page fault: 64 MiB of fresh memory touched a page at a time. */
 function faultMicroseconds() {
@@ -47,7 +47,7 @@ function faultMicroseconds() {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-faults-'));
 const compileCache = pristineCompileCache(dist);
-const serverArgs = [...productionNodeFlags(dist), 'dist/main.mjs'];
+const serverArgs = [...production.nodeFlags, 'dist/main.mjs'];
 const serverEnv = productionEnv({ DATABASE_URL: `sqlite:${join(dataDir, 'bench.sqlite')}` });
 const bare = (file) => ({ args: [join(ROOT, 'bench', file)], cwd: ROOT, env: {} });
 const bundled = { args: serverArgs, cwd: SERVER_DIR, env: serverEnv, cache: compileCache };

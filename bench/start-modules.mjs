@@ -12,17 +12,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  coldStart,
-  median,
-  numberArg,
-  pristineCompileCache,
-  productionEnv,
-  productionNodeFlags,
-  productionStartVariables,
-  SERVER_DIR,
-  writeOutput,
-} from './lib.mjs';
+import { coldStart, median, numberArg, pristineCompileCache, productionEnv, productionStart, SERVER_DIR, writeOutput } from './lib.mjs';
 
 if (process.argv.includes('--help')) {
   console.log('Usage: node bench/start-modules.mjs [--starts 8] [--top 30]   (after npm run build --workspace @app/server)');
@@ -113,8 +103,7 @@ const packageOf = (file) =>
         .join('/');
 
 const cache = pristineCompileCache(copy);
-const flags = productionNodeFlags(copy);
-const startVariables = productionStartVariables(copy);
+const production = productionStart(copy);
 const byFile = new Map();
 const startTimes = [];
 try {
@@ -123,9 +112,9 @@ try {
     const out = join(copy, `times-${i}.json`);
     // As cold-start.mjs starts the server; the timed bundle writes its times as the process exits.
     startTimes.push(
-      await coldStart([...flags, join(copy, 'main.mjs')], {
+      await coldStart([...production.nodeFlags, join(copy, 'main.mjs')], {
         cwd: copy,
-        env: { ...productionEnv({ DATABASE_URL: `sqlite:${join(copy, 'start.sqlite')}` }), ...startVariables, START_MODULES_OUT: out },
+        env: { ...productionEnv({ DATABASE_URL: `sqlite:${join(copy, 'start.sqlite')}` }), ...production.env, START_MODULES_OUT: out },
       }),
     );
     for (const [text, own] of JSON.parse(readFileSync(out, 'utf8'))) {

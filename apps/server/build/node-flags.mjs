@@ -19,18 +19,18 @@
  * GLIBC_TUNABLES (glibc 2.35+; other C libraries ignore it): a start reads the bundle and its
  * compile cache into C memory (1 and 1.7 MB) and allocates a few more MB there, in blocks glibc
  * maps one by one and gives back when freed, so every block is fresh memory and each 4 KiB page of
- * it a page fault. Where faults are dear (a virtual machine: ~10 us each on the AMD EPYC of
- * 2026-12-04, where a start took ~9,400 of them against a bare node:http server's ~5,200), that is
- * a tenth of a start. mmap_threshold=4194304 serves blocks up to 4 MiB from glibc's heap, where
- * freed memory is used again; hugetlb=1 asks the kernel for transparent huge pages there, a fault
- * per 2 MiB (honoured in the kernel's THP mode `madvise`, as there; `always` gives them anyway,
- * `never` none); arena_max=2 keeps the threads' allocations in two arenas (without it, the
- * threads' own arenas in huge pages cost 16 MiB of RSS under load). Measured 2026-12-04 (bench/README.md, "What keeps the cold start
- * short"): ~2,900 fewer faults a start; spawn to the first /healthz 0.941x (21 alternating rounds,
- * quicker in 20), to the first user.me on MariaDB 0.936x (quicker in 17 of 21); under load
- * user.me 0.982x and auth.login 0.989x the CPU per request; RSS after 60 s of load 208.2 MiB
- * against 207.2. A GLIBC_TUNABLES already in the environment is used as it is (empty: glibc's
- * defaults). bench/start-faults.mjs measures what the settings do on another machine.
+ * it a page fault. Faults can be dear: ~10 us each on the AMD EPYC virtual machine of 2026-12-04,
+ * where a start took ~9,400 of them against a bare node:http server's ~5,200.
+ * mmap_threshold=4194304 serves blocks up to 4 MiB from glibc's heap, where freed memory is used
+ * again; hugetlb=1 asks the kernel for transparent huge pages there, a fault per 2 MiB (honoured
+ * in the kernel's THP mode `madvise`, as there; `always` gives them anyway, `never` none);
+ * arena_max=2 keeps the threads' allocations in two arenas (without it, the threads' own arenas
+ * in huge pages cost 16 MiB of RSS under load). Measured there (bench/README.md, "What keeps the
+ * cold start short"): ~2,900 fewer faults a start; spawn to the first /healthz 0.941x (21
+ * alternating rounds, quicker in 20), to the first user.me on MariaDB 0.936x (quicker in 17 of
+ * 21); under load user.me 0.982x and auth.login 0.989x the CPU per request; RSS after 60 s of load
+ * 208.2 MiB against 207.2. A GLIBC_TUNABLES already in the environment is used as it is (empty:
+ * glibc's defaults). bench/start-faults.mjs measures what the settings do on another machine.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
