@@ -9,7 +9,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from 'mysql2/promise';
-import { productionStartEnv, readNodeFlags } from '../apps/server/build/node-flags.mjs';
+import { hasNodeFlags, productionStartEnv, readNodeFlags } from '../apps/server/build/node-flags.mjs';
 
 /** The repository, the server's package (where its processes run) and the benchmarks' outputs. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -184,13 +184,11 @@ export async function coldStart(
  * How a production start of the build in `distDir` runs Node.js, as apps/server/build/node-flags.mjs
  * has the build write it: its `nodeFlags` (dist/node-flags) and the variables it adds to the
  * environment, `env` (dist/glibc-tunables, unless this process's environment has a GLIBC_TUNABLES).
- * Neither for a directory without those files (a bench-server build, say).
+ * Neither for a directory the build did not write them to (a bench-server build, say).
  */
 export function productionStart(distDir) {
-  return {
-    nodeFlags: existsSync(join(distDir, 'node-flags')) ? readNodeFlags(distDir) : [],
-    env: existsSync(join(distDir, 'glibc-tunables')) ? productionStartEnv(distDir, process.env) : {},
-  };
+  if (!hasNodeFlags(distDir)) return { nodeFlags: [], env: {} };
+  return { nodeFlags: readNodeFlags(distDir), env: productionStartEnv(distDir, process.env) };
 }
 
 /**

@@ -32,7 +32,7 @@
  * 208.2 MiB against 207.2. A GLIBC_TUNABLES already in the environment is used as it is (empty:
  * glibc's defaults). bench/start-faults.mjs measures what the settings do on another machine.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const PRODUCTION_NODE_FLAGS = ['--min-semi-space-size=16'];
@@ -48,6 +48,9 @@ export function writeNodeFlags(distDir) {
   writeFileSync(join(distDir, NODE_FLAGS_FILE), `${PRODUCTION_NODE_FLAGS.join(' ')}\n`);
   writeFileSync(join(distDir, GLIBC_TUNABLES_FILE), `${PRODUCTION_GLIBC_TUNABLES}\n`);
 }
+
+/** Whether `distDir` holds the files writeNodeFlags writes (both or neither: a bench-server build has none). */
+export const hasNodeFlags = (distDir) => existsSync(join(distDir, NODE_FLAGS_FILE));
 
 /** The flags a build in `distDir` starts with (its node-flags file). */
 export function readNodeFlags(distDir) {
