@@ -5,3 +5,4 @@
 export { leanTrpcHost, type AroundCall, type LeanHostOptions, type ProcedureCallInfo } from './lean-host';
 export { fastCallerCoverage, type FastCallerCoverage } from './router-plan';
 export { serializeLikeSuperjson } from './fast-superjson';
+export type { CompileOutputSchema, OutputSchema } from './procedure-caller';

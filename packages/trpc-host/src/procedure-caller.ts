@@ -49,10 +49,17 @@ type Middleware = ((opts: StepOptions & { meta: unknown; next: (opts?: NextOptio
   _type?: string;
 };
 
-interface ZodLikeParser {
+/** An output schema the host validates results with itself (zod's shape: `parse`, `parseAsync`). */
+export interface OutputSchema {
   parse(value: unknown): unknown;
   parseAsync(value: unknown): Promise<unknown>;
 }
+
+/**
+ * Gives an output schema a parser that answers exactly as the schema does, only faster (zod's
+ * `compile`); the host asks for it at the procedure's first call, not at start-up.
+ */
+export type CompileOutputSchema = (schema: OutputSchema) => OutputSchema;
 
 const MIDDLEWARE_MARKER = 'middlewareMarker';
 
@@ -78,23 +85,26 @@ const KNOWN_DEF_KEYS = new Set([
 /** The middleware kinds tRPC builds (`.input()`, `.output()`, `.errors()`); `undefined` is `.use()` and the resolver. */
 const KNOWN_MIDDLEWARE_KINDS = new Set([undefined, 'input', 'output', 'errors']);
 
-const isZodLikeParser = (parser: unknown): parser is ZodLikeParser =>
+const isOutputSchema = (parser: unknown): parser is OutputSchema =>
   typeof parser === 'object' &&
   parser !== null &&
-  typeof (parser as ZodLikeParser).parse === 'function' &&
-  typeof (parser as ZodLikeParser).parseAsync === 'function';
+  typeof (parser as OutputSchema).parse === 'function' &&
+  typeof (parser as OutputSchema).parseAsync === 'function';
 
 /**
- * tRPC's output validation (createOutputMiddleware over getParseFn) for a zod-like parser, without
+ * tRPC's output validation (createOutputMiddleware over getParseFn) for a zod-like schema, without
  * its extra copy of the result and its extra await. The same rule as getParseFn: parse
- * synchronously; an error without `issues` means the schema needs parseAsync, from then on.
+ * synchronously; an error without `issues` means the schema needs parseAsync, from then on. With
+ * `compile`, through the schema's compiled parser, made for the first result to validate.
  */
-function outputValidation(parser: ZodLikeParser): Middleware {
+function outputValidation(schema: OutputSchema, compile: CompileOutputSchema | undefined): Middleware {
   const fail = (cause: unknown) => new TRPCError({ message: 'Output validation failed', code: 'INTERNAL_SERVER_ERROR', cause });
   let isAsync = false;
+  let compiled: OutputSchema | undefined;
   return (opts) =>
     opts.next().then((result) => {
       if (!result.ok) return result;
+      const parser = (compiled ??= compile ? compile(schema) : schema);
       if (!isAsync) {
         try {
           return withData(result, parser.parse(result.data));
@@ -140,18 +150,18 @@ function fallbackReason(procedure: AnyTRPCProcedure): string | undefined {
 }
 
 /** The caller the host uses for a procedure: the fast one when it is sure to behave as tRPC's. */
-export function planProcedureCall(procedure: AnyTRPCProcedure): CallPlan {
+export function planProcedureCall(procedure: AnyTRPCProcedure, compileOutput?: CompileOutputSchema): CallPlan {
   const reason = fallbackReason(procedure);
   if (reason !== undefined) return { kind: 'fallback', call: (opts) => procedure(opts) as Promise<unknown>, reason };
-  return { kind: 'fast', call: fastProcedureCaller(procedure) };
+  return { kind: 'fast', call: fastProcedureCaller(procedure, compileOutput) };
 }
 
 /** Only for procedures `fallbackReason` accepts. */
-function fastProcedureCaller(procedure: AnyTRPCProcedure): ProcedureCall {
+function fastProcedureCaller(procedure: AnyTRPCProcedure, compileOutput: CompileOutputSchema | undefined): ProcedureCall {
   const def = procedure._def as unknown as { middlewares: Middleware[]; output?: unknown; meta?: unknown };
   const outputs = def.middlewares.filter((m) => m._type === 'output');
   // One output validator over a zod-like schema: ours replaces it; anything else runs as tRPC built it.
-  const output = outputs.length === 1 && isZodLikeParser(def.output) ? outputValidation(def.output) : undefined;
+  const output = outputs.length === 1 && isOutputSchema(def.output) ? outputValidation(def.output, compileOutput) : undefined;
   const chain = def.middlewares.map((m) => (output !== undefined && m._type === 'output' ? output : m));
   const meta = def.meta;
 

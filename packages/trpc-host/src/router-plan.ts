@@ -4,7 +4,7 @@
  * router to "every procedure on the fast caller".
  */
 import type { AnyTRPCProcedure, AnyTRPCRouter, TRPCProcedureType } from '@trpc/server';
-import { planProcedureCall, type ProcedureCall } from './procedure-caller';
+import { planProcedureCall, type CompileOutputSchema, type ProcedureCall } from './procedure-caller';
 
 export interface PlannedProcedure {
   type: TRPCProcedureType;
@@ -31,7 +31,8 @@ export interface RouterPlan {
 const UNSERVED_SUBSCRIPTION = 'subscription: the host serves no SSE (use the official adapter)';
 const UNSERVED_LAZY = 'lazy router: its procedures are unknown at start-up, so the host refuses the router';
 
-export function planRouter(router: AnyTRPCRouter): RouterPlan {
+/** `compileOutput`: the host's `compileOutputSchema`, for the fast caller's output validation. */
+export function planRouter(router: AnyTRPCRouter, compileOutput?: CompileOutputSchema): RouterPlan {
   const procedures = new Map<string, PlannedProcedure>();
   const unservedTypes = new Map<string, TRPCProcedureType>();
   const coverage: FastCallerCoverage = { fast: [], fallback: [], unserved: [] };
@@ -43,7 +44,7 @@ export function planRouter(router: AnyTRPCRouter): RouterPlan {
       coverage.unserved.push({ path, reason: UNSERVED_SUBSCRIPTION });
       continue;
     }
-    const plan = planProcedureCall(procedure);
+    const plan = planProcedureCall(procedure, compileOutput);
     procedures.set(path, { type, call: plan.call });
     if (plan.kind === 'fast') coverage.fast.push(path);
     else coverage.fallback.push({ path, reason: plan.reason });

@@ -12,7 +12,7 @@ import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestR
 import superjson from 'superjson';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fastCallerCoverage, leanTrpcHost, serializeLikeSuperjson } from '../src/index';
-import { z } from 'zod';
+import { compile, z } from 'zod';
 import { createFixtureContext, ERROR_CODES, FIXED_DATE, fixtureRouter, type FixtureRouter } from './fixture-router';
 
 const MAX_BATCH_SIZE = 5;
@@ -54,6 +54,8 @@ async function buildHost(host: Host, router: AnyTRPCRouter = fixtureRouter): Pro
       responseHeaders: retryAfter,
       // As the server runs it: results written by the fast path whenever the router uses superjson.
       ...(router._def._config.transformer.output.serialize === superjson.serialize ? { serializeResult: serializeLikeSuperjson } : {}),
+      // As the server does: output schemas through zod's compiled parsers (async ones stay as they are).
+      compileOutputSchema: (schema) => compile(schema as unknown as z.ZodType) as unknown as typeof schema,
     });
   } else {
     await app.register(fastifyTRPCPlugin, {

@@ -7,9 +7,11 @@ import { appRouter, classifyError, createContextInner, type AppRouter, type Cont
 import { MAX_BATCH_SIZE } from '@app/shared';
 import { TRPCError } from '@trpc/server';
 import type { FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import { leanTrpcHost, serializeLikeSuperjson } from '@app/trpc-host';
+import { leanTrpcHost, serializeLikeSuperjson, type CompileOutputSchema, type OutputSchema } from '@app/trpc-host';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { compile } from 'zod/mini';
+import type { SomeType } from 'zod/v4/core';
 import { procedureSpans } from '../tracing/procedure-spans';
 import { reportServerFault } from './error-handling';
 
@@ -31,6 +33,14 @@ export function createRequestContext(services: Services, request: FastifyRequest
     logger: request.log as Logger,
   });
 }
+
+/**
+ * The router's output schemas are zod 4's: `compile` gives each a generated parser that answers as
+ * the schema does, falling back to zod's own parse for anything it does not model (test:
+ * trpc-host-compat.test.ts holds every output schema of the router to compiling).
+ */
+export const compileOutputSchema: CompileOutputSchema = (schema) =>
+  '_zod' in schema ? (compile(schema as unknown as SomeType) as unknown as OutputSchema) : schema;
 
 /** Told of every error answered: a call's (with its path) or the whole request's (path undefined). */
 export type TrpcErrorListener = (request: FastifyRequest, path: string | undefined, error: TRPCError) => void;
@@ -73,6 +83,7 @@ export async function registerTrpc(
       maxBatchSize: MAX_BATCH_SIZE,
       // The router's transformer is superjson: results are written in its format by a faster path.
       serializeResult: serializeLikeSuperjson,
+      compileOutputSchema,
       ...(options.traceCalls ? { aroundCall: procedureSpans } : {}),
     });
     return;
