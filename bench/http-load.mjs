@@ -446,7 +446,7 @@ try {
     const hostSteps = [];
     for (const [from, to, label] of [
       ['bare', 'text', "the answer written as the host writes it (superjson's form in tRPC's JSON)"],
-      ['text', 'validated', "user.me's output validation (zod)"],
+      ['text', 'validated', "user.me's output validation (zod, compiled as the host's)"],
       ['validated', 'me', "the call through the lean host and tRPC's procedure (the request read, the context, the middlewares)"],
     ]) {
       const compared = await comparePaired(stepCase(servers.lean, to), stepCase(servers.partner, from), {
