@@ -55,7 +55,7 @@ async function buildHost(host: Host, router: AnyTRPCRouter = fixtureRouter): Pro
       // As the server runs it: results written by the fast path whenever the router uses superjson.
       ...(router._def._config.transformer.output.serialize === superjson.serialize ? { serializeResult: serializeLikeSuperjson } : {}),
       // As the server does: output schemas through zod's compiled parsers (async ones stay as they are).
-      compileOutputSchema: (schema) => compile(schema as unknown as z.ZodType) as unknown as typeof schema,
+      compileOutputSchema: (schema) => compile(schema as unknown as z.ZodType),
     });
   } else {
     await app.register(fastifyTRPCPlugin, {
